@@ -1,0 +1,259 @@
+//! The contract between the aanmelden single page app and its server.
+//!
+//! Every request body, response body and error code of the JSON API under
+//! [`API_PREFIX`] is a type here, so the two sides cannot drift apart. Field
+//! names are `snake_case` on the wire; enums are lower-case strings.
+
+use serde::{Deserialize, Serialize};
+
+/// Every endpoint lives under this path.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Name of the cookie that carries the session id.
+pub const SESSION_COOKIE: &str = "aanmelden_session";
+
+/// The step the browser shows next; the server decides it, never the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Ask for the password (always the answer to identify, known user or not).
+    Password,
+    /// The password was right and the user has no device: register the first one.
+    RegisterDevice,
+    /// The password was right: ask for the one-time password from the app.
+    Otp,
+    /// Signed in.
+    Done,
+}
+
+/// `POST /login/identify`: the user name typed on the first screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentifyRequest {
+    /// The user name (an e-mail address); trimmed and compared case-insensitively.
+    pub username: String,
+}
+
+/// `POST /login/password`: the password, and optionally a one-time password
+/// typed on the same screen.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PasswordRequest {
+    /// The password.
+    pub password: String,
+    /// A six-digit code from the app; ignored for a user without a device.
+    #[serde(default)]
+    pub otp: Option<String>,
+}
+
+impl std::fmt::Debug for PasswordRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordRequest")
+            .field("password", &"..")
+            .field("otp", &self.otp.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+/// `POST /login/otp`, `POST /devices/{id}/test`: a six-digit code from the app.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeRequest {
+    /// The code as typed; spaces are ignored.
+    pub code: String,
+}
+
+impl std::fmt::Debug for CodeRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CodeRequest(..)")
+    }
+}
+
+/// The answer to every sign-in step: what to show next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepResponse {
+    /// The next step.
+    pub next: Step,
+}
+
+/// `GET /session`: who is signed in, and how far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The user name as stored.
+    pub username: String,
+    /// The step the session is at; `done` means fully signed in.
+    pub step: Step,
+}
+
+/// A registered (active) device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Device {
+    /// Identifier used in the device URLs.
+    pub id: i64,
+    /// The name the user gave it, e.g. "iPhone".
+    pub name: String,
+    /// When it was activated ("Gereed"), in seconds since the Unix epoch.
+    pub activated_at: i64,
+}
+
+/// `GET /devices`: the user's devices and any enrolment still waiting for "Gereed".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    /// Active devices, oldest first.
+    pub devices: Vec<Device>,
+    /// The enrolment started but not yet activated or cancelled, if any.
+    pub pending: Option<Enrolment>,
+    /// How many devices a user may have.
+    pub limit: u32,
+    /// Whether "Gereed" needs the first code from the app.
+    pub first_code_required: bool,
+}
+
+/// `POST /devices`: start enrolling a device with this name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddDeviceRequest {
+    /// 1 to 32 characters, unique per user (case-insensitively).
+    pub name: String,
+}
+
+/// A pending enrolment: what the QR code screen shows. Asking again returns
+/// the same secret until the enrolment is activated or cancelled.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrolment {
+    /// The device being enrolled.
+    pub device_id: i64,
+    /// Its name.
+    pub name: String,
+    /// The `otpauth://totp/...` URI that the QR code encodes.
+    pub otpauth_uri: String,
+    /// The shared secret, base32 without padding, for typing in by hand.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Enrolment")
+            .field("device_id", &self.device_id)
+            .field("name", &self.name)
+            .field("otpauth_uri", &"..")
+            .field("secret", &"..")
+            .finish()
+    }
+}
+
+/// `POST /devices/{id}/activate` ("Gereed"): the first code from the app.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivateRequest {
+    /// Required unless the server is configured not to ask for it.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl std::fmt::Debug for ActivateRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ActivateRequest(..)")
+    }
+}
+
+/// `POST /devices/{id}/test` ("Testen"): whether the code was right.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestResult {
+    /// True when the code was accepted for this device.
+    pub valid: bool,
+}
+
+/// The stable, machine-readable error codes. The browser maps each to a
+/// translated message and never shows the server's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 401: wrong user name or password (also for an unknown user).
+    InvalidCredentials,
+    /// 401: wrong, expired or already used one-time password.
+    InvalidOtp,
+    /// 429: too many failures; see `retry_after_s`.
+    Locked,
+    /// 409: the user already has the maximum number of devices.
+    DeviceLimit,
+    /// 409: the user already has a device with this name.
+    NameTaken,
+    /// 404: no such resource (or not the caller's).
+    NotFound,
+    /// 401: no session, or it timed out: start again at identify.
+    SessionExpired,
+    /// 403: the session has not reached the step this needs.
+    Forbidden,
+    /// 400 (413 for a body over the limit): the request is malformed or a
+    /// field breaks a rule; `field` names it where there is one.
+    Validation,
+    /// 429: too many requests from this client.
+    RateLimited,
+    /// 503: a backend the server needs is unavailable.
+    Unavailable,
+    /// 500: something went wrong on the server; the log has the details.
+    Internal,
+}
+
+/// The one error envelope: `{"error": {...}}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The content of the error envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// Stable machine code.
+    pub code: ErrorCode,
+    /// English text for people reading logs or using curl; never shown by the app.
+    pub message: String,
+    /// With `locked`: seconds until another try is allowed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_s: Option<u64>,
+    /// With `validation`: the field at fault, e.g. `name`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_snake_case_on_the_wire() {
+        let json = serde_json::to_string(&ErrorCode::InvalidCredentials).unwrap();
+        assert_eq!(json, "\"invalid_credentials\"");
+        let code: ErrorCode = serde_json::from_str("\"session_expired\"").unwrap();
+        assert_eq!(code, ErrorCode::SessionExpired);
+    }
+
+    #[test]
+    fn steps_are_snake_case_on_the_wire() {
+        let json = serde_json::to_string(&StepResponse {
+            next: Step::RegisterDevice,
+        })
+        .unwrap();
+        assert_eq!(json, r#"{"next":"register_device"}"#);
+    }
+
+    #[test]
+    fn password_request_otp_is_optional() {
+        let req: PasswordRequest = serde_json::from_str(r#"{"password":"x"}"#).unwrap();
+        assert_eq!(req.otp, None);
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let req = PasswordRequest {
+            password: "hunter2".into(),
+            otp: Some("123456".into()),
+        };
+        let printed = format!("{req:?}");
+        assert!(!printed.contains("hunter2") && !printed.contains("123456"));
+        let enrolment = Enrolment {
+            device_id: 1,
+            name: "iPhone".into(),
+            otpauth_uri: "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into(),
+            secret: "JBSWY3DPEHPK3PXP".into(),
+        };
+        assert!(!format!("{enrolment:?}").contains("JBSWY3DP"));
+    }
+}

@@ -1,0 +1,308 @@
+//! The command line: `serve`, and the admin commands that work on the same
+//! database.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aes_gcm::aead::OsRng;
+use aes_gcm::aead::rand_core::RngCore;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+use crate::clock::SystemClock;
+use crate::config::Config;
+use crate::domain::passwords::MIN_PASSWORD_CHARS;
+use crate::domain::secrets::SecretString;
+use crate::domain::{normalise_username, username_is_valid};
+use crate::{AppState, routes};
+
+/// The demo user created on first start.
+pub const DEMO_USER: &str = "testgebruiker@missingpiece.nl";
+
+/// aanmelden: a self-hosted sign-in portal with a one-time-password second factor.
+#[derive(Debug, Parser)]
+#[command(version)]
+pub struct Cli {
+    /// TOML configuration file (default: aanmelden.toml, if it exists).
+    #[arg(long, short, env = "AANMELDEN_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and the portal.
+    Serve,
+    #[command(flatten)]
+    Admin(AdminCommand),
+}
+
+/// The commands that work on the database of a (running or stopped) server.
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage a user's devices.
+    #[command(subcommand)]
+    Device(DeviceCommand),
+    /// Show the newest audit log entries.
+    Audit {
+        /// How many entries.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; the password is read from standard input (prompted on a terminal).
+    Add { name: String },
+    /// Set a user's password, read like `add`.
+    Passwd { name: String },
+    /// List users with their number of devices.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DeviceCommand {
+    /// List a user's devices.
+    List { user: String },
+    /// Remove a user's device by name.
+    Remove { user: String, name: String },
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Serve => serve(config).await,
+            Command::Admin(command) => {
+                let app = AppState::open(config, Arc::new(SystemClock)).await?;
+                admin(&app, command).await
+            }
+        }
+    })
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let listen = config.listen;
+    if !config.spa_dir.join("index.html").exists() {
+        tracing::warn!(
+            spa_dir = %config.spa_dir.display(),
+            "the portal is not built (no index.html); only the API is served"
+        );
+    }
+    let app = AppState::open(config, Arc::new(SystemClock)).await?;
+    create_demo_user(&app).await?;
+    tokio::spawn(drop_expired_sessions(app.clone()));
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    tracing::info!("aanmelden listens on http://{}", listener.local_addr()?);
+    axum::serve(
+        listener,
+        routes::router(app).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    Ok(())
+}
+
+/// On first start with an empty database: a demo user with a random
+/// password, printed once on standard output (never to the log).
+async fn create_demo_user(app: &AppState) -> anyhow::Result<()> {
+    if !app.config.demo_user || app.store.count_users().await? > 0 {
+        return Ok(());
+    }
+    let password = random_password();
+    let hash = app.passwords.hash(&password).await?;
+    if app
+        .store
+        .create_user(DEMO_USER, &hash, app.clock.now())
+        .await?
+        .is_some()
+    {
+        println!(
+            "\nDemo user created (shown once):\n  user name: {DEMO_USER}\n  password:  {}\n",
+            password.expose()
+        );
+        tracing::info!(username = DEMO_USER, "created the demo user");
+    }
+    Ok(())
+}
+
+async fn drop_expired_sessions(app: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_mins(5));
+    loop {
+        tick.tick().await;
+        let now = app.clock.now();
+        let result = app
+            .store
+            .delete_expired_sessions(
+                now - app.config.session_absolute_timeout_s,
+                now - app.config.session_idle_timeout_s,
+            )
+            .await;
+        if let Err(error) = result {
+            tracing::warn!(%error, "could not drop expired sessions");
+        }
+    }
+}
+
+async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
+    match command {
+        AdminCommand::User(UserCommand::Add { name }) => {
+            let name = valid_username(&name)?;
+            let password = read_password()?;
+            let hash = app.passwords.hash(&password).await?;
+            if app
+                .store
+                .create_user(&name, &hash, app.clock.now())
+                .await?
+                .is_none()
+            {
+                bail!("user {name} exists already");
+            }
+            app.audit(&name, "user_added", "cli", "").await?;
+            println!("added {name}");
+        }
+        AdminCommand::User(UserCommand::Passwd { name }) => {
+            let name = valid_username(&name)?;
+            let password = read_password()?;
+            let hash = app.passwords.hash(&password).await?;
+            if !app.store.set_password(&name, &hash).await? {
+                bail!("no user {name}");
+            }
+            app.audit(&name, "password_set", "cli", "").await?;
+            println!("password of {name} set");
+        }
+        AdminCommand::User(UserCommand::List) => {
+            for (name, devices) in app.store.list_users().await? {
+                println!("{name}\t{devices} device(s)");
+            }
+        }
+        AdminCommand::Device(DeviceCommand::List { user }) => {
+            let user = existing_user(app, &user).await?;
+            for device in app.store.active_devices(user.id).await? {
+                println!(
+                    "{}\tactive since {}",
+                    device.name,
+                    device.activated_at.unwrap_or(0)
+                );
+            }
+            if let Some(pending) = app.store.pending_device(user.id).await? {
+                println!("{}\tpending", pending.name);
+            }
+        }
+        AdminCommand::Device(DeviceCommand::Remove { user, name }) => {
+            let user = existing_user(app, &user).await?;
+            let key = name.trim().to_lowercase();
+            let Some(device) = app.store.device_by_name(user.id, &key).await? else {
+                bail!("{} has no device named {name:?}", user.username);
+            };
+            app.store.delete_device(user.id, device.id).await?;
+            app.audit(&user.username, "device_removed", &device.name, "cli")
+                .await?;
+            println!("removed {} of {}", device.name, user.username);
+        }
+        AdminCommand::Audit { limit } => {
+            for entry in app.store.audit_log(limit).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    entry.at, entry.username, entry.event, entry.detail, entry.client
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn valid_username(raw: &str) -> anyhow::Result<String> {
+    let name = normalise_username(raw);
+    if !username_is_valid(&name) {
+        bail!("{raw:?} is not a valid user name");
+    }
+    Ok(name)
+}
+
+async fn existing_user(app: &AppState, raw: &str) -> anyhow::Result<crate::store::User> {
+    let name = normalise_username(raw);
+    app.store
+        .find_user(&name)
+        .await?
+        .with_context(|| format!("no user {name}"))
+}
+
+/// A password from standard input: prompted twice on a terminal, else the
+/// first line. Never an argument, where `ps` and shell history would show it.
+fn read_password() -> anyhow::Result<SecretString> {
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Again: ")?;
+        if first != again {
+            bail!("the passwords differ");
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        bail!("a password has at least {MIN_PASSWORD_CHARS} characters");
+    }
+    std::io::stdout().flush()?;
+    Ok(SecretString::new(password))
+}
+
+/// 16 characters from an alphabet without look-alikes (about 90 bits).
+fn random_password() -> SecretString {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let password = (0..16)
+        .map(|_| {
+            let index = OsRng.next_u32() as usize % ALPHABET.len();
+            char::from(ALPHABET[index])
+        })
+        .collect();
+    SecretString::new(password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn random_passwords_are_long_and_differ() {
+        let a = random_password();
+        assert_eq!(a.expose().len(), 16);
+        assert_ne!(a, random_password());
+    }
+
+    #[test]
+    fn cli_parses_admin_commands() {
+        let cli =
+            Cli::try_parse_from(["aanmelden", "device", "remove", "a@b.nl", "iPhone"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Admin(AdminCommand::Device(DeviceCommand::Remove { .. }))
+        ));
+        assert!(
+            Cli::try_parse_from(["aanmelden", "user", "add", "a@b.nl", "--password", "x"]).is_err()
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! Typed configuration: defaults, then an optional TOML file, then `AANMELDEN_*`
+//! environment variables (and `DATABASE_URL`), each layer overriding the last.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::domain::secrets::SecretString;
+
+/// The file read when no `--config` is given, if it exists.
+pub const DEFAULT_FILE: &str = "aanmelden.toml";
+
+/// Prefix of the environment variables that override the file.
+const ENV_PREFIX: &str = "AANMELDEN_";
+
+/// Everything the server can be told. Every field has a default, so the
+/// server starts with no file and no variables at all.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address and port to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database and the generated encryption key.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; default: `aanmelden.db` in `data_dir`.
+    pub database_url: Option<String>,
+    /// AES-256 key for the TOTP secrets, 32 bytes in base64; default: a key
+    /// generated on first start into `data_dir/secret.key`.
+    pub encryption_key: Option<SecretString>,
+    /// Folder with the built single page app.
+    pub spa_dir: PathBuf,
+    /// Organisation name: shown on the signed-in page and used as the TOTP issuer.
+    pub organisation: String,
+    /// How many devices one user may have.
+    pub max_devices: u32,
+    /// Whether "Gereed" needs the first code from the app.
+    pub require_first_code: bool,
+    /// A session unused this long (seconds) is over.
+    pub session_idle_timeout_s: i64,
+    /// A session this old (seconds) is over, used or not.
+    pub session_absolute_timeout_s: i64,
+    /// Mark the session cookie `Secure` (set it when served over TLS).
+    pub secure_cookie: bool,
+    /// Create a demo user with a random password on first start.
+    pub demo_user: bool,
+    /// How many password hashes may be computed at once.
+    pub password_concurrency: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            encryption_key: None,
+            spa_dir: PathBuf::from("dist"),
+            organisation: "Missing Piece".to_owned(),
+            max_devices: 4,
+            require_first_code: true,
+            session_idle_timeout_s: 15 * 60,
+            session_absolute_timeout_s: 8 * 60 * 60,
+            secure_cookie: false,
+            demo_user: true,
+            password_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// Why the configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{origin}: {source}")]
+    Parse {
+        origin: String,
+        source: toml::de::Error,
+    },
+    #[error("invalid setting: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Read the configuration: `file` if given (it must exist), otherwise
+    /// [`DEFAULT_FILE`] if it exists; then the variables in `env`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(path) => read_table(path)?,
+            None if Path::new(DEFAULT_FILE).exists() => read_table(Path::new(DEFAULT_FILE))?,
+            None => toml::Table::new(),
+        };
+        let mut database_url = None;
+        for (name, value) in env {
+            if name == "DATABASE_URL" {
+                database_url = Some(value);
+            } else if let Some(key) = name.strip_prefix(ENV_PREFIX)
+                && key != "CONFIG"
+            {
+                table.insert(key.to_ascii_lowercase(), env_value(&value));
+            }
+        }
+        if let Some(url) = database_url {
+            table
+                .entry("database_url")
+                .or_insert(toml::Value::String(url));
+        }
+        let config: Config =
+            table
+                .try_into()
+                .map_err(|source: toml::de::Error| ConfigError::Parse {
+                    origin: "configuration".to_owned(),
+                    source,
+                })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.max_devices == 0 {
+            return Err(ConfigError::Invalid(
+                "max_devices must be at least 1".into(),
+            ));
+        }
+        if self.password_concurrency == 0 {
+            return Err(ConfigError::Invalid(
+                "password_concurrency must be at least 1".into(),
+            ));
+        }
+        if self.session_idle_timeout_s <= 0 || self.session_absolute_timeout_s <= 0 {
+            return Err(ConfigError::Invalid(
+                "session time-outs must be positive".into(),
+            ));
+        }
+        if self.organisation.contains(':') {
+            return Err(ConfigError::Invalid(
+                "organisation may not contain ':' (it is the TOTP issuer)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The database to use: the configured URL or the SQLite file in `data_dir`.
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("aanmelden.db").display()
+            )
+        })
+    }
+}
+
+fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    text.parse().map_err(|source| ConfigError::Parse {
+        origin: path.display().to_string(),
+        source,
+    })
+}
+
+/// An environment value as TOML when it reads as a number or boolean, else as text.
+fn env_value(raw: &str) -> toml::Value {
+    match format!("v = {raw}").parse::<toml::Table>() {
+        Ok(mut t) => match t.remove("v") {
+            Some(
+                v @ (toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_)),
+            ) => v,
+            _ => toml::Value::String(raw.to_owned()),
+        },
+        Err(_) => toml::Value::String(raw.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn starts_without_file_or_variables() {
+        let config = Config::load(None, env(&[])).unwrap();
+        assert_eq!(config.listen.port(), 8080);
+        assert_eq!(config.max_devices, 4);
+        assert!(config.database_url().starts_with("sqlite://data/"));
+    }
+
+    #[test]
+    fn variables_override_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, "max_devices = 2\norganisation = \"Acme\"\n").unwrap();
+        let config = Config::load(
+            Some(&path),
+            env(&[
+                ("AANMELDEN_MAX_DEVICES", "3"),
+                ("AANMELDEN_REQUIRE_FIRST_CODE", "false"),
+                ("DATABASE_URL", "postgres://x@127.0.0.1/db"),
+                ("HOME", "/root"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.max_devices, 3);
+        assert_eq!(config.organisation, "Acme");
+        assert!(!config.require_first_code);
+        assert_eq!(config.database_url(), "postgres://x@127.0.0.1/db");
+    }
+
+    #[test]
+    fn aanmelden_database_url_wins_over_database_url() {
+        let config = Config::load(
+            None,
+            env(&[
+                ("DATABASE_URL", "postgres://a/b"),
+                ("AANMELDEN_DATABASE_URL", "sqlite://x.db"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.database_url(), "sqlite://x.db");
+    }
+
+    #[test]
+    fn unknown_settings_and_bad_values_are_errors() {
+        assert!(Config::load(None, env(&[("AANMELDEN_MAX_DEVISES", "3")])).is_err());
+        assert!(Config::load(None, env(&[("AANMELDEN_MAX_DEVICES", "many")])).is_err());
+        assert!(Config::load(None, env(&[("AANMELDEN_MAX_DEVICES", "0")])).is_err());
+    }
+
+    #[test]
+    fn missing_explicit_file_is_an_error() {
+        assert!(matches!(
+            Config::load(Some(Path::new("/nonexistent/a.toml")), env(&[])),
+            Err(ConfigError::Read { .. })
+        ));
+    }
+
+    #[test]
+    fn encryption_key_does_not_print() {
+        let config = Config::load(
+            None,
+            env(&[("AANMELDEN_ENCRYPTION_KEY", "c2VjcmV0c2VjcmV0")]),
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("c2VjcmV0"));
+    }
+}

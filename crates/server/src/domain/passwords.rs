@@ -1,0 +1,137 @@
+//! Password hashing with argon2id, off the async threads and bounded in how
+//! many run at once, so a flood of sign-ins cannot exhaust memory.
+
+use std::sync::Arc;
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use tokio::sync::Semaphore;
+
+use aes_gcm::aead::OsRng;
+
+use super::secrets::SecretString;
+
+/// OWASP's minimum for argon2id: 19 MiB, 2 passes, 1 lane.
+const MEMORY_KIB: u32 = 19 * 1024;
+const PASSES: u32 = 2;
+const LANES: u32 = 1;
+
+/// Shortest password `user add` and `user passwd` accept.
+pub const MIN_PASSWORD_CHARS: usize = 8;
+
+/// Hashes and verifies passwords.
+#[derive(Clone)]
+pub struct Passwords {
+    argon: Arc<Argon2<'static>>,
+    /// A real hash of a random password: unknown users are verified against
+    /// it, so the answer takes as long as for a known user.
+    dummy_hash: Arc<str>,
+    permits: Arc<Semaphore>,
+}
+
+/// Why hashing failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PasswordError {
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error("the password hashing pool is gone")]
+    Pool,
+}
+
+impl Passwords {
+    /// At most `concurrency` hashes at once.
+    pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
+        let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
+            .map_err(|e| PasswordError::Hash(e.to_string()))?;
+        let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let random = super::secrets::SecretBytes::random(24);
+        let dummy_hash = hash_with(&argon, random.expose())?;
+        Ok(Self {
+            argon: Arc::new(argon),
+            dummy_hash: dummy_hash.into(),
+            permits: Arc::new(Semaphore::new(concurrency)),
+        })
+    }
+
+    /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) for `password`.
+    pub async fn hash(&self, password: &SecretString) -> Result<String, PasswordError> {
+        let argon = Arc::clone(&self.argon);
+        let password = password.clone();
+        self.blocking(move || hash_with(&argon, password.expose().as_bytes()))
+            .await?
+    }
+
+    /// Whether `password` matches `stored`; with `None` (no such user) it
+    /// does the same work against a dummy hash and answers false.
+    pub async fn verify(&self, stored: Option<&str>, password: &SecretString) -> bool {
+        let argon = Arc::clone(&self.argon);
+        let known = stored.is_some();
+        let hash: String = stored.unwrap_or(&self.dummy_hash).to_owned();
+        let password = password.clone();
+        let matches = self
+            .blocking(move || {
+                PasswordHash::new(&hash).is_ok_and(|parsed| {
+                    argon
+                        .verify_password(password.expose().as_bytes(), &parsed)
+                        .is_ok()
+                })
+            })
+            .await
+            .unwrap_or(false);
+        known && matches
+    }
+
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PasswordError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| PasswordError::Pool)?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|_| PasswordError::Pool)
+    }
+}
+
+fn hash_with(argon: &Argon2<'_>, password: &[u8]) -> Result<String, PasswordError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon
+        .hash_password(password, &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| PasswordError::Hash(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn hashes_with_owasp_parameters_and_verifies() {
+        let passwords = Passwords::new(2).unwrap();
+        let pw = SecretString::new("correct horse".into());
+        let hash = passwords.hash(&pw).await.unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(passwords.verify(Some(&hash), &pw).await);
+        assert!(
+            !passwords
+                .verify(Some(&hash), &SecretString::new("wrong".into()))
+                .await
+        );
+    }
+
+    #[tokio::test]
+    async fn unknown_user_never_verifies() {
+        let passwords = Passwords::new(1).unwrap();
+        assert!(
+            !passwords
+                .verify(None, &SecretString::new(String::new()))
+                .await
+        );
+    }
+}

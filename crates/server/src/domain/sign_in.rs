@@ -1,0 +1,211 @@
+//! The sign-in state machine. A session moves identify → password → either
+//! registering a first device or the second factor → done; the server, not
+//! the browser, decides each step, and each step up gets a new session id.
+
+use std::fmt;
+
+use aanmelden_api::Step;
+use aes_gcm::aead::OsRng;
+use aes_gcm::aead::rand_core::RngCore;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// How far a session has come.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A user name was given (known or not: nobody can tell).
+    Identified,
+    /// The password was right and the user has no device: good only for
+    /// registering a first one.
+    RegisterDevice,
+    /// The password was right; the second factor is still to come.
+    SecondFactor,
+    /// Signed in.
+    Done,
+}
+
+impl Level {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Identified => "identified",
+            Self::RegisterDevice => "register_device",
+            Self::SecondFactor => "second_factor",
+            Self::Done => "done",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Identified,
+            Self::RegisterDevice,
+            Self::SecondFactor,
+            Self::Done,
+        ]
+        .into_iter()
+        .find(|level| level.as_str() == text)
+    }
+
+    /// The screen a session at this level shows.
+    pub fn step(self) -> Step {
+        match self {
+            Self::Identified => Step::Password,
+            Self::RegisterDevice => Step::RegisterDevice,
+            Self::SecondFactor => Step::Otp,
+            Self::Done => Step::Done,
+        }
+    }
+
+    /// Whether the devices page may be used: for a first registration or
+    /// once fully signed in.
+    pub fn may_manage_devices(self) -> bool {
+        matches!(self, Self::RegisterDevice | Self::Done)
+    }
+}
+
+/// What a right password leads to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterPassword {
+    /// No device yet: register one.
+    RegisterDevice,
+    /// A device exists and a code was typed: check it.
+    CheckCode,
+    /// A device exists and no code was typed: ask for one.
+    AskSecondFactor,
+}
+
+/// The step after a right password. A code typed by a user without a device
+/// is ignored: the user goes on to register one.
+pub fn after_password(has_device: bool, code_typed: bool) -> AfterPassword {
+    match (has_device, code_typed) {
+        (false, _) => AfterPassword::RegisterDevice,
+        (true, true) => AfterPassword::CheckCode,
+        (true, false) => AfterPassword::AskSecondFactor,
+    }
+}
+
+/// A session as stored: only the hash of its id is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub id_hash: String,
+    pub username: String,
+    pub user_id: Option<i64>,
+    pub level: Level,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+impl Session {
+    /// Whether the session is over: unused for `idle` seconds, or older than
+    /// `absolute` seconds.
+    pub fn is_expired(&self, now: i64, idle: i64, absolute: i64) -> bool {
+        now - self.last_seen_at >= idle || now - self.created_at >= absolute
+    }
+}
+
+/// A session id as the cookie carries it: 256 random bits. Prints redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl SessionToken {
+    pub fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    pub fn from_cookie(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// What the database keeps, so a copy of it does not hand out sessions.
+    pub fn hash(&self) -> String {
+        let digest = Sha256::digest(self.0.as_bytes());
+        digest.iter().fold(String::with_capacity(64), |mut s, b| {
+            use fmt::Write;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+    }
+}
+
+impl fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionToken(..)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(created_at: i64, last_seen_at: i64) -> Session {
+        Session {
+            id_hash: String::new(),
+            username: "a@b.nl".into(),
+            user_id: Some(1),
+            level: Level::Done,
+            created_at,
+            last_seen_at,
+        }
+    }
+
+    #[test]
+    fn password_leads_to_registration_without_a_device_even_with_a_code() {
+        assert_eq!(after_password(false, false), AfterPassword::RegisterDevice);
+        assert_eq!(after_password(false, true), AfterPassword::RegisterDevice);
+    }
+
+    #[test]
+    fn password_leads_to_the_second_factor_with_a_device() {
+        assert_eq!(after_password(true, true), AfterPassword::CheckCode);
+        assert_eq!(after_password(true, false), AfterPassword::AskSecondFactor);
+    }
+
+    #[test]
+    fn only_registration_and_signed_in_sessions_manage_devices() {
+        assert!(Level::RegisterDevice.may_manage_devices());
+        assert!(Level::Done.may_manage_devices());
+        assert!(!Level::Identified.may_manage_devices());
+        assert!(!Level::SecondFactor.may_manage_devices());
+    }
+
+    #[test]
+    fn levels_round_trip_and_map_to_steps() {
+        for level in [
+            Level::Identified,
+            Level::RegisterDevice,
+            Level::SecondFactor,
+            Level::Done,
+        ] {
+            assert_eq!(Level::parse(level.as_str()), Some(level));
+        }
+        assert_eq!(Level::parse("admin"), None);
+        assert_eq!(Level::Identified.step(), Step::Password);
+        assert_eq!(Level::SecondFactor.step(), Step::Otp);
+    }
+
+    #[test]
+    fn sessions_expire_when_idle_or_old() {
+        let s = session(1000, 1500);
+        assert!(!s.is_expired(1599, 100, 1000));
+        assert!(s.is_expired(1600, 100, 1000));
+        let s = session(1000, 1990);
+        assert!(s.is_expired(2000, 100, 1000));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let a = SessionToken::generate();
+        let b = SessionToken::generate();
+        assert_ne!(a, b);
+        assert_eq!(a.expose().len(), 43);
+        assert_eq!(a.hash().len(), 64);
+        assert_ne!(a.hash(), a.expose());
+        assert_eq!(format!("{a:?}"), "SessionToken(..)");
+    }
+}

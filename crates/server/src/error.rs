@@ -1,0 +1,185 @@
+//! The errors a request can end in, each becoming the one JSON envelope of
+//! the contract with its stable code.
+
+use aanmelden_api::{ErrorBody, ErrorCode, ErrorDetail};
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::store::{AddDeviceError, StoreError};
+
+/// Every way an API request can fail.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 401: wrong user name or password (also for an unknown user).
+    #[error("incorrect user name or password")]
+    InvalidCredentials,
+    /// 401: wrong, expired or already used one-time password.
+    #[error("incorrect one-time password")]
+    InvalidOtp,
+    /// 409: the user has the maximum number of devices.
+    #[error("device limit reached")]
+    DeviceLimit,
+    /// 409: the user has a device of this name.
+    #[error("a device with this name exists")]
+    NameTaken,
+    /// 404: no such resource, or not the caller's.
+    #[error("not found")]
+    NotFound,
+    /// 401: no session, or it timed out.
+    #[error("no valid session; start again")]
+    SessionExpired,
+    /// 403: the session has not reached the step this needs, or the request
+    /// came from another site.
+    #[error("not allowed at this step")]
+    Forbidden,
+    /// 400: malformed request or a field that breaks a rule.
+    #[error("{message}")]
+    Validation {
+        field: Option<&'static str>,
+        message: String,
+    },
+    /// 413: the body is over the limit.
+    #[error("request body too large")]
+    TooLarge,
+    /// 503: the database cannot be reached.
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// 500: anything unexpected; logged, and the body says nothing more.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 400 for `field` with an English `message`.
+    pub fn validation(field: &'static str, message: impl Into<String>) -> Self {
+        Self::Validation {
+            field: Some(field),
+            message: message.into(),
+        }
+    }
+
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
+            Self::InvalidOtp => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidOtp),
+            Self::DeviceLimit => (StatusCode::CONFLICT, ErrorCode::DeviceLimit),
+            Self::NameTaken => (StatusCode::CONFLICT, ErrorCode::NameTaken),
+            Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            Self::SessionExpired => (StatusCode::UNAUTHORIZED, ErrorCode::SessionExpired),
+            Self::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            Self::Validation { .. } => (StatusCode::BAD_REQUEST, ErrorCode::Validation),
+            Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::Validation),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        match &self {
+            Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
+            Self::Unavailable(e) => tracing::warn!(error = ?e, "database unavailable"),
+            _ => {}
+        }
+        let field = match &self {
+            Self::Validation { field, .. } => field.map(str::to_owned),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code,
+                message: self.to_string(),
+                retry_after_s: None,
+                field,
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Sqlx(
+                e @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed),
+            ) => Self::Unavailable(e.into()),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<AddDeviceError> for ApiError {
+    fn from(error: AddDeviceError) -> Self {
+        match error {
+            AddDeviceError::NameTaken => Self::NameTaken,
+            AddDeviceError::Limit => Self::DeviceLimit,
+            AddDeviceError::Store(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http_body_util::BodyExt;
+
+    async fn envelope(error: ApiError) -> (StatusCode, ErrorBody) {
+        let response = error.into_response();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        (status, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    #[tokio::test]
+    async fn each_error_maps_to_its_status_and_code() {
+        let cases = [
+            (
+                ApiError::InvalidCredentials,
+                401,
+                ErrorCode::InvalidCredentials,
+            ),
+            (ApiError::InvalidOtp, 401, ErrorCode::InvalidOtp),
+            (ApiError::DeviceLimit, 409, ErrorCode::DeviceLimit),
+            (ApiError::NameTaken, 409, ErrorCode::NameTaken),
+            (ApiError::NotFound, 404, ErrorCode::NotFound),
+            (ApiError::SessionExpired, 401, ErrorCode::SessionExpired),
+            (ApiError::Forbidden, 403, ErrorCode::Forbidden),
+            (
+                ApiError::validation("name", "too long"),
+                400,
+                ErrorCode::Validation,
+            ),
+            (ApiError::TooLarge, 413, ErrorCode::Validation),
+            (
+                ApiError::Unavailable(anyhow::anyhow!("down")),
+                503,
+                ErrorCode::Unavailable,
+            ),
+            (
+                ApiError::Internal(anyhow::anyhow!("boom")),
+                500,
+                ErrorCode::Internal,
+            ),
+        ];
+        for (error, status, code) in cases {
+            let (got_status, body) = envelope(error).await;
+            assert_eq!(got_status.as_u16(), status);
+            assert_eq!(body.error.code, code);
+        }
+    }
+
+    #[tokio::test]
+    async fn internal_errors_say_nothing_more() {
+        let (_, body) = envelope(ApiError::Internal(anyhow::anyhow!("password=hunter2"))).await;
+        assert_eq!(body.error.message, "internal error");
+    }
+
+    #[tokio::test]
+    async fn validation_names_the_field() {
+        let (_, body) = envelope(ApiError::validation("name", "empty")).await;
+        assert_eq!(body.error.field.as_deref(), Some("name"));
+    }
+}

@@ -1,0 +1,121 @@
+//! The aanmelden server: the sign-in JSON API, the built single page app, and
+//! the admin command line, in one binary.
+//!
+//! Layers, each knowing only the ones below it: [`routes`] (HTTP only) call
+//! [`domain`] (sign-in rules, TOTP, passwords, secrets: no HTTP, no SQL), which
+//! keeps its state through [`store`] (SQL for SQLite and PostgreSQL).
+
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+pub mod routes;
+pub mod store;
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::domain::passwords::Passwords;
+use crate::domain::secrets::Cipher;
+use crate::store::Store;
+
+/// Everything a request handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState(Arc<Inner>);
+
+/// The parts of [`AppState`].
+pub struct Inner {
+    pub config: Config,
+    pub store: Store,
+    pub passwords: Passwords,
+    pub cipher: Cipher,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(
+        config: Config,
+        store: Store,
+        passwords: Passwords,
+        cipher: Cipher,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self(Arc::new(Inner {
+            config,
+            store,
+            passwords,
+            cipher,
+            clock,
+        }))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl AppState {
+    /// Open the store, the password hasher and the cipher that `config` names.
+    pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = Store::connect(&config.database_url()).await?;
+        let passwords = Passwords::new(config.password_concurrency)?;
+        let cipher = Cipher::load_or_generate(config.encryption_key.as_ref(), &config.data_dir)?;
+        Ok(Self::new(config, store, passwords, cipher, clock))
+    }
+
+    /// The TOTP secret of a device, decrypted.
+    pub fn open_secret(
+        &self,
+        device: &store::DeviceRow,
+    ) -> Result<domain::secrets::SecretBytes, error::ApiError> {
+        self.cipher
+            .open(device.user_id, &device.secret)
+            .map_err(|e| error::ApiError::Internal(anyhow::Error::new(e).context(device.id)))
+    }
+
+    /// The first of `devices` for which `code` is right now and later than
+    /// any code accepted before; that step is then used up. Of two requests
+    /// racing with one code, the database lets exactly one through.
+    pub async fn accept_code<'d>(
+        &self,
+        devices: &'d [store::DeviceRow],
+        code: &str,
+    ) -> Result<Option<&'d store::DeviceRow>, error::ApiError> {
+        let now = self.clock.now();
+        for device in devices {
+            let secret = self.open_secret(device)?;
+            if let Some(step) = domain::totp::matching_step(&secret, code, now)
+                && self.store.accept_step(device.id, step).await?
+            {
+                return Ok(Some(device));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A row in the audit log. Never pass a secret.
+    pub async fn audit(
+        &self,
+        username: &str,
+        event: &str,
+        detail: &str,
+        client: &str,
+    ) -> Result<(), store::StoreError> {
+        tracing::info!(username, event, detail, client, "audit");
+        self.store
+            .audit(&store::AuditEntry {
+                at: self.clock.now(),
+                username: username.to_owned(),
+                event: event.to_owned(),
+                detail: detail.to_owned(),
+                client: client.to_owned(),
+            })
+            .await
+    }
+}

@@ -1,0 +1,194 @@
+//! HTTP only: the router, the security headers, the cross-site check and the
+//! built single page app. Handlers extract, call the domain and the store,
+//! and map the result.
+
+pub mod devices;
+pub mod extract;
+pub mod login;
+
+use std::path::Path;
+
+use aanmelden_api::API_PREFIX;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{any, get, post};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use sha2::{Digest, Sha256};
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// The whole application: the API under [`API_PREFIX`] and the SPA at `/`.
+pub fn router(app: AppState) -> Router {
+    let spa_dir = app.config.spa_dir.clone();
+    let csp = content_security_policy(&spa_dir.join("index.html"));
+    let api = Router::new()
+        .route("/login/identify", post(login::identify))
+        .route("/login/password", post(login::password))
+        .route("/login/otp", post(login::otp))
+        .route("/session", get(login::session))
+        .route("/logout", post(login::logout))
+        .route("/devices", get(devices::list).post(devices::add))
+        .route("/devices/{id}", axum::routing::delete(devices::remove))
+        .route("/devices/{id}/activate", post(devices::activate))
+        .route("/devices/{id}/test", post(devices::test))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(middleware::from_fn(same_site_only))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(app);
+    let spa = ServeDir::new(&spa_dir).fallback(ServeFile::new(spa_dir.join("index.html")));
+    Router::new()
+        .nest(API_PREFIX, api)
+        .route("/api", any(api_not_found))
+        .route("/api/{*rest}", any(api_not_found))
+        .fallback_service(spa)
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            csp,
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+}
+
+async fn api_not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::Validation {
+        field: None,
+        message: "method not allowed".to_owned(),
+    }
+}
+
+/// Refuse state-changing requests sent by another site: the browser says so
+/// in `Sec-Fetch-Site`, or older ones in an `Origin` that is not this host.
+async fn same_site_only(request: Request, next: Next) -> Result<Response, ApiError> {
+    let safe = matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    );
+    if !safe && is_cross_site(request.headers()) {
+        return Err(ApiError::Forbidden);
+    }
+    Ok(next.run(request).await)
+}
+
+fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
+    if let Some(site) = headers.get(SEC_FETCH_SITE) {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
+        return false;
+    };
+    let origin_host = origin
+        .split_once("://")
+        .map_or(origin, |(_, rest)| rest)
+        .trim_end_matches('/');
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    !origin_host.eq_ignore_ascii_case(host)
+}
+
+/// A policy without 'unsafe-inline': the inline loader script that Trunk
+/// writes into index.html is allowed by its hash.
+fn content_security_policy(index_html: &Path) -> HeaderValue {
+    let html = std::fs::read_to_string(index_html).unwrap_or_default();
+    let hashes = inline_scripts(&html).fold(String::new(), |mut out, script| {
+        out.push_str(" 'sha256-");
+        out.push_str(&BASE64.encode(Sha256::digest(script)));
+        out.push('\'');
+        out
+    });
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    HeaderValue::from_str(&policy)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
+/// The contents of `<script>` elements without a `src`.
+fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
+    html.split("<script").skip(1).filter_map(|rest| {
+        let (attributes, body) = rest.split_once('>')?;
+        if attributes.contains("src=") {
+            return None;
+        }
+        body.split_once("</script>").map(|(script, _)| script)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
+            .collect()
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        assert!(!is_cross_site(&headers(&[])));
+        assert!(!is_cross_site(&headers(&[(
+            "sec-fetch-site",
+            "same-origin"
+        )])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(!is_cross_site(&headers(&[
+            ("origin", "http://portal.example:8080"),
+            ("host", "portal.example:8080"),
+        ])));
+        assert!(is_cross_site(&headers(&[
+            ("origin", "https://evil.example"),
+            ("host", "portal.example"),
+        ])));
+    }
+
+    #[test]
+    fn inline_scripts_are_found_and_external_ones_skipped() {
+        let html = r#"<script src="/a.js"></script><script type="module">init()</script>"#;
+        assert_eq!(inline_scripts(html).collect::<Vec<_>>(), ["init()"]);
+    }
+
+    #[test]
+    fn policy_allows_inline_loader_by_hash_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("index.html");
+        std::fs::write(&index, "<script type=\"module\">init()</script>").unwrap();
+        let policy = content_security_policy(&index);
+        let policy = policy.to_str().unwrap();
+        assert!(policy.contains("'sha256-"), "{policy}");
+        assert!(policy.contains("frame-ancestors 'none'"));
+        assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
+    }
+}

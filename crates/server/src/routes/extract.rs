@@ -1,0 +1,152 @@
+//! Extractors that turn every malformed request into the contract's error
+//! envelope, and the session cookie.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+
+use aanmelden_api::SESSION_COOKIE;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+
+use crate::AppState;
+use crate::domain::sign_in::{Session, SessionToken};
+use crate::error::ApiError;
+
+/// `axum::Json`, but a bad body (syntax, types, size, content type) becomes
+/// the error envelope instead of axum's plain text.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct AppJson<T>(pub T);
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::TooLarge
+        } else {
+            Self::Validation {
+                field: None,
+                message: rejection.body_text(),
+            }
+        }
+    }
+}
+
+/// `axum::extract::Path` with the error envelope.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct AppPath<T>(pub T);
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::Validation {
+            field: None,
+            message: rejection.body_text(),
+        }
+    }
+}
+
+/// The client's address as the socket saw it ("" when unknown).
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|info| info.0.ip().to_string())
+                .unwrap_or_default(),
+        ))
+    }
+}
+
+/// The caller's live session; a missing, unknown or timed-out one is
+/// `session_expired`. Each use counts as activity for the idle time-out.
+pub struct CurrentSession(pub Session);
+
+impl FromRequestParts<AppState> for CurrentSession {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let token = session_token(&parts.headers).ok_or(ApiError::SessionExpired)?;
+        let hash = token.hash();
+        let session = app
+            .store
+            .find_session(&hash)
+            .await?
+            .ok_or(ApiError::SessionExpired)?;
+        let now = app.clock.now();
+        if session.is_expired(
+            now,
+            app.config.session_idle_timeout_s,
+            app.config.session_absolute_timeout_s,
+        ) {
+            app.store.delete_session(&hash).await?;
+            return Err(ApiError::SessionExpired);
+        }
+        app.store.touch_session(&hash, now).await?;
+        Ok(Self(session))
+    }
+}
+
+/// The session token in the request's cookies, if any.
+pub fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| SessionToken::from_cookie(value))
+}
+
+/// `Set-Cookie` for `token`: only over HTTP(S), never to script, never sent
+/// along with another site's requests.
+pub fn set_session_cookie(token: &SessionToken, secure: bool) -> HeaderValue {
+    cookie(token.expose(), "", secure)
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_session_cookie(secure: bool) -> HeaderValue {
+    cookie("", "; Max-Age=0", secure)
+}
+
+fn cookie(value: &str, extra: &str, secure: bool) -> HeaderValue {
+    let secure = if secure { "; Secure" } else { "" };
+    let text =
+        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{extra}{secure}");
+    // Tokens are URL-safe base64, so the value is always a valid header.
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_session_cookie_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; aanmelden_session=tok; b=2"),
+        );
+        assert_eq!(session_token(&headers).unwrap().expose(), "tok");
+        assert!(session_token(&HeaderMap::new()).is_none());
+    }
+
+    #[test]
+    fn cookies_are_http_only_and_strict() {
+        let value = set_session_cookie(&SessionToken::from_cookie("abc"), true);
+        assert_eq!(
+            value.to_str().unwrap(),
+            "aanmelden_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure"
+        );
+        let cleared = clear_session_cookie(false);
+        assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
+    }
+}

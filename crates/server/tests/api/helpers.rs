@@ -1,0 +1,365 @@
+//! `spawn_app()`: the real server on 127.0.0.1, a port of its own and a fresh
+//! database, with a clock the test sets; and a browser-like client.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use aanmelden_api::{Enrolment, ErrorBody, ErrorCode, Step, StepResponse};
+use aanmelden_server::clock::ManualClock;
+use aanmelden_server::config::Config;
+use aanmelden_server::domain::secrets::SecretString;
+use aanmelden_server::store::Backend;
+use aanmelden_server::{AppState, routes};
+use reqwest::StatusCode;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sqlx::Connection;
+use totp_rs::{Algorithm, TOTP};
+
+/// The PostgreSQL server the tests create their databases on.
+pub const POSTGRES_URL_VAR: &str = "TEST_POSTGRES_URL";
+
+/// A moment well inside a 30-second step, so "now" and "now + a few
+/// seconds" are one step.
+pub const START: i64 = 1_800_000_000 + 5;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running server and one browser talking to it.
+pub struct TestApp {
+    pub address: SocketAddr,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub browser: Browser,
+    _dir: tempfile::TempDir,
+    _postgres: Option<PostgresDatabase>,
+}
+
+/// A client with its own cookie jar, like one browser.
+#[derive(Clone)]
+pub struct Browser {
+    client: reqwest::Client,
+    base: String,
+}
+
+/// Start the server on `backend`; `None` when PostgreSQL is not configured
+/// here (said loudly; an error under CI).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    spawn_app_with(backend, |_| {}).await
+}
+
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Option<TestApp> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let spa_dir = dir.path().join("dist");
+    std::fs::create_dir_all(&spa_dir).expect("spa dir");
+    std::fs::write(
+        spa_dir.join("index.html"),
+        "<!doctype html><title>Aanmelden</title><script type=\"module\">init()</script>",
+    )
+    .expect("index.html");
+    let postgres = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(PostgresDatabase::create().await?),
+    };
+    let database_url = match &postgres {
+        Some(db) => db.url.clone(),
+        None => format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display()),
+    };
+    let mut config = Config {
+        data_dir: dir.path().join("data"),
+        database_url: Some(database_url),
+        spa_dir,
+        demo_user: false,
+        password_concurrency: 2,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let clock = Arc::new(ManualClock::new(START));
+    let state = AppState::open(config, clock.clone())
+        .await
+        .expect("open the app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let router = routes::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    Some(TestApp {
+        address,
+        state,
+        clock,
+        browser: Browser::new(address),
+        _dir: dir,
+        _postgres: postgres,
+    })
+}
+
+impl TestApp {
+    /// Another browser on the same server, with no cookies.
+    pub fn new_browser(&self) -> Browser {
+        Browser::new(self.address)
+    }
+
+    /// A user added the way the admin command line adds one.
+    pub async fn add_user(&self, name: &str) {
+        let hash = self
+            .state
+            .passwords
+            .hash(&SecretString::new(PASSWORD.to_owned()))
+            .await
+            .expect("hash");
+        self.state
+            .store
+            .create_user(name, &hash, START)
+            .await
+            .expect("create user")
+            .expect("new user");
+    }
+
+    pub fn now(&self) -> i64 {
+        use aanmelden_server::clock::Clock;
+        self.clock.now()
+    }
+
+    /// A user whose first device "iPhone" is active; returns its secret.
+    /// The browser is left on the devices page of that registration.
+    pub async fn user_with_device(&self, name: &str) -> String {
+        self.add_user(name).await;
+        let step = self.browser.sign_in_password(name, PASSWORD).await;
+        assert_eq!(step, Step::RegisterDevice);
+        let enrolment = self.browser.add_device("iPhone").await;
+        let code = code(&enrolment.secret, self.now());
+        let response = self
+            .browser
+            .post(
+                &format!("/devices/{}/activate", enrolment.device_id),
+                &serde_json::json!({ "code": code }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        enrolment.secret
+    }
+}
+
+impl Browser {
+    fn new(address: SocketAddr) -> Self {
+        Self {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .expect("client"),
+            base: format!("http://{address}"),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn api(&self, path: &str) -> String {
+        self.url(&format!("/api/v1{path}"))
+    }
+
+    pub async fn post(&self, path: &str, body: &impl Serialize) -> reqwest::Response {
+        self.client
+            .post(self.api(path))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.api(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.api(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str) -> reqwest::Response {
+        self.client
+            .delete(self.api(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn identify(&self, username: &str) -> reqwest::Response {
+        self.post(
+            "/login/identify",
+            &serde_json::json!({ "username": username }),
+        )
+        .await
+    }
+
+    pub async fn password(&self, password: &str, otp: Option<&str>) -> reqwest::Response {
+        self.post(
+            "/login/password",
+            &serde_json::json!({ "password": password, "otp": otp }),
+        )
+        .await
+    }
+
+    /// Identify and give the password; the step the server answers.
+    pub async fn sign_in_password(&self, username: &str, password: &str) -> Step {
+        assert_eq!(self.identify(username).await.status(), StatusCode::OK);
+        let response = self.password(password, None).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        json::<StepResponse>(response).await.next
+    }
+
+    /// Identify, password and code in one go, as the password page allows.
+    pub async fn sign_in_with_code(&self, username: &str, code: &str) -> reqwest::Response {
+        assert_eq!(self.identify(username).await.status(), StatusCode::OK);
+        self.password(PASSWORD, Some(code)).await
+    }
+
+    /// "+ Apparaat toevoegen" → name → "OK".
+    pub async fn add_device(&self, name: &str) -> Enrolment {
+        let response = self
+            .post("/devices", &serde_json::json!({ "name": name }))
+            .await;
+        assert!(response.status().is_success(), "{}", response.status());
+        json(response).await
+    }
+}
+
+pub async fn json<T: DeserializeOwned>(response: reqwest::Response) -> T {
+    response.json().await.expect("JSON body")
+}
+
+/// The error code of an envelope, checking the status too.
+pub async fn error_code(response: reqwest::Response, status: StatusCode) -> ErrorCode {
+    assert_eq!(response.status(), status);
+    json::<ErrorBody>(response).await.error.code
+}
+
+/// The code an authenticator app shows at `time` for a base32 `secret`,
+/// computed here independently of the server.
+pub fn code(secret: &str, time: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned())
+        .to_bytes()
+        .expect("base32 secret");
+    TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, bytes, None, String::new())
+        .generate(u64::try_from(time).expect("positive time"))
+}
+
+/// A database of its own on the PostgreSQL server, dropped afterwards.
+struct PostgresDatabase {
+    admin_url: String,
+    name: String,
+    url: String,
+}
+
+impl PostgresDatabase {
+    async fn create() -> Option<Self> {
+        let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{POSTGRES_URL_VAR} must be set under CI"
+            );
+            eprintln!("SKIPPED: {POSTGRES_URL_VAR} is not set, this PostgreSQL test did not run");
+            return None;
+        };
+        let name = format!("aanmelden_test_{:016x}", rand_u64());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .expect("connect to the PostgreSQL test server");
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create the test database");
+        let base = admin_url
+            .split('?')
+            .next()
+            .and_then(|u| u.rsplit_once('/'))
+            .map_or(admin_url.as_str(), |(base, _)| base);
+        let url = format!("{base}/{name}");
+        Some(Self {
+            admin_url,
+            name,
+            url,
+        })
+    }
+}
+
+impl Drop for PostgresDatabase {
+    fn drop(&mut self) {
+        let admin_url = self.admin_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime; a thread of its own may block.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::process::id())
+}
+
+/// Run each named `async fn(TestApp)` as a test on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    if let Some(app) = $crate::helpers::spawn_app(
+                        aanmelden_server::store::Backend::Sqlite,
+                    ).await {
+                        super::$test(app).await;
+                    }
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    if let Some(app) = $crate::helpers::spawn_app(
+                        aanmelden_server::store::Backend::Postgres,
+                    ).await {
+                        super::$test(app).await;
+                    }
+                }
+            )*
+        }
+    };
+}

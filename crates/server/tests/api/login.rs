@@ -1,0 +1,292 @@
+//! Identify, password, one-time password, session, logout.
+
+use aanmelden_api::{ErrorCode, SessionInfo, Step, StepResponse};
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp, code, error_code, json};
+
+const USER: &str = "testgebruiker@missingpiece.nl";
+
+async fn identify_answers_alike_for_known_and_unknown_users(app: TestApp) {
+    app.add_user(USER).await;
+
+    let known = app.browser.identify(USER).await;
+    let unknown = app.new_browser().identify("niemand@missingpiece.nl").await;
+
+    assert_eq!(known.status(), StatusCode::OK);
+    assert_eq!(known.status(), unknown.status());
+    assert!(known.headers().contains_key("set-cookie"));
+    assert!(unknown.headers().contains_key("set-cookie"));
+    let known = known.bytes().await.unwrap();
+    assert_eq!(known, unknown.bytes().await.unwrap());
+    let step: StepResponse = serde_json::from_slice(&known).unwrap();
+    assert_eq!(step.next, Step::Password);
+}
+
+async fn wrong_password_and_unknown_user_are_invalid_credentials(app: TestApp) {
+    app.add_user(USER).await;
+
+    app.browser.identify(USER).await;
+    let wrong = app.browser.password("wrong password", None).await;
+    let stranger = app.new_browser();
+    stranger.identify("niemand@missingpiece.nl").await;
+    let unknown = stranger.password(PASSWORD, None).await;
+
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status(), unknown.status());
+    let wrong = wrong.bytes().await.unwrap();
+    assert_eq!(wrong, unknown.bytes().await.unwrap());
+    let body: aanmelden_api::ErrorBody = serde_json::from_slice(&wrong).unwrap();
+    assert_eq!(body.error.code, ErrorCode::InvalidCredentials);
+}
+
+async fn user_name_is_trimmed_and_case_insensitive(app: TestApp) {
+    app.add_user(USER).await;
+
+    let step = app
+        .browser
+        .sign_in_password("  TestGebruiker@MissingPiece.NL ", PASSWORD)
+        .await;
+
+    assert_eq!(step, Step::RegisterDevice);
+}
+
+async fn password_with_code_signs_in_and_logout_ends_the_session(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let browser = app.new_browser();
+
+    let response = browser
+        .sign_in_with_code(USER, &code(&secret, app.now()))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json::<StepResponse>(response).await.next, Step::Done);
+    let session: SessionInfo = json(browser.get("/session").await).await;
+    assert_eq!(session.username, USER);
+    assert_eq!(session.step, Step::Done);
+
+    assert_eq!(
+        browser.post("/logout", &()).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        error_code(browser.get("/session").await, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::SessionExpired
+    );
+    let rows = app.state.store.audit_log(100).await.unwrap();
+    assert!(
+        rows.iter()
+            .any(|r| r.event == "login_ok" && r.username == USER)
+    );
+    assert!(rows.iter().any(|r| r.event == "logout"));
+}
+
+async fn password_then_code_on_its_own_step_signs_in(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let browser = app.new_browser();
+
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    let session: SessionInfo = json(browser.get("/session").await).await;
+    assert_eq!(session.step, Step::Otp);
+    let response = browser
+        .post(
+            "/login/otp",
+            &serde_json::json!({ "code": code(&secret, app.now()) }),
+        )
+        .await;
+
+    assert_eq!(json::<StepResponse>(response).await.next, Step::Done);
+}
+
+async fn code_typed_by_a_user_without_device_is_ignored(app: TestApp) {
+    app.add_user(USER).await;
+
+    let response = app.browser.sign_in_with_code(USER, "123456").await;
+
+    assert_eq!(
+        json::<StepResponse>(response).await.next,
+        Step::RegisterDevice
+    );
+}
+
+async fn wrong_code_is_invalid_otp(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let right = code(&secret, app.now());
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+
+    let response = app.new_browser().sign_in_with_code(USER, wrong).await;
+
+    assert_eq!(
+        error_code(response, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::InvalidOtp
+    );
+}
+
+async fn a_code_is_never_accepted_twice(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let now_code = code(&secret, app.now());
+    let first = app.new_browser().sign_in_with_code(USER, &now_code).await;
+    assert_eq!(first.status(), StatusCode::OK);
+
+    let replay = app.new_browser().sign_in_with_code(USER, &now_code).await;
+    // The step before the one used is inside the window but not later.
+    let earlier = app
+        .new_browser()
+        .sign_in_with_code(USER, &code(&secret, app.now() - 30))
+        .await;
+
+    assert_eq!(
+        error_code(replay, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::InvalidOtp
+    );
+    assert_eq!(
+        error_code(earlier, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::InvalidOtp
+    );
+}
+
+async fn a_code_two_steps_old_is_refused_and_one_step_old_passes(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(120);
+
+    let stale = app
+        .new_browser()
+        .sign_in_with_code(USER, &code(&secret, app.now() - 60))
+        .await;
+    let late = app
+        .new_browser()
+        .sign_in_with_code(USER, &code(&secret, app.now() - 30))
+        .await;
+
+    assert_eq!(
+        error_code(stale, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::InvalidOtp
+    );
+    assert_eq!(late.status(), StatusCode::OK);
+}
+
+async fn of_two_racing_requests_with_one_code_exactly_one_wins(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let (a, b) = (app.new_browser(), app.new_browser());
+    assert_eq!(a.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    assert_eq!(b.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    let body = serde_json::json!({ "code": code(&secret, app.now()) });
+
+    let (first, second) = tokio::join!(a.post("/login/otp", &body), b.post("/login/otp", &body));
+
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 401]);
+}
+
+async fn every_step_up_gets_a_new_session_id(app: TestApp) {
+    app.add_user(USER).await;
+    let identified = app.browser.identify(USER).await;
+    let first_cookie = identified.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let stepped = app.browser.password(PASSWORD, None).await;
+    let second_cookie = stepped.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert_ne!(first_cookie, second_cookie);
+    assert!(first_cookie.contains("HttpOnly") && first_cookie.contains("SameSite=Strict"));
+
+    // The id given at identify no longer works.
+    let old_value = first_cookie.split(';').next().unwrap().to_owned();
+    let response = reqwest::Client::new()
+        .get(app.browser.url("/api/v1/session"))
+        .header("cookie", old_value)
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(
+        error_code(response, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::SessionExpired
+    );
+}
+
+async fn idle_sessions_expire(app: TestApp) {
+    app.add_user(USER).await;
+    app.browser.sign_in_password(USER, PASSWORD).await;
+    assert_eq!(app.browser.get("/session").await.status(), StatusCode::OK);
+
+    app.clock
+        .advance(app.state.config.session_idle_timeout_s + 1);
+
+    assert_eq!(
+        error_code(app.browser.get("/session").await, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::SessionExpired
+    );
+}
+
+async fn steps_cannot_be_skipped(app: TestApp) {
+    app.add_user(USER).await;
+
+    let no_session = app.browser.password(PASSWORD, None).await;
+    app.browser.identify(USER).await;
+    let otp_before_password = app
+        .browser
+        .post("/login/otp", &serde_json::json!({ "code": "123456" }))
+        .await;
+    let devices_before_password = app.browser.get("/devices").await;
+
+    assert_eq!(
+        error_code(no_session, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::SessionExpired
+    );
+    assert_eq!(
+        error_code(otp_before_password, StatusCode::FORBIDDEN).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        error_code(devices_before_password, StatusCode::FORBIDDEN).await,
+        ErrorCode::Forbidden
+    );
+}
+
+async fn a_password_session_of_a_device_holder_cannot_manage_devices(app: TestApp) {
+    app.user_with_device(USER).await;
+    let browser = app.new_browser();
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Otp);
+
+    let list = browser.get("/devices").await;
+    let add = browser
+        .post("/devices", &serde_json::json!({ "name": "Pixel" }))
+        .await;
+
+    assert_eq!(
+        error_code(list, StatusCode::FORBIDDEN).await,
+        ErrorCode::Forbidden
+    );
+    assert_eq!(
+        error_code(add, StatusCode::FORBIDDEN).await,
+        ErrorCode::Forbidden
+    );
+}
+
+crate::on_both_backends!(
+    identify_answers_alike_for_known_and_unknown_users,
+    wrong_password_and_unknown_user_are_invalid_credentials,
+    user_name_is_trimmed_and_case_insensitive,
+    password_with_code_signs_in_and_logout_ends_the_session,
+    password_then_code_on_its_own_step_signs_in,
+    code_typed_by_a_user_without_device_is_ignored,
+    wrong_code_is_invalid_otp,
+    a_code_is_never_accepted_twice,
+    a_code_two_steps_old_is_refused_and_one_step_old_passes,
+    of_two_racing_requests_with_one_code_exactly_one_wins,
+    every_step_up_gets_a_new_session_id,
+    idle_sessions_expire,
+    steps_cannot_be_skipped,
+    a_password_session_of_a_device_holder_cannot_manage_devices,
+);

@@ -1,0 +1,10 @@
+//! The JSON API over real HTTP: each test starts the server on a port of its
+//! own with a fresh database, on SQLite and on PostgreSQL.
+
+// A failed step of a test is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod devices;
+mod helpers;
+mod login;
+mod requests;

@@ -1,0 +1,247 @@
+//! `cargo xtask setup | run | test`: the two commands a newcomer needs, and
+//! the tool installation both share.
+
+use std::env;
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+/// Trunk 0.22 needs a newer rustc than this project's; 0.21.14 works.
+const TRUNK_VERSION: &str = "0.21.14";
+/// binaryen 132 from npm; Debian's older wasm-opt produces a blank page.
+const BINARYEN_VERSION: &str = "132.0.0";
+/// The environment variable with the PostgreSQL URL for the API tests.
+const POSTGRES_TEST_URL: &str = "TEST_POSTGRES_URL";
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let task = env::args().nth(1).unwrap_or_default();
+    let result = match task.as_str() {
+        "setup" => setup().map(drop),
+        "run" => run(),
+        "test" => test(),
+        "build" => setup().and_then(|tools| build_spa(&tools)),
+        _ => {
+            eprintln!(
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask {task}: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Where the tools live: PATH for the commands that need them.
+struct Tools {
+    path: OsString,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// Install what is missing: the wasm target, trunk, the wasm-bindgen CLI of
+/// Cargo.lock's version, and wasm-opt. Each is checked first, so a second
+/// run takes seconds.
+fn setup() -> Result<Tools> {
+    let root = root();
+    let tools_dir = root.join("target").join("tools");
+    let cargo_bin = env::var_os("CARGO_HOME")
+        .map_or_else(
+            || PathBuf::from(env::var_os("HOME").unwrap_or_default()).join(".cargo"),
+            PathBuf::from,
+        )
+        .join("bin");
+    let node_bin = tools_dir.join("node_modules").join(".bin");
+    let mut paths = vec![node_bin.clone(), cargo_bin];
+    paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+    let path = env::join_paths(paths).map_err(|e| e.to_string())?;
+    let tools = Tools { path };
+
+    if !output(&tools, "rustup", &["target", "list", "--installed"])
+        .unwrap_or_default()
+        .contains("wasm32-unknown-unknown")
+    {
+        step(
+            &tools,
+            "rustup",
+            &["target", "add", "wasm32-unknown-unknown"],
+        )?;
+    }
+
+    if !output(&tools, "trunk", &["--version"]).is_some_and(|v| v.contains(TRUNK_VERSION)) {
+        step(
+            &tools,
+            "cargo",
+            &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
+        )?;
+    }
+
+    let bindgen = locked_version(&root, "wasm-bindgen")?;
+    if output(&tools, "wasm-bindgen", &["--version"])
+        .is_none_or(|v| v.split_whitespace().nth(1) != Some(bindgen.as_str()))
+    {
+        // Not --locked: its lock file names a crate version the registry lacks.
+        step(
+            &tools,
+            "cargo",
+            &[
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &bindgen,
+                "--force",
+            ],
+        )?;
+    }
+
+    let wasm_opt = node_bin.join("wasm-opt");
+    if !output(&tools, &wasm_opt.to_string_lossy(), &["--version"])
+        .is_some_and(|v| v.contains(&format!("version {}", major(BINARYEN_VERSION))))
+    {
+        std::fs::create_dir_all(&tools_dir).map_err(|e| e.to_string())?;
+        step(
+            &tools,
+            "npm",
+            &[
+                "install",
+                "--prefix",
+                &tools_dir.to_string_lossy(),
+                "--no-audit",
+                "--no-fund",
+                &format!("binaryen@{BINARYEN_VERSION}"),
+            ],
+        )?;
+    }
+    Ok(tools)
+}
+
+/// `cargo xtask run`: setup, a release build of the portal, and the server
+/// on the embedded defaults (SQLite under ./data, a demo user on first start).
+fn run() -> Result {
+    let tools = setup()?;
+    build_spa(&tools)?;
+    step(
+        &tools,
+        "cargo",
+        &[
+            "run",
+            "--release",
+            "--package",
+            "aanmelden-server",
+            "--bin",
+            "aanmelden",
+            "--",
+            "serve",
+        ],
+    )
+}
+
+/// `cargo xtask test`: everything CI checks.
+fn test() -> Result {
+    let tools = setup()?;
+    step(&tools, "cargo", &["fmt", "--all", "--", "--check"])?;
+    step(
+        &tools,
+        "cargo",
+        &["clippy", "--all-targets", "--", "-D", "warnings"],
+    )?;
+    step(
+        &tools,
+        "cargo",
+        &[
+            "clippy",
+            "--package",
+            "aanmelden-web",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    )?;
+    build_spa(&tools)?;
+    if env::var_os(POSTGRES_TEST_URL).is_none() {
+        eprintln!(
+            "\n*** {POSTGRES_TEST_URL} is not set: the PostgreSQL half of the API tests will be SKIPPED ***\n"
+        );
+    }
+    step(&tools, "cargo", &["test"])
+}
+
+/// A release build of the portal into dist/, offline once the crates are fetched.
+fn build_spa(tools: &Tools) -> Result {
+    step(tools, "cargo", &["fetch"])?;
+    let mut trunk = Command::new("trunk");
+    trunk
+        .args(["build", "--release"])
+        .env("PATH", &tools.path)
+        .env("TRUNK_OFFLINE", "true")
+        .current_dir(root());
+    check(&mut trunk, "trunk build --release")
+}
+
+fn step(tools: &Tools, program: &str, args: &[&str]) -> Result {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env("PATH", &tools.path)
+        .current_dir(root());
+    check(&mut command, &format!("{program} {}", args.join(" ")))
+}
+
+fn check(command: &mut Command, shown: &str) -> Result {
+    eprintln!("==> {shown}");
+    let status = command
+        .status()
+        .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{shown}` failed ({status})"))
+    }
+}
+
+/// What a command prints, if it runs and succeeds.
+fn output(tools: &Tools, program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .env("PATH", &tools.path)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The version of `package` that Cargo.lock pins.
+fn locked_version(root: &Path, package: &str) -> Result<String> {
+    let lock = std::fs::read_to_string(root.join("Cargo.lock"))
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let wanted = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == wanted
+            && let Some(version) = lines
+                .next()
+                .and_then(|l| l.strip_prefix("version = \""))
+                .and_then(|l| l.strip_suffix('"'))
+        {
+            return Ok(version.to_owned());
+        }
+    }
+    Err(format!("Cargo.lock has no {package}"))
+}
+
+fn major(version: &str) -> &str {
+    version.split('.').next().unwrap_or(version)
+}
