@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::passwords::MIN_PASSWORD_CHARS;
+use crate::domain::regulation::Subject;
 use crate::domain::secrets::SecretString;
 use crate::domain::{normalise_username, username_is_valid};
 use crate::{AppState, routes};
@@ -66,6 +67,8 @@ pub enum UserCommand {
     Passwd { name: String },
     /// List users with their number of devices.
     List,
+    /// Lift the lock that failed sign-ins put on a user.
+    Unlock { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +100,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,sqlx=warn".into()),
         )
+        .with_writer(std::io::stderr)
+        // A closed standard error must not turn every log line into a panic.
+        .log_internal_errors(false)
         .init();
     let listen = config.listen;
     if !config.spa_dir.join("index.html").exists() {
@@ -190,6 +196,19 @@ async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
             }
             app.audit(&name, "password_set", "cli", "").await?;
             println!("password of {name} set");
+        }
+        AdminCommand::User(UserCommand::Unlock { name }) => {
+            let name = valid_username(&name)?;
+            if app
+                .store
+                .clear_failures(&Subject::Account(&name).key())
+                .await?
+            {
+                app.audit(&name, "unlocked", "cli", "").await?;
+                println!("{name} unlocked");
+            } else {
+                println!("{name} had no failed sign-ins on record");
+            }
         }
         AdminCommand::User(UserCommand::List) => {
             for (name, devices) in app.store.list_users().await? {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::domain::regulation::Policy;
 use crate::domain::secrets::SecretString;
 
 /// The file read when no `--config` is given, if it exists.
@@ -48,6 +49,14 @@ pub struct Config {
     pub password_concurrency: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Failed passwords or codes within `lockout_window_s` that lock an account.
+    pub lockout_threshold: i64,
+    /// Failed passwords or codes within `lockout_window_s` that lock a client address.
+    pub lockout_address_threshold: i64,
+    /// Seconds over which failures are counted.
+    pub lockout_window_s: i64,
+    /// Seconds a lock lasts.
+    pub lockout_s: i64,
 }
 
 impl Default for Config {
@@ -67,6 +76,10 @@ impl Default for Config {
             demo_user: true,
             password_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             max_body_bytes: 64 * 1024,
+            lockout_threshold: 5,
+            lockout_address_threshold: 30,
+            lockout_window_s: 15 * 60,
+            lockout_s: 15 * 60,
         }
     }
 }
@@ -126,6 +139,23 @@ impl Config {
         Ok(config)
     }
 
+    /// How failures lock an account.
+    pub fn account_policy(&self) -> Policy {
+        Policy {
+            threshold: self.lockout_threshold,
+            window_s: self.lockout_window_s,
+            lock_s: self.lockout_s,
+        }
+    }
+
+    /// How failures lock a client address.
+    pub fn address_policy(&self) -> Policy {
+        Policy {
+            threshold: self.lockout_address_threshold,
+            ..self.account_policy()
+        }
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         if self.max_devices == 0 {
             return Err(ConfigError::Invalid(
@@ -140,6 +170,15 @@ impl Config {
         if self.session_idle_timeout_s <= 0 || self.session_absolute_timeout_s <= 0 {
             return Err(ConfigError::Invalid(
                 "session time-outs must be positive".into(),
+            ));
+        }
+        if self.lockout_threshold < 1
+            || self.lockout_address_threshold < 1
+            || self.lockout_window_s < 1
+            || self.lockout_s < 1
+        {
+            return Err(ConfigError::Invalid(
+                "lockout thresholds and times must be positive".into(),
             ));
         }
         if self.organisation.contains(':') {

@@ -3,7 +3,7 @@
 
 use aanmelden_api::{ErrorBody, ErrorCode, ErrorDetail};
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::store::{AddDeviceError, StoreError};
@@ -17,6 +17,9 @@ pub enum ApiError {
     /// 401: wrong, expired or already used one-time password.
     #[error("incorrect one-time password")]
     InvalidOtp,
+    /// 429: too many failed passwords or codes for this account or address.
+    #[error("too many failed attempts; try again later")]
+    Locked { retry_after_s: u64 },
     /// 409: the user has the maximum number of devices.
     #[error("device limit reached")]
     DeviceLimit,
@@ -63,6 +66,7 @@ impl ApiError {
         match self {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Self::InvalidOtp => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidOtp),
+            Self::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),
             Self::DeviceLimit => (StatusCode::CONFLICT, ErrorCode::DeviceLimit),
             Self::NameTaken => (StatusCode::CONFLICT, ErrorCode::NameTaken),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
@@ -88,15 +92,25 @@ impl IntoResponse for ApiError {
             Self::Validation { field, .. } => field.map(str::to_owned),
             _ => None,
         };
+        let retry_after_s = match &self {
+            Self::Locked { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code,
                 message: self.to_string(),
-                retry_after_s: None,
+                retry_after_s,
                 field,
             },
         };
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after_s {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 
@@ -142,6 +156,11 @@ mod tests {
                 ErrorCode::InvalidCredentials,
             ),
             (ApiError::InvalidOtp, 401, ErrorCode::InvalidOtp),
+            (
+                ApiError::Locked { retry_after_s: 60 },
+                429,
+                ErrorCode::Locked,
+            ),
             (ApiError::DeviceLimit, 409, ErrorCode::DeviceLimit),
             (ApiError::NameTaken, 409, ErrorCode::NameTaken),
             (ApiError::NotFound, 404, ErrorCode::NotFound),
@@ -175,6 +194,14 @@ mod tests {
     async fn internal_errors_say_nothing_more() {
         let (_, body) = envelope(ApiError::Internal(anyhow::anyhow!("password=hunter2"))).await;
         assert_eq!(body.error.message, "internal error");
+    }
+
+    #[tokio::test]
+    async fn locked_says_when_to_retry() {
+        let response = ApiError::Locked { retry_after_s: 60 }.into_response();
+        assert_eq!(response.headers()[header::RETRY_AFTER], "60");
+        let (_, body) = envelope(ApiError::Locked { retry_after_s: 60 }).await;
+        assert_eq!(body.error.retry_after_s, Some(60));
     }
 
     #[tokio::test]

@@ -9,6 +9,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Row};
 
+use crate::domain::regulation::Policy;
 use crate::domain::sign_in::{Level, Session};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
@@ -466,6 +467,68 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    // ----- brute-force regulation
+
+    /// The latest time until which any of `keys` is locked (0: none).
+    pub async fn locked_until(&self, keys: &[String]) -> Result<i64, StoreError> {
+        let mut latest = 0;
+        for key in keys {
+            let row = sqlx::query("SELECT locked_until FROM throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(row) = row {
+                latest = latest.max(row.try_get::<i64, _>("locked_until")?);
+            }
+        }
+        Ok(latest)
+    }
+
+    /// Count a failure for `key`. When it is the `policy.threshold`-th within
+    /// the window, lock the key until `now + policy.lock_s`, start counting
+    /// afresh, and return true.
+    pub async fn count_failure(
+        &self,
+        key: &str,
+        policy: Policy,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let row = sqlx::query(
+            "INSERT INTO throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
+             ON CONFLICT (key) DO UPDATE SET \
+               failures = CASE WHEN throttle.window_start <= $3 THEN 1 ELSE throttle.failures + 1 END, \
+               window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
+             RETURNING failures",
+        )
+        .bind(key)
+        .bind(now)
+        .bind(now - policy.window_s)
+        .fetch_one(&self.pool)
+        .await?;
+        let failures: i64 = row.try_get("failures")?;
+        if failures < policy.threshold {
+            return Ok(false);
+        }
+        sqlx::query(
+            "UPDATE throttle SET locked_until = $1, failures = 0, window_start = $2 WHERE key = $3",
+        )
+        .bind(now + policy.lock_s)
+        .bind(now)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(true)
+    }
+
+    /// Forget the failures and any lock of `key`.
+    pub async fn clear_failures(&self, key: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM throttle WHERE key = $1")
+            .bind(key)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     // ----- audit

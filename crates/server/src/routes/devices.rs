@@ -169,6 +169,7 @@ pub async fn test(
         .await?
         .filter(|row| row.activated_at.is_some())
         .ok_or(ApiError::NotFound)?;
+    app.refuse_if_locked(&session.username, &client).await?;
     let valid = app
         .accept_code(std::slice::from_ref(&row), &request.code)
         .await?
@@ -180,6 +181,10 @@ pub async fn test(
     };
     app.audit(&session.username, event, &row.name, &client)
         .await?;
+    if !valid {
+        // Testing must not become a way around the sign-in's lock.
+        app.count_failure(&session.username, &client).await?;
+    }
     Ok(Json(TestResult { valid }))
 }
 

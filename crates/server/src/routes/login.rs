@@ -13,6 +13,7 @@ use super::extract::{
     AppJson, ClientAddr, CurrentSession, clear_session_cookie, session_token, set_session_cookie,
 };
 use crate::AppState;
+use crate::domain::regulation::Subject;
 use crate::domain::secrets::SecretString;
 use crate::domain::sign_in::{AfterPassword, Level, Session, SessionToken, after_password};
 use crate::domain::{normalise_username, username_is_valid};
@@ -57,6 +58,7 @@ pub async fn password(
     if session.level != Level::Identified {
         return Err(ApiError::Forbidden);
     }
+    app.refuse_if_locked(&session.username, &client).await?;
     let user = app.store.find_user(&session.username).await?;
     let password = SecretString::new(request.password);
     let right = app
@@ -66,6 +68,7 @@ pub async fn password(
     let Some(user) = user.filter(|_| right) else {
         app.audit(&session.username, "login_failed", "password", &client)
             .await?;
+        app.count_failure(&session.username, &client).await?;
         return Err(ApiError::InvalidCredentials);
     };
     let devices = app.store.active_devices(user.id).await?;
@@ -98,6 +101,7 @@ pub async fn otp(
     let (Level::SecondFactor, Some(user_id)) = (session.level, session.user_id) else {
         return Err(ApiError::Forbidden);
     };
+    app.refuse_if_locked(&session.username, &client).await?;
     let devices = app.store.active_devices(user_id).await?;
     sign_in_with_code(&app, &session, user_id, &devices, &request.code, &client).await
 }
@@ -149,10 +153,14 @@ async fn sign_in_with_code(
             client,
         )
         .await?;
+        app.store
+            .clear_failures(&Subject::Account(&session.username).key())
+            .await?;
         step_up(app, session, user_id, Level::Done).await
     } else {
         app.audit(&session.username, "login_failed", "otp", client)
             .await?;
+        app.count_failure(&session.username, client).await?;
         Err(ApiError::InvalidOtp)
     }
 }

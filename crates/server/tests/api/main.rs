@@ -4,7 +4,9 @@
 // A failed step of a test is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod cli;
 mod devices;
 mod helpers;
+mod lockout;
 mod login;
 mod requests;

@@ -1,0 +1,188 @@
+//! The `aanmelden` binary itself: first start with no configuration, and the
+//! admin commands.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use aanmelden_api::{Step, StepResponse};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_aanmelden");
+
+/// `aanmelden ARGS` in `dir`, with `stdin` on standard input.
+fn aanmelden(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(BINARY)
+        .args(args)
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Kills the server when the test ends, however it ends.
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The lines of a child's output as they come. The pipe is read to its end,
+/// so the child never writes into a closed pipe.
+fn drain(pipe: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (lines, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    receiver
+}
+
+/// The first line for which `find` gives something, waiting at most `wait`.
+fn first_match<T>(
+    lines: &mpsc::Receiver<String>,
+    wait: Duration,
+    find: impl Fn(&str) -> Option<T>,
+) -> Option<T> {
+    let deadline = Instant::now() + wait;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        if let Some(found) = find(&lines.recv_timeout(left).ok()?) {
+            return Some(found);
+        }
+    }
+}
+
+#[tokio::test]
+async fn first_start_without_configuration_prints_a_demo_user_that_signs_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server(
+        Command::new(BINARY)
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("AANMELDEN_LISTEN", "127.0.0.1:0")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = drain(server.0.stdout.take().unwrap());
+    let stderr = drain(server.0.stderr.take().unwrap());
+    let wait = Duration::from_mins(1);
+
+    let password = first_match(&stdout, wait, |line| {
+        line.trim()
+            .strip_prefix("password:")
+            .map(|p| p.trim().to_owned())
+    })
+    .expect("the demo password on standard output");
+    let address = first_match(&stderr, wait, |line| {
+        line.split("listens on http://")
+            .nth(1)
+            .map(|a| a.trim().to_owned())
+    })
+    .expect("the address in the log");
+
+    let key = dir.path().join("data").join("secret.key");
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(dir.path().join("data").join("aanmelden.db").exists());
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let api = format!("http://{address}/api/v1");
+    client
+        .post(format!("{api}/login/identify"))
+        .json(&serde_json::json!({ "username": "testgebruiker@missingpiece.nl" }))
+        .send()
+        .await
+        .unwrap();
+    let step: StepResponse = client
+        .post(format!("{api}/login/password"))
+        .json(&serde_json::json!({ "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(step.next, Step::RegisterDevice);
+}
+
+#[test]
+fn admin_commands_manage_users_and_never_take_a_password_argument() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = "jan@missingpiece.nl";
+
+    let added = aanmelden(
+        dir.path(),
+        &["user", "add", " Jan@MissingPiece.nl "],
+        "een lang wachtwoord\n",
+    );
+    assert!(added.status.success(), "{added:?}");
+    let again = aanmelden(dir.path(), &["user", "add", user], "een lang wachtwoord\n");
+    assert!(!again.status.success());
+    let short = aanmelden(
+        dir.path(),
+        &["user", "add", "kort@missingpiece.nl"],
+        "kort\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least 8"));
+    let as_argument = aanmelden(dir.path(), &["user", "add", "x@y.nl", "geheim123"], "");
+    assert!(!as_argument.status.success());
+
+    let listed = aanmelden(dir.path(), &["user", "list"], "");
+    assert_eq!(stdout(&listed), format!("{user}\t0 device(s)\n"));
+    assert!(!stdout(&listed).contains("kort@"));
+
+    let passwd = aanmelden(
+        dir.path(),
+        &["user", "passwd", user],
+        "een ander wachtwoord\n",
+    );
+    assert!(passwd.status.success(), "{passwd:?}");
+    let nobody = aanmelden(
+        dir.path(),
+        &["user", "passwd", "niemand@x.nl"],
+        "een ander wachtwoord\n",
+    );
+    assert!(!nobody.status.success());
+
+    let devices = aanmelden(dir.path(), &["device", "list", user], "");
+    assert!(devices.status.success());
+    assert_eq!(stdout(&devices), "");
+    let remove = aanmelden(dir.path(), &["device", "remove", user, "iPhone"], "");
+    assert!(!remove.status.success());
+
+    let unlock = aanmelden(dir.path(), &["user", "unlock", user], "");
+    assert!(unlock.status.success());
+
+    let audit = stdout(&aanmelden(dir.path(), &["audit"], ""));
+    assert!(audit.contains("user_added") && audit.contains("password_set"));
+    assert!(!audit.contains("wachtwoord"));
+}
