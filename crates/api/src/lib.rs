@@ -159,6 +159,47 @@ pub struct TestResult {
     pub valid: bool,
 }
 
+/// `GET /branding`: who runs this portal and where its users go once signed
+/// in. Needs no session, so every screen can show the name, logo and colour.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Branding {
+    /// The organisation, as in "Je bent nu succesvol ingelogd op de {organisation} omgeving."
+    pub organisation: String,
+    /// The logo, a path on this server or a `data:image/...` URL.
+    pub logo_url: Option<String>,
+    /// The main colour of the pages, `#` and 3 or 6 hexadecimal digits.
+    pub primary_colour: Option<String>,
+    /// The applications the signed-in page links to, in the configured order.
+    pub applications: Vec<Application>,
+    /// Where to download the workspace client app, per operating system.
+    pub client_downloads: ClientDownloads,
+}
+
+/// An application that the signed-in page links to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Application {
+    /// The link text.
+    pub name: String,
+    /// Where the link goes.
+    pub url: String,
+}
+
+/// Download links of the workspace client app; `None` where there is none
+/// for that operating system.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDownloads {
+    /// For Windows.
+    pub windows: Option<String>,
+    /// For macOS.
+    pub macos: Option<String>,
+    /// For Linux.
+    pub linux: Option<String>,
+    /// For iPhone and iPad.
+    pub ios: Option<String>,
+    /// For Android.
+    pub android: Option<String>,
+}
+
 /// The stable, machine-readable error codes. The browser maps each to a
 /// translated message and never shows the server's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use aanmelden_api::Branding;
 use serde::Deserialize;
 
 use crate::domain::regulation::Policy;
@@ -33,6 +34,15 @@ pub struct Config {
     pub spa_dir: PathBuf,
     /// Organisation name: shown on the signed-in page and used as the TOTP issuer.
     pub organisation: String,
+    /// The logo on every screen: a path on this server or a `data:image/` URL,
+    /// the only images the Content-Security-Policy lets the page load.
+    pub logo_url: Option<String>,
+    /// The main colour of the pages, `#` and 3 or 6 hexadecimal digits.
+    pub primary_colour: Option<String>,
+    /// The applications the signed-in page links to (`[[applications]]` in the file).
+    pub applications: Vec<Application>,
+    /// Download links of the workspace client app (`[client_downloads]` in the file).
+    pub client_downloads: ClientDownloads,
     /// How many devices one user may have.
     pub max_devices: u32,
     /// Whether "Gereed" needs the first code from the app.
@@ -68,6 +78,10 @@ impl Default for Config {
             encryption_key: None,
             spa_dir: PathBuf::from("dist"),
             organisation: "Missing Piece".to_owned(),
+            logo_url: None,
+            primary_colour: None,
+            applications: Vec::new(),
+            client_downloads: ClientDownloads::default(),
             max_devices: 4,
             require_first_code: true,
             session_idle_timeout_s: 15 * 60,
@@ -81,6 +95,45 @@ impl Default for Config {
             lockout_window_s: 15 * 60,
             lockout_s: 15 * 60,
         }
+    }
+}
+
+/// An application the signed-in page links to.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    /// The link text.
+    pub name: String,
+    /// Where the link goes: `https://…`, `http://…` or a path on this server.
+    pub url: String,
+}
+
+/// Download links of the workspace client app per operating system; a
+/// typo in a name is an error rather than a link that never shows.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClientDownloads {
+    /// For Windows.
+    pub windows: Option<String>,
+    /// For macOS.
+    pub macos: Option<String>,
+    /// For Linux.
+    pub linux: Option<String>,
+    /// For iPhone and iPad.
+    pub ios: Option<String>,
+    /// For Android.
+    pub android: Option<String>,
+}
+
+impl ClientDownloads {
+    fn links(&self) -> [(&'static str, Option<&String>); 5] {
+        [
+            ("windows", self.windows.as_ref()),
+            ("macos", self.macos.as_ref()),
+            ("linux", self.linux.as_ref()),
+            ("ios", self.ios.as_ref()),
+            ("android", self.android.as_ref()),
+        ]
     }
 }
 
@@ -186,7 +239,72 @@ impl Config {
                 "organisation may not contain ':' (it is the TOTP issuer)".into(),
             ));
         }
+        self.validate_branding()
+    }
+
+    fn validate_branding(&self) -> Result<(), ConfigError> {
+        if let Some(colour) = &self.primary_colour
+            && !is_css_hex_colour(colour)
+        {
+            return Err(ConfigError::Invalid(format!(
+                "primary_colour {colour:?} must be '#' and 3 or 6 hexadecimal digits, e.g. \"#0b2f5b\""
+            )));
+        }
+        if let Some(logo) = &self.logo_url
+            && !(logo.starts_with('/') || logo.starts_with("data:image/"))
+        {
+            return Err(ConfigError::Invalid(
+                "logo_url must be a path on this server or a data:image/ URL: \
+                 the Content-Security-Policy blocks images from elsewhere"
+                    .into(),
+            ));
+        }
+        for application in &self.applications {
+            if application.name.trim().is_empty() {
+                return Err(ConfigError::Invalid(
+                    "every entry of applications needs a name".into(),
+                ));
+            }
+            if !is_link(&application.url) {
+                return Err(ConfigError::Invalid(format!(
+                    "the url of application {:?} must start with https://, http:// or /",
+                    application.name
+                )));
+            }
+        }
+        for (system, link) in self.client_downloads.links() {
+            if link.is_some_and(|link| !is_link(link)) {
+                return Err(ConfigError::Invalid(format!(
+                    "client_downloads.{system} must start with https://, http:// or /"
+                )));
+            }
+        }
         Ok(())
+    }
+
+    /// What `GET /branding` answers.
+    pub fn branding(&self) -> Branding {
+        let downloads = &self.client_downloads;
+        Branding {
+            organisation: self.organisation.clone(),
+            logo_url: self.logo_url.clone(),
+            primary_colour: self.primary_colour.clone(),
+            applications: self
+                .applications
+                .iter()
+                .map(|a| aanmelden_api::Application {
+                    name: a.name.clone(),
+                    url: a.url.clone(),
+                })
+                .collect(),
+            client_downloads: aanmelden_api::ClientDownloads {
+                windows: downloads.windows.clone(),
+                macos: downloads.macos.clone(),
+                linux: downloads.linux.clone(),
+                ios: downloads.ios.clone(),
+                android: downloads.android.clone(),
+            },
+        }
     }
 
     /// The database to use: the configured URL or the SQLite file in `data_dir`.
@@ -198,6 +316,21 @@ impl Config {
             )
         })
     }
+}
+
+/// `#rgb` or `#rrggbb`: safe to put into a style, unlike an arbitrary string.
+fn is_css_hex_colour(colour: &str) -> bool {
+    colour.strip_prefix('#').is_some_and(|digits| {
+        matches!(digits.len(), 3 | 6) && digits.bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// The page puts these into `href`: refuse `javascript:` and other schemes.
+fn is_link(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    lower.starts_with("https://")
+        || lower.starts_with("http://")
+        || (url.starts_with('/') && !url.starts_with("//"))
 }
 
 fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
@@ -290,6 +423,118 @@ mod tests {
             Config::load(Some(Path::new("/nonexistent/a.toml")), env(&[])),
             Err(ConfigError::Read { .. })
         ));
+    }
+
+    const BRANDED: &str = r##"
+organisation = "Acme"
+logo_url = "/logo.svg"
+primary_colour = "#0b2f5b"
+
+[[applications]]
+name = "Webmail"
+url = "https://mail.acme.example"
+
+[[applications]]
+name = "Intranet"
+url = "/intranet"
+
+[client_downloads]
+windows = "https://downloads.acme.example/client.msi"
+android = "https://downloads.acme.example/client.apk"
+"##;
+
+    fn load_file(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, text).unwrap();
+        Config::load(Some(&path), env(&[]))
+    }
+
+    #[test]
+    fn branding_defaults_to_the_organisation_alone() {
+        let branding = Config::load(None, env(&[])).unwrap().branding();
+        assert_eq!(branding.organisation, "Missing Piece");
+        assert_eq!(branding.logo_url, None);
+        assert_eq!(branding.primary_colour, None);
+        assert!(branding.applications.is_empty());
+        assert_eq!(
+            branding.client_downloads,
+            aanmelden_api::ClientDownloads::default()
+        );
+    }
+
+    #[test]
+    fn branding_tables_are_read_from_the_file() {
+        let branding = load_file(BRANDED).unwrap().branding();
+        assert_eq!(branding.organisation, "Acme");
+        assert_eq!(branding.logo_url.as_deref(), Some("/logo.svg"));
+        assert_eq!(branding.primary_colour.as_deref(), Some("#0b2f5b"));
+        let applications: Vec<_> = branding
+            .applications
+            .iter()
+            .map(|a| (a.name.as_str(), a.url.as_str()))
+            .collect();
+        assert_eq!(
+            applications,
+            [
+                ("Webmail", "https://mail.acme.example"),
+                ("Intranet", "/intranet")
+            ]
+        );
+        let downloads = branding.client_downloads;
+        assert_eq!(
+            downloads.windows.as_deref(),
+            Some("https://downloads.acme.example/client.msi")
+        );
+        assert_eq!(
+            downloads.android.as_deref(),
+            Some("https://downloads.acme.example/client.apk")
+        );
+        assert_eq!(
+            (downloads.macos, downloads.linux, downloads.ios),
+            (None, None, None)
+        );
+    }
+
+    #[test]
+    fn primary_colour_comes_from_a_variable_too() {
+        let config = Config::load(None, env(&[("AANMELDEN_PRIMARY_COLOUR", "#FFF")])).unwrap();
+        assert_eq!(config.primary_colour.as_deref(), Some("#FFF"));
+    }
+
+    #[test]
+    fn primary_colour_must_be_a_hex_colour() {
+        for good in ["#abc", "#0B2F5B"] {
+            let set = [("AANMELDEN_PRIMARY_COLOUR", good)];
+            assert!(Config::load(None, env(&set)).is_ok(), "{good}");
+        }
+        for bad in [
+            "0b2f5b", "#0b2f5", "#0b2f5b0", "#ggg", "red", "#abc;x:y", "",
+        ] {
+            let set = [("AANMELDEN_PRIMARY_COLOUR", bad)];
+            assert!(
+                matches!(Config::load(None, env(&set)), Err(ConfigError::Invalid(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn branding_typos_and_unsafe_links_are_errors() {
+        let typo = BRANDED.replace("android =", "androit =");
+        assert!(matches!(load_file(&typo), Err(ConfigError::Parse { .. })));
+        let extra = BRANDED.replace("name = \"Intranet\"", "name = \"Intranet\"\nicon = \"x\"");
+        assert!(matches!(load_file(&extra), Err(ConfigError::Parse { .. })));
+        let script = BRANDED.replace("/intranet", "javascript:alert(1)");
+        assert!(matches!(load_file(&script), Err(ConfigError::Invalid(_))));
+        let elsewhere = BRANDED.replace("\"/logo.svg\"", "\"https://cdn.example/logo.svg\"");
+        assert!(matches!(
+            load_file(&elsewhere),
+            Err(ConfigError::Invalid(_))
+        ));
+        let download =
+            BRANDED.replace("https://downloads.acme.example/client.apk", "//x.example/a");
+        assert!(matches!(load_file(&download), Err(ConfigError::Invalid(_))));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! built single page app. Handlers extract, call the domain and the store,
 //! and map the result.
 
+pub mod branding;
 pub mod devices;
 pub mod extract;
 pub mod login;
@@ -29,6 +30,7 @@ pub fn router(app: AppState) -> Router {
     let spa_dir = app.config.spa_dir.clone();
     let csp = content_security_policy(&spa_dir.join("index.html"));
     let api = Router::new()
+        .route("/branding", get(branding::show))
         .route("/login/identify", post(login::identify))
         .route("/login/password", post(login::password))
         .route("/login/otp", post(login::otp))

@@ -333,17 +333,23 @@ fn rand_u64() -> u64 {
     RandomState::new().hash_one(std::process::id())
 }
 
-/// Run each named `async fn(TestApp)` as a test on SQLite and on PostgreSQL.
+/// Run each named `async fn(TestApp)` as a test on SQLite and on PostgreSQL;
+/// with `configured_by adjust;` first, the server's `Config` goes through
+/// `fn adjust(&mut Config)` of the calling module before it starts.
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($test:ident),* $(,)?) => {
+    (configured_by $adjust:ident; $($test:ident),* $(,)?) => {
+        $crate::on_both_backends!(
+            @tests |backend| $crate::helpers::spawn_app_with(backend, super::$adjust);
+            $($test),*
+        );
+    };
+    (@tests $spawn:expr; $($test:ident),*) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    if let Some(app) = $crate::helpers::spawn_app(
-                        aanmelden_server::store::Backend::Sqlite,
-                    ).await {
+                    if let Some(app) = ($spawn)(aanmelden_server::store::Backend::Sqlite).await {
                         super::$test(app).await;
                     }
                 }
@@ -353,13 +359,14 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    if let Some(app) = $crate::helpers::spawn_app(
-                        aanmelden_server::store::Backend::Postgres,
-                    ).await {
+                    if let Some(app) = ($spawn)(aanmelden_server::store::Backend::Postgres).await {
                         super::$test(app).await;
                     }
                 }
             )*
         }
+    };
+    ($($test:ident),* $(,)?) => {
+        $crate::on_both_backends!(@tests $crate::helpers::spawn_app; $($test),*);
     };
 }

@@ -4,6 +4,7 @@
 // A failed step of a test is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod branding;
 mod cli;
 mod devices;
 mod helpers;
