@@ -50,8 +50,8 @@ fn root() -> PathBuf {
 }
 
 /// Install what is missing: the wasm target, trunk, the wasm-bindgen CLI of
-/// Cargo.lock's version, and wasm-opt. Each is checked first, so a second
-/// run takes seconds.
+/// Cargo.lock's version, wasm-opt, and Chromium with its driver for the
+/// browser tests. Each is checked first, so a second run takes seconds.
 fn setup() -> Result<Tools> {
     let root = root();
     let tools_dir = root.join("target").join("tools");
@@ -122,7 +122,29 @@ fn setup() -> Result<Tools> {
             ],
         )?;
     }
+    browsers(&tools)?;
     Ok(tools)
+}
+
+/// Headless Chromium and chromedriver from Debian, which the browser tests
+/// drive; the package index is refreshed only when something is missing.
+fn browsers(tools: &Tools) -> Result {
+    let runs = |program| output(tools, program, &["--version"]).is_some();
+    if runs("chromium") && runs("chromedriver") {
+        return Ok(());
+    }
+    apt_get(tools, &["update"])?;
+    apt_get(tools, &["install", "-y", "chromium", "chromium-driver"])
+}
+
+fn apt_get(tools: &Tools, args: &[&str]) -> Result {
+    let mut command = Command::new("apt-get");
+    command
+        .args(args)
+        .env("PATH", &tools.path)
+        // No prompts from package configuration scripts: nobody answers them.
+        .env("DEBIAN_FRONTEND", "noninteractive");
+    check(&mut command, &format!("apt-get {}", args.join(" ")))
 }
 
 /// `cargo xtask run`: setup, a release build of the portal, and the server
