@@ -1,14 +1,134 @@
-//! The aanmelden portal in the browser.
+//! The aanmelden portal in the browser: the "Meld u aan" flow, step by step
+//! as the server decides, in Dutch or English.
 
+// Leptos components take their props by value.
+#![allow(clippy::needless_pass_by_value)]
+
+mod api;
+mod dom;
+mod i18n;
+mod messages;
+mod platform;
+
+mod components {
+    pub mod alert;
+    pub mod language_toggle;
+    pub mod submit_button;
+    pub mod user_menu;
+}
+
+mod contexts {
+    pub mod session_context;
+}
+
+mod pages {
+    pub mod devices;
+    pub mod enrol;
+    pub mod identify;
+    pub mod logged_off;
+    pub mod otp;
+    pub mod password;
+    pub mod signed_in;
+}
+
+use aanmelden_api::Step;
 use leptos::prelude::*;
+use leptos::task::spawn_local;
 
-/// The portal's frame: the sign-in screens live inside it.
+use crate::api::Failure;
+use crate::components::language_toggle::{LanguageToggle, initial_language};
+use crate::components::user_menu::UserMenu;
+use crate::contexts::session_context::{Screen, provide_session};
+use crate::i18n::Key;
+use crate::pages::devices::DevicesPage;
+use crate::pages::identify::IdentifyPage;
+use crate::pages::logged_off::LoggedOffPage;
+use crate::pages::otp::OtpPage;
+use crate::pages::password::PasswordPage;
+use crate::pages::signed_in::SignedInPage;
+
+/// The portal: a top bar (organisation, language, user menu) and the
+/// current step.
 #[component]
 fn App() -> impl IntoView {
+    let session = provide_session(initial_language());
+
+    Effect::new(move |_| {
+        let lang = session.lang.get();
+        let document = document();
+        if let Some(html) = document.document_element() {
+            let _ = html.set_attribute("lang", lang.code());
+        }
+        document.set_title(Key::PageTitle.text(lang));
+    });
+
+    // Colours come from the server's branding; set through the CSS object
+    // model, which the Content-Security-Policy allows (style attributes it
+    // would not).
+    Effect::new(move |_| {
+        let colour = session
+            .branding
+            .with(|b| b.as_ref().and_then(|b| b.primary_colour.clone()));
+        if let (Some(colour), Some(html)) = (colour, document().document_element())
+            && let Ok(html) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(html)
+        {
+            let _ = html.style().set_property("--brand", &colour);
+        }
+    });
+
+    spawn_local(async move {
+        if let Ok(branding) = api::branding().await {
+            session.branding.set(Some(branding));
+        }
+        match api::session().await {
+            Ok(info) => {
+                session.username.set(info.username);
+                let on_devices_page =
+                    window().location().pathname().ok().as_deref() == Some(Screen::Devices.path());
+                if info.step == Step::Done && on_devices_page {
+                    session.step.set(Some(Step::Done));
+                    session.go(Screen::Devices);
+                } else {
+                    session.advance(info.step);
+                }
+            }
+            Err(Failure::Unreachable) => session.restart(Key::ErrorUnavailable),
+            Err(Failure::Api { .. }) => session.go(Screen::Identify),
+        }
+    });
+
+    let organisation = move || session.organisation();
+    let logo = move || {
+        session
+            .branding
+            .with(|b| b.as_ref().and_then(|b| b.logo_url.clone()))
+    };
+
     view! {
+        <header class="topbar">
+            <div class="brand">
+                {move || logo().map(|src| view! { <img class="logo" src=src alt="" /> })}
+                <span class="organisation">{organisation}</span>
+            </div>
+            <div class="tools">
+                <LanguageToggle />
+                <Show when=move || session.screen.get().is_signed_in()>
+                    <UserMenu />
+                </Show>
+            </div>
+        </header>
         <main class="panel">
-            <h1>"Meld u aan"</h1>
-            <p>"aanmelden"</p>
+            {move || match session.screen.get() {
+                Screen::Loading => {
+                    view! { <p class="loading"><span class="spinner"></span></p> }.into_any()
+                }
+                Screen::Identify => view! { <IdentifyPage /> }.into_any(),
+                Screen::Password => view! { <PasswordPage /> }.into_any(),
+                Screen::Otp => view! { <OtpPage /> }.into_any(),
+                Screen::Devices => view! { <DevicesPage /> }.into_any(),
+                Screen::SignedIn => view! { <SignedInPage /> }.into_any(),
+                Screen::LoggedOff => view! { <LoggedOffPage /> }.into_any(),
+            }}
         </main>
     }
 }

@@ -1,0 +1,149 @@
+//! The only place that talks to the server: one function per endpoint of
+//! the contract, each answering with the contract's types or a [`Failure`].
+
+use aanmelden_api::{
+    API_PREFIX, ActivateRequest, AddDeviceRequest, Branding, CodeRequest, Device, DeviceList,
+    Enrolment, ErrorBody, ErrorCode, IdentifyRequest, PasswordRequest, SessionInfo, StepResponse,
+    TestResult,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// Why a request did not give its answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The server answered with an error of the contract.
+    Api {
+        code: ErrorCode,
+        retry_after_s: Option<u64>,
+        field: Option<String>,
+    },
+    /// No answer, or a 5xx: the service cannot be reached right now.
+    Unreachable,
+}
+
+impl Failure {
+    pub fn code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Api { code, .. } => Some(*code),
+            Self::Unreachable => None,
+        }
+    }
+
+    /// The session is gone: the user must start again at identify.
+    pub fn is_session_lost(&self) -> bool {
+        matches!(
+            self.code(),
+            Some(ErrorCode::SessionExpired | ErrorCode::Forbidden)
+        )
+    }
+}
+
+fn url(path: &str) -> String {
+    format!("{API_PREFIX}{path}")
+}
+
+async fn answer(response: Result<Response, gloo_net::Error>) -> Result<Response, Failure> {
+    let response = response.map_err(|_| Failure::Unreachable)?;
+    if response.ok() {
+        return Ok(response);
+    }
+    if response.status() >= 500 {
+        return Err(Failure::Unreachable);
+    }
+    match response.json::<ErrorBody>().await {
+        Ok(body) => Err(Failure::Api {
+            code: body.error.code,
+            retry_after_s: body.error.retry_after_s,
+            field: body.error.field,
+        }),
+        Err(_) => Err(Failure::Unreachable),
+    }
+}
+
+async fn json<T: DeserializeOwned>(
+    response: Result<Response, gloo_net::Error>,
+) -> Result<T, Failure> {
+    answer(response)
+        .await?
+        .json()
+        .await
+        .map_err(|_| Failure::Unreachable)
+}
+
+async fn send_json<T: DeserializeOwned>(
+    request: RequestBuilder,
+    body: &impl Serialize,
+) -> Result<T, Failure> {
+    let request = request.json(body).map_err(|_| Failure::Unreachable)?;
+    json(request.send().await).await
+}
+
+pub async fn identify(username: String) -> Result<StepResponse, Failure> {
+    send_json(
+        Request::post(&url("/login/identify")),
+        &IdentifyRequest { username },
+    )
+    .await
+}
+
+pub async fn password(password: String, otp: Option<String>) -> Result<StepResponse, Failure> {
+    send_json(
+        Request::post(&url("/login/password")),
+        &PasswordRequest { password, otp },
+    )
+    .await
+}
+
+pub async fn otp(code: String) -> Result<StepResponse, Failure> {
+    send_json(Request::post(&url("/login/otp")), &CodeRequest { code }).await
+}
+
+pub async fn session() -> Result<SessionInfo, Failure> {
+    json(Request::get(&url("/session")).send().await).await
+}
+
+pub async fn logout() -> Result<(), Failure> {
+    answer(Request::post(&url("/logout")).send().await)
+        .await
+        .map(drop)
+}
+
+pub async fn branding() -> Result<Branding, Failure> {
+    json(Request::get(&url("/branding")).send().await).await
+}
+
+pub async fn devices() -> Result<DeviceList, Failure> {
+    json(Request::get(&url("/devices")).send().await).await
+}
+
+pub async fn add_device(name: String) -> Result<Enrolment, Failure> {
+    send_json(Request::post(&url("/devices")), &AddDeviceRequest { name }).await
+}
+
+pub async fn activate_device(id: i64, code: Option<String>) -> Result<Device, Failure> {
+    send_json(
+        Request::post(&url(&format!("/devices/{id}/activate"))),
+        &ActivateRequest { code },
+    )
+    .await
+}
+
+pub async fn test_device(id: i64, code: String) -> Result<TestResult, Failure> {
+    send_json(
+        Request::post(&url(&format!("/devices/{id}/test"))),
+        &CodeRequest { code },
+    )
+    .await
+}
+
+pub async fn remove_device(id: i64) -> Result<(), Failure> {
+    answer(
+        Request::delete(&url(&format!("/devices/{id}")))
+            .send()
+            .await,
+    )
+    .await
+    .map(drop)
+}

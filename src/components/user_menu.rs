@@ -1,0 +1,72 @@
+//! The user menu top right on every signed-in screen: the user name, and
+//! under it "Mijn geregistreerde apparaten" and "Afmelden".
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api;
+use crate::contexts::session_context::{Screen, use_session};
+use crate::i18n::Key;
+
+/// The user menu.
+#[component]
+pub fn UserMenu() -> impl IntoView {
+    let session = use_session();
+    let open = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let log_off = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        spawn_local(async move {
+            // Logging off ends the session on the server; if the server
+            // cannot be reached the cookie is still useless after its time-out.
+            let _ = api::logout().await;
+            busy.set(false);
+            open.set(false);
+            session.go(Screen::LoggedOff);
+        });
+    };
+    let to_devices = move |_| {
+        open.set(false);
+        session.go(Screen::Devices);
+    };
+    view! {
+        <div class="user-menu">
+            <button
+                type="button"
+                id="user-menu"
+                aria-haspopup="true"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {move || session.username.get()}
+                <span aria-hidden="true">" ▾"</span>
+            </button>
+            <Show when=move || open.get()>
+                <ul class="menu" role="menu">
+                    <Show when=move || session.screen.get() == Screen::SignedIn>
+                        <li role="none">
+                            <button type="button" role="menuitem" id="menu-devices" on:click=to_devices>
+                                {session.t(Key::MyDevices)}
+                            </button>
+                        </li>
+                    </Show>
+                    <li role="none">
+                        <button
+                            type="button"
+                            role="menuitem"
+                            id="logout"
+                            disabled=move || busy.get()
+                            aria-busy=move || busy.get().to_string()
+                            on:click=log_off
+                        >
+                            {session.t(Key::LogOff)}
+                        </button>
+                    </li>
+                </ul>
+            </Show>
+        </div>
+    }
+}

@@ -1,0 +1,123 @@
+//! What every screen shares: which screen shows, who is signing in, the
+//! language, the branding, and a notice carried from one screen to the next.
+
+use aanmelden_api::{Branding, Step};
+use leptos::prelude::*;
+
+use crate::i18n::{Key, Lang};
+
+/// The screens of the flow. The server decides the step; the URL does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    /// Asking the server where this browser stands.
+    Loading,
+    Identify,
+    Password,
+    /// The one-time password of a user who has a device.
+    Otp,
+    /// "Mijn geregistreerde apparaten" (and the QR screen of a pending enrolment).
+    Devices,
+    SignedIn,
+    LoggedOff,
+}
+
+impl Screen {
+    /// The screen for a step the server answered.
+    pub fn of_step(step: Step) -> Self {
+        match step {
+            Step::Password => Self::Password,
+            Step::RegisterDevice => Self::Devices,
+            Step::Otp => Self::Otp,
+            Step::Done => Self::SignedIn,
+        }
+    }
+
+    /// The path the address bar shows, so a reload of the devices page
+    /// comes back to it.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::Devices => "/apparaten",
+            _ => "/",
+        }
+    }
+
+    /// Whether the user menu ("Afmelden") belongs on this screen.
+    pub fn is_signed_in(self) -> bool {
+        matches!(self, Self::Devices | Self::SignedIn)
+    }
+}
+
+/// The shared state, cheap to copy into closures.
+#[derive(Clone, Copy)]
+pub struct Session {
+    pub screen: RwSignal<Screen>,
+    /// The user name as typed (trimmed); kept when going back.
+    pub username: RwSignal<String>,
+    /// How far the server says this session has come.
+    pub step: RwSignal<Option<Step>>,
+    pub lang: RwSignal<Lang>,
+    pub branding: RwSignal<Option<Branding>>,
+    /// A message for the next screen, e.g. that the session expired.
+    pub notice: RwSignal<Option<Key>>,
+}
+
+impl Session {
+    /// Show `screen`, with its path in the address bar.
+    pub fn go(self, screen: Screen) {
+        if let Ok(history) = window().history() {
+            let current = window().location().pathname().unwrap_or_default();
+            if current != screen.path() {
+                let _ = history.replace_state_with_url(
+                    &wasm_bindgen::JsValue::NULL,
+                    "",
+                    Some(screen.path()),
+                );
+            }
+        }
+        self.screen.set(screen);
+    }
+
+    /// The server answered `step`: show its screen.
+    pub fn advance(self, step: Step) {
+        self.step.set(Some(step));
+        self.go(Screen::of_step(step));
+    }
+
+    /// The server no longer knows this session: back to the start, saying why.
+    pub fn restart(self, why: Key) {
+        self.step.set(None);
+        self.notice.set(Some(why));
+        self.go(Screen::Identify);
+    }
+
+    /// The text of `key` in the current language, reactively.
+    pub fn t(self, key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
+        move || key.text(self.lang.get())
+    }
+
+    /// The organisation's name, once the branding is loaded.
+    pub fn organisation(self) -> String {
+        self.branding
+            .with(|b| b.as_ref().map(|b| b.organisation.clone()))
+            .unwrap_or_default()
+    }
+}
+
+/// Make the shared state available to every component below.
+pub fn provide_session(lang: Lang) -> Session {
+    let session = Session {
+        screen: RwSignal::new(Screen::Loading),
+        username: RwSignal::new(String::new()),
+        step: RwSignal::new(None),
+        lang: RwSignal::new(lang),
+        branding: RwSignal::new(None),
+        notice: RwSignal::new(None),
+    };
+    provide_context(session);
+    session
+}
+
+/// The shared state provided by [`provide_session`].
+pub fn use_session() -> Session {
+    expect_context::<Session>()
+}

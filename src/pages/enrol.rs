@@ -1,0 +1,222 @@
+//! The QR screen: scan with the authenticator app, or type the key; then
+//! the first code and "Gereed". Until then the enrolment is pending, and a
+//! reload shows the same QR code.
+
+use aanmelden_api::{Enrolment, ErrorCode};
+use leptos::ev::SubmitEvent;
+use leptos::html::Input;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use qrcode::QrCode;
+use qrcode::render::svg;
+
+use crate::api::{self, Failure};
+use crate::components::alert::Alert;
+use crate::components::submit_button::SubmitButton;
+use crate::contexts::session_context::use_session;
+use crate::dom::{focus_on_mount, only_digits};
+use crate::i18n::Key;
+
+/// The QR code and its fallbacks for a pending enrolment.
+#[component]
+pub fn EnrolPanel(
+    /// The pending enrolment, as the server returns it.
+    enrolment: Enrolment,
+    /// Whether "Gereed" needs the first code.
+    first_code_required: bool,
+    /// Called with the device name once it is active, or `None` when the
+    /// enrolment was cancelled.
+    on_finished: Callback<Option<String>>,
+) -> impl IntoView {
+    let session = use_session();
+    let code = RwSignal::new(String::new());
+    let busy = RwSignal::new(false);
+    let cancelling = RwSignal::new(false);
+    let error = RwSignal::new(None::<Failure>);
+    let input = NodeRef::<Input>::new();
+    focus_on_mount(input);
+
+    let id = enrolment.device_id;
+    let secret = enrolment.secret.clone();
+    let qr = qr_svg(&enrolment.otpauth_uri);
+
+    let done = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        let typed = Some(code.get_untracked()).filter(|c| !c.is_empty());
+        if typed.is_none() && first_code_required {
+            error.set(Some(Failure::Api {
+                code: ErrorCode::Validation,
+                retry_after_s: None,
+                field: Some("code".into()),
+            }));
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            match api::activate_device(id, typed).await {
+                Ok(device) => on_finished.run(Some(device.name)),
+                Err(failure) if failure.is_session_lost() => {
+                    session.restart(Key::ErrorSessionExpired);
+                }
+                Err(failure) => {
+                    code.set(String::new());
+                    error.set(Some(failure));
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    let cancel = move |_| {
+        if cancelling.get_untracked() {
+            return;
+        }
+        cancelling.set(true);
+        spawn_local(async move {
+            match api::remove_device(id).await {
+                Ok(()) => on_finished.run(None),
+                Err(failure) if failure.is_session_lost() => {
+                    session.restart(Key::ErrorSessionExpired);
+                }
+                Err(failure) => error.set(Some(failure)),
+            }
+            cancelling.set(false);
+        });
+    };
+
+    view! {
+        <form class="enrol" on:submit=done novalidate>
+            <h2>{session.t(Key::ScanHeading)} " — " {enrolment.name.clone()}</h2>
+            <ol class="instructions">
+                <li>{session.t(Key::ScanSteps1)}</li>
+                <li>{session.t(Key::ScanSteps2)}</li>
+                <li>{session.t(Key::ScanSteps3)}</li>
+                <li>{session.t(Key::ScanSteps4)}</li>
+            </ol>
+            <div id="qr" class="qr" role="img" aria-label=session.t(Key::QrLabel) inner_html=qr></div>
+            <KeyFallback secret=secret uri=enrolment.otpauth_uri.clone() />
+            <label for="first-code">{session.t(Key::FirstCodeLabel)}</label>
+            <input
+                id="first-code"
+                name="first-code"
+                type="text"
+                inputmode="numeric"
+                autocomplete="one-time-code"
+                maxlength="6"
+                pattern="[0-9]*"
+                node_ref=input
+                prop:value=move || code.get()
+                on:input=move |ev| code.set(only_digits(&event_target_value(&ev)))
+            />
+            <Alert error=error />
+            <div class="actions">
+                <SubmitButton id="enrol-done" label=Key::Done busy=busy />
+                <button
+                    type="button"
+                    class="secondary"
+                    id="enrol-cancel"
+                    disabled=move || cancelling.get()
+                    aria-busy=move || cancelling.get().to_string()
+                    on:click=cancel
+                >
+                    {session.t(Key::Cancel)}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// For people who cannot scan: the key to type, with a copy button, and
+/// the otpauth URI behind a "toon" toggle.
+#[component]
+fn KeyFallback(
+    /// The base32 secret.
+    secret: String,
+    /// The otpauth URI of the QR code.
+    uri: String,
+) -> impl IntoView {
+    let session = use_session();
+    let uri_shown = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let grouped = group_secret(&secret);
+    let copy = move |_| {
+        let _ = window().navigator().clipboard().write_text(&secret);
+        copied.set(true);
+    };
+    view! {
+            <p>{session.t(Key::CannotScan)}</p>
+            <p class="secret-row">
+                <code id="secret" class="secret">{grouped}</code>
+                <button type="button" class="secondary" id="copy-secret" on:click=copy>
+                    {move || {
+                        if copied.get() { Key::Copied } else { Key::Copy }.text(session.lang.get())
+                    }}
+                </button>
+            </p>
+            <p>
+                {session.t(Key::UriLabel)} " "
+                <button
+                    type="button"
+                    class="link"
+                    id="toggle-uri"
+                    aria-expanded=move || uri_shown.get().to_string()
+                    on:click=move |_| uri_shown.update(|s| *s = !*s)
+                >
+                    {move || {
+                        if uri_shown.get() { Key::HideUri } else { Key::ShowUri }
+                            .text(session.lang.get())
+                    }}
+                </button>
+            </p>
+            <Show when=move || uri_shown.get()>
+                <code id="otpauth-uri" class="uri">{uri.clone()}</code>
+            </Show>
+    }
+}
+
+/// The key in groups of four, as apps show it and people can type it.
+pub fn group_secret(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
+    chars
+        .chunks(4)
+        .map(|group| group.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The otpauth URI as an SVG QR code, drawn here: nothing is fetched.
+fn qr_svg(uri: &str) -> String {
+    QrCode::new(uri.as_bytes())
+        .map(|code| {
+            code.render::<svg::Color<'_>>()
+                .min_dimensions(220, 220)
+                .quiet_zone(true)
+                .build()
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_grouped_by_four() {
+        assert_eq!(
+            group_secret("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
+            "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
+        );
+        assert_eq!(group_secret("ABCDEF"), "ABCD EF");
+        assert_eq!(group_secret(""), "");
+    }
+
+    #[test]
+    fn the_qr_code_is_an_svg_of_the_uri() {
+        let svg = qr_svg("otpauth://totp/Missing%20Piece:a%40b.nl?secret=JBSWY3DPEHPK3PXP");
+        assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    }
+}
