@@ -72,6 +72,8 @@ impl BrowserTest {
             ))
             .await
             .expect("install the CSP violation recorder");
+        let language = test.execute("return navigator.language").await;
+        assert_eq!(language, "nl", "Chromium must prefer Dutch");
         test
     }
 
@@ -326,9 +328,15 @@ impl Driver {
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
             "--window-size=1280,900".to_owned(),
+            "--lang=nl".to_owned(),
             format!("--user-data-dir={}", self.profile.display()),
         ];
-        let capabilities = json!({ "goog:chromeOptions": { "args": args } });
+        // The portal starts in the browser's language; pinned to Dutch, the
+        // default users know, whatever the locale of the machine running this.
+        let capabilities = json!({ "goog:chromeOptions": {
+            "args": args,
+            "prefs": { "intl.accept_languages": "nl" },
+        } });
         let Value::Object(capabilities) = capabilities else {
             unreachable!("a JSON object literal")
         };
