@@ -1,0 +1,369 @@
+//! The sign-in flow as a user walks it, in Dutch and in English: the first
+//! registration of a phone, a returning user with a code typed by hand,
+//! mistakes, a reload, and testing and removing a device.
+
+use aanmelden_server::clock::{Clock, SystemClock};
+use aanmelden_server::config::{Application, Config};
+use aanmelden_server::domain::secrets::SecretBytes;
+use aanmelden_server::domain::totp;
+
+use crate::helpers::{BrowserTest, next_totp_code, totp_code};
+use crate::pages::{Devices, Identify, Language, Otp, Password, Qr, SignedIn, UserMenu, error};
+
+const USER: &str = "testgebruiker@missingpiece.nl";
+const PASSWORD: &str = "correct horse battery";
+
+/// A server with applications and a Linux client download (Chromium here
+/// runs on Linux), and a user without a device.
+async fn portal() -> BrowserTest {
+    let test = BrowserTest::start_with(configure).await;
+    test.add_user(USER, PASSWORD).await;
+    test
+}
+
+fn configure(config: &mut Config) {
+    config.applications = vec![Application {
+        name: "Webmail".to_owned(),
+        url: "https://mail.missingpiece.nl/".to_owned(),
+    }];
+    config.client_downloads.linux = Some("https://downloads.missingpiece.nl/workspace.deb".into());
+    config.client_downloads.windows =
+        Some("https://downloads.missingpiece.nl/workspace.exe".into());
+}
+
+/// Give USER an active device "iPhone" through the store; its secret.
+async fn registered_device(test: &BrowserTest) -> String {
+    let user = test.state.store.find_user(USER).await.unwrap().unwrap();
+    let secret = SecretBytes::random(totp::SECRET_BYTES);
+    let sealed = test.state.cipher.seal(user.id, &secret);
+    let now = SystemClock.now();
+    let id = test
+        .state
+        .store
+        .insert_pending_device(user.id, "iPhone", "iphone", &sealed, now, 4)
+        .await
+        .unwrap();
+    assert!(
+        test.state
+            .store
+            .activate_device(id, None, now)
+            .await
+            .unwrap()
+    );
+    totp::base32(&secret)
+}
+
+/// User name and password, up to the devices page of a first registration.
+async fn to_first_registration(test: &BrowserTest) -> Devices<'_> {
+    test.open("/").await;
+    Identify::shown(test).await.identify(USER).await;
+    let password = Password::shown(test).await;
+    password.submit(PASSWORD).await;
+    Devices::shown(test).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_time_walkthrough_in_dutch() {
+    let test = portal().await;
+    test.open("/").await;
+
+    let identify = Identify::shown(&test).await;
+    test.wait_for_text("label[for=username]", "Gebruikersnaam:")
+        .await;
+    assert_eq!(
+        test.attribute("#username", "placeholder").await.as_deref(),
+        Some("Voer een gebruikersnaam in...")
+    );
+    test.wait_for_text("#identify-submit", "Aanmelden").await;
+    identify.identify(USER).await;
+
+    let password = Password::shown(&test).await;
+    test.wait_for_text("h1", "Meld u aan").await;
+    assert_eq!(password.username().await, USER);
+    test.wait_for_text(
+        "#show-otp",
+        "Klik om eenmalig wachtwoord handmatig in te voeren",
+    )
+    .await;
+    test.wait_for_text("#password-submit", "Verzenden").await;
+    password.submit(PASSWORD).await;
+
+    let devices = Devices::shown(&test).await;
+    assert_eq!(devices.heading().await, "Mijn geregistreerde apparaten");
+    assert_eq!(devices.options().await, ["Geen geregistreerde apparaten"]);
+    test.wait_for_text("#add-device", "+ Apparaat toevoegen")
+        .await;
+    let qr = devices.add_device("iPhone").await;
+    assert!(qr.svg().await.contains("<path"), "a drawn QR code");
+    let shown = qr.secret_shown().await;
+    assert!(
+        shown.split(' ').all(|group| group.len() <= 4),
+        "groups of four: {shown}"
+    );
+    let uri = qr.otpauth_uri().await;
+    assert!(uri.starts_with("otpauth://totp/Missing%20Piece:"), "{uri}");
+    assert!(uri.contains(&format!("secret={}", qr.secret().await)));
+    test.wait_for_text("#enrol-done", "Gereed").await;
+    qr.done(&totp_code(&qr.secret().await)).await;
+
+    test.wait_for_text("#device-select", "iPhone").await;
+    assert_eq!(Devices::shown(&test).await.options().await, ["iPhone"]);
+    let menu = UserMenu::shown(&test).await;
+    assert_eq!(menu.username().await.trim_end_matches('▾').trim(), USER);
+    let logged_off = menu.log_off().await;
+    assert_eq!(logged_off.message().await, "Je bent afgemeld.");
+    assert_eq!(test.html_lang().await, "nl");
+    assert!(test.csp_violations().await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn returning_user_signs_in_with_a_code_typed_by_hand() {
+    let test = portal().await;
+    let secret = registered_device(&test).await;
+    test.open("/").await;
+
+    Identify::shown(&test).await.identify(USER).await;
+    Password::shown(&test)
+        .await
+        .submit_with_otp(PASSWORD, &totp_code(&secret))
+        .await;
+
+    let signed_in = SignedIn::shown(&test).await;
+    assert_eq!(
+        signed_in.message().await,
+        "Je bent nu succesvol ingelogd op de Missing Piece omgeving."
+    );
+    assert_eq!(
+        signed_in.applications().await,
+        [(
+            "Webmail".to_owned(),
+            "https://mail.missingpiece.nl/".to_owned()
+        )]
+    );
+    assert_eq!(
+        signed_in.client_download().await.as_deref(),
+        Some("https://downloads.missingpiece.nl/workspace.deb")
+    );
+    test.wait_for_text("#client-download", "Linux").await;
+    assert_eq!(
+        UserMenu::shown(&test).await.log_off().await.message().await,
+        "Je bent afgemeld."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn first_time_walkthrough_in_english() {
+    let test = portal().await;
+    test.open("/").await;
+    let identify = Identify::shown(&test).await;
+    // Typed input survives the switch of language.
+    test.type_into("#username", USER).await;
+
+    Language(&test).english().await;
+
+    test.wait_for_text("label[for=username]", "User name:")
+        .await;
+    assert_eq!(test.html_lang().await, "en");
+    assert_eq!(
+        test.execute("return document.getElementById('username').value")
+            .await,
+        USER
+    );
+    assert_eq!(
+        test.attribute("#username", "placeholder").await.as_deref(),
+        Some("Enter a user name...")
+    );
+    identify.identify(USER).await;
+    let password = Password::shown(&test).await;
+    test.wait_for_text("h1", "Please log on").await;
+    test.wait_for_text("#show-otp", "Click to enter one-time password manually")
+        .await;
+    password.submit(PASSWORD).await;
+    let devices = Devices::shown(&test).await;
+    assert_eq!(devices.heading().await, "My registered devices");
+    assert_eq!(devices.options().await, ["No registered devices"]);
+    test.wait_for_text("#add-device", "+ Add device").await;
+    let qr = devices.add_device("iPhone").await;
+    test.wait_for_text("#enrol-done", "Done").await;
+    qr.done(&totp_code(&qr.secret().await)).await;
+    test.wait_for_text("#device-select", "iPhone").await;
+    let logged_off = UserMenu::shown(&test).await.log_off().await;
+    assert_eq!(logged_off.message().await, "You have been logged off.");
+
+    // The choice is remembered: a new visit starts in English.
+    test.open("/").await;
+    test.wait_for_text("#identify-submit", "Log on").await;
+    assert_eq!(test.html_lang().await, "en");
+    Language(&test).dutch().await;
+    test.wait_for_text("#identify-submit", "Aanmelden").await;
+    assert_eq!(test.html_lang().await, "nl");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn returning_user_in_english() {
+    let test = portal().await;
+    let secret = registered_device(&test).await;
+    test.open("/").await;
+    Language(&test).english().await;
+
+    Identify::shown(&test).await.identify(USER).await;
+    Password::shown(&test)
+        .await
+        .submit_with_otp(PASSWORD, &totp_code(&secret))
+        .await;
+
+    let signed_in = SignedIn::shown(&test).await;
+    assert_eq!(
+        signed_in.message().await,
+        "You are now signed in to the Missing Piece environment."
+    );
+    assert_eq!(test.html_lang().await, "en");
+    test.wait_for_text("#user-menu", USER).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_password_says_so_and_keeps_the_user_name() {
+    let test = portal().await;
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+
+    let password = Password::shown(&test).await;
+    password.submit("not the password").await;
+
+    test.wait_for_text("#error", "Onjuiste gebruikersnaam of wachtwoord.")
+        .await;
+    assert_eq!(error(&test).await, "Onjuiste gebruikersnaam of wachtwoord.");
+    assert_eq!(password.username().await, USER);
+    // The right password still works from here.
+    password.submit(PASSWORD).await;
+    Devices::shown(&test).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn going_back_keeps_the_user_name_to_correct() {
+    let test = portal().await;
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+
+    Password::shown(&test).await.change_user().await;
+
+    Identify::shown(&test).await;
+    assert_eq!(
+        test.execute("return document.getElementById('username').value")
+            .await,
+        USER
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn returning_user_types_the_code_on_its_own_step() {
+    let test = portal().await;
+    let secret = registered_device(&test).await;
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+
+    Password::shown(&test).await.submit(PASSWORD).await;
+    let otp = Otp::shown(&test).await;
+    otp.submit("000000").await;
+    test.wait_for_text("#error", "Onjuist eenmalig wachtwoord.")
+        .await;
+    otp.submit(&totp_code(&secret)).await;
+
+    SignedIn::shown(&test).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reload_during_enrolment_shows_the_same_secret() {
+    let test = portal().await;
+    let devices = to_first_registration(&test).await;
+    let qr = devices.add_device("iPhone").await;
+    let secret = qr.secret().await;
+    qr.copy_secret().await;
+    test.wait_for_text("#copy-secret", "Gekopieerd").await;
+    qr.done_without_code().await;
+    test.wait_for_text("#error", "Voer de eerste code uit de app in.")
+        .await;
+
+    test.client.refresh().await.unwrap();
+
+    let again = Qr::shown(&test).await;
+    assert_eq!(again.secret().await, secret);
+    // "Annuleren" drops it: the dropdown is empty again.
+    again.cancel().await;
+    assert_eq!(
+        Devices::shown(&test).await.options().await,
+        ["Geen geregistreerde apparaten"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn testing_and_removing_a_device() {
+    let test = portal().await;
+    let secret = registered_device(&test).await;
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+    Password::shown(&test)
+        .await
+        .submit_with_otp(PASSWORD, &totp_code(&secret))
+        .await;
+    SignedIn::shown(&test).await;
+    test.click("#to-devices").await;
+    let devices = Devices::shown(&test).await;
+    assert_eq!(devices.options().await, ["iPhone"]);
+    devices.select("iPhone").await;
+    devices.try_add_device("IPHONE").await;
+    test.wait_for_text("#error", "Je hebt al een apparaat met deze naam.")
+        .await;
+
+    // The sign-in used the current step; the app's next code is the right one.
+    let right = devices.test(&next_totp_code(&secret)).await;
+    test.wait_for_text("#test-result", "De code is juist").await;
+    assert!(right.contains("juist"), "{right}");
+    let wrong = devices.test("000000").await;
+    assert_eq!(wrong, "De code is onjuist.");
+    test.wait_for_text("#test-result", "De code is onjuist.")
+        .await;
+
+    devices.remove(true).await;
+
+    test.wait_for_text("#device-select", "Geen geregistreerde apparaten")
+        .await;
+    assert!(
+        test.state
+            .store
+            .active_devices(test.state.store.find_user(USER).await.unwrap().unwrap().id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logging_off_from_the_signed_in_page_and_signing_in_again() {
+    let test = portal().await;
+    let secret = registered_device(&test).await;
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+    Password::shown(&test)
+        .await
+        .submit_with_otp(PASSWORD, &totp_code(&secret))
+        .await;
+    SignedIn::shown(&test).await;
+
+    UserMenu::shown(&test)
+        .await
+        .log_off()
+        .await
+        .sign_in_again()
+        .await;
+
+    // The session is gone on the server: a reload does not sign back in.
+    test.client.refresh().await.unwrap();
+    Identify::shown(&test).await;
+    assert!(!test.is_present("#user-menu").await);
+    assert_eq!(
+        test.execute("return document.getElementById('username').value")
+            .await,
+        ""
+    );
+}

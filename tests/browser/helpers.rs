@@ -1,0 +1,429 @@
+//! `BrowserTest::start()`: the real server in this process on a free port with
+//! a fresh database, serving the built portal from dist/, and a headless
+//! Chromium of its own driven through chromedriver.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use aanmelden_server::clock::{Clock, SystemClock};
+use aanmelden_server::config::Config;
+use aanmelden_server::domain::secrets::SecretString;
+use aanmelden_server::{AppState, routes};
+use fantoccini::elements::Element;
+use fantoccini::error::NewSessionError;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use totp_rs::{Algorithm, TOTP};
+
+/// How long a page gets to show what a test waits for: generous for a
+/// loaded 2-core machine, bounded so a broken page fails instead of hanging.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often a wait looks again.
+const POLL: Duration = Duration::from_millis(50);
+
+/// Runs in every document before the page's own scripts, so a violation by
+/// the loader itself is recorded too.
+const RECORD_CSP_VIOLATIONS: &str = "window.__cspViolations = [];\
+     document.addEventListener('securitypolicyviolation', e => \
+     window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));";
+
+/// One server, one browser, and the temporary folders both use.
+pub struct BrowserTest {
+    /// The server's state: its store, password hasher and configuration.
+    pub state: AppState,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// The browser.
+    pub client: Client,
+    driver: Driver,
+    _dir: tempfile::TempDir,
+}
+
+impl BrowserTest {
+    /// The server with its defaults (no demo user), and a browser on a blank page.
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    /// The server with `adjust` applied to its configuration first.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (address, state) = serve(dir.path(), adjust).await;
+        let driver = Driver::start(&dir.path().join("chromium-profile"));
+        let client = driver.connect().await;
+        let mut test = Self {
+            state,
+            base: format!("http://{address}"),
+            client,
+            driver,
+            _dir: dir,
+        };
+        test.driver.session = test.client.session_id().await.expect("session id");
+        test.client
+            .issue_cmd(Cdp::new(
+                "Page.addScriptToEvaluateOnNewDocument",
+                &json!({ "source": RECORD_CSP_VIOLATIONS }),
+            ))
+            .await
+            .expect("install the CSP violation recorder");
+        let language = test.execute("return navigator.language").await;
+        assert_eq!(language, "nl", "Chromium must prefer Dutch");
+        test
+    }
+
+    /// A user added the way the admin command line adds one.
+    pub async fn add_user(&self, name: &str, password: &str) {
+        let hash = self
+            .state
+            .passwords
+            .hash(&SecretString::new(password.to_owned()))
+            .await
+            .expect("hash");
+        self.state
+            .store
+            .create_user(name, &hash, SystemClock.now())
+            .await
+            .expect("create user")
+            .expect("a new user");
+    }
+
+    /// The absolute URL of `path` on this server.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Load `path` in the browser.
+    pub async fn open(&self, path: &str) {
+        self.client.goto(&self.url(path)).await.expect("navigate");
+    }
+
+    /// The element that `css` finds, once there is one.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                return element;
+            }
+            self.fail_after(deadline, &format!("no element matches {css:?}"))
+                .await;
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// The element that `css` finds, once its text contains `text`.
+    pub async fn wait_for_text(&self, css: &str, text: &str) -> Element {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let mut seen = None;
+            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+                match element.text().await {
+                    Ok(shown) if shown.contains(text) => return element,
+                    Ok(shown) => seen = Some(shown),
+                    Err(_) => {}
+                }
+            }
+            self.fail_after(
+                deadline,
+                &format!("{css:?} does not contain {text:?} (it shows {seen:?})"),
+            )
+            .await;
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Click the element that `css` finds, once it is shown and enabled (a
+    /// click on a disabled button would silently do nothing).
+    pub async fn click(&self, css: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let element = self.wait_for(css).await;
+            if element.is_displayed().await.unwrap_or(false)
+                && element.is_enabled().await.unwrap_or(false)
+                && element.click().await.is_ok()
+            {
+                return;
+            }
+            self.fail_after(deadline, &format!("{css:?} cannot be clicked"))
+                .await;
+            tokio::time::sleep(POLL).await;
+        }
+    }
+
+    /// Replace the value of the field that `css` finds with `text`, typed.
+    pub async fn type_into(&self, css: &str, text: &str) {
+        let field = self.wait_for(css).await;
+        field.clear().await.expect("clear the field");
+        field.send_keys(text).await.expect("type");
+    }
+
+    /// The text of the element that `css` finds.
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.expect("text")
+    }
+
+    /// The value of attribute `name` of the element that `css` finds.
+    pub async fn attribute(&self, css: &str, name: &str) -> Option<String> {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .expect("attribute")
+    }
+
+    /// Whether an element matches `css` right now (no waiting).
+    pub async fn is_present(&self, css: &str) -> bool {
+        self.client.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Run `script` in the page and return what it returns.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.expect("script")
+    }
+
+    /// The page's language, `document.documentElement.lang`.
+    pub async fn html_lang(&self) -> String {
+        let lang = self.execute("return document.documentElement.lang").await;
+        lang.as_str().expect("lang is a string").to_owned()
+    }
+
+    /// Content-Security-Policy violations since the current page loaded.
+    pub async fn csp_violations(&self) -> Vec<String> {
+        let recorded = self.execute("return window.__cspViolations").await;
+        serde_json::from_value(recorded).expect("the recorder's list")
+    }
+
+    /// A plain HTTP GET of `path` on the server, outside the browser.
+    pub async fn http_get(&self, path: &str) -> reqwest::Response {
+        reqwest::get(self.url(path)).await.expect("request")
+    }
+
+    /// Fail with `what`, the page's address and its text, past `deadline`.
+    async fn fail_after(&self, deadline: Instant, what: &str) {
+        if Instant::now() < deadline {
+            return;
+        }
+        let url = self.client.current_url().await.map(String::from);
+        let body = match self.client.find(Locator::Css("body")).await {
+            Ok(body) => body.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        panic!("after {TIMEOUT:?}, {what}\npage {url:?} shows:\n{body}");
+    }
+}
+
+/// The code an authenticator app shows now for `secret`, base32 as the page
+/// shows it (spaces between the groups of four are ignored).
+pub fn totp_code(secret: &str) -> String {
+    totp_code_at(secret, SystemClock.now())
+}
+
+/// The code of the next 30-second step. The server takes one step ahead and
+/// never a step twice for a device: this is the code for a second sign-in
+/// within the step the previous code used.
+pub fn next_totp_code(secret: &str) -> String {
+    totp_code_at(secret, SystemClock.now() + 30)
+}
+
+/// RFC 6238 with the parameters of the QR code: SHA1, 6 digits, 30 s.
+pub fn totp_code_at(secret: &str, time: i64) -> String {
+    let secret: String = secret.split_whitespace().collect();
+    let bytes = totp_rs::Secret::Encoded(secret)
+        .to_bytes()
+        .expect("a base32 secret");
+    TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, bytes, None, String::new())
+        .generate(u64::try_from(time).expect("a time after 1970"))
+}
+
+/// The workspace root, where `cargo xtask build` puts dist/.
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Start the server on 127.0.0.1, a free port, SQLite in `dir`, the real
+/// clock (the browser and the codes live in real time).
+async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr, AppState) {
+    let spa_dir = workspace_root().join("dist");
+    assert!(
+        spa_dir.join("index.html").is_file(),
+        "{} is missing: run `cargo xtask build` first",
+        spa_dir.join("index.html").display()
+    );
+    let mut config = Config {
+        data_dir: dir.join("data"),
+        database_url: Some(format!(
+            "sqlite://{}?mode=rwc",
+            dir.join("test.db").display()
+        )),
+        spa_dir,
+        demo_user: false,
+        password_concurrency: 2,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let state = AppState::open(config, Arc::new(SystemClock))
+        .await
+        .expect("open the app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let router = routes::router(state.clone());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    (address, state)
+}
+
+/// A chromedriver process on a port of its own; on drop it ends the browser
+/// session (which closes Chromium) and then itself.
+struct Driver {
+    process: Child,
+    port: u16,
+    profile: PathBuf,
+    session: Option<String>,
+}
+
+impl Driver {
+    fn start(profile: &Path) -> Self {
+        let port = free_port();
+        let process = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start chromedriver ({e}): run `cargo xtask setup` to install it")
+            });
+        Self {
+            process,
+            port,
+            profile: profile.to_owned(),
+            session: None,
+        }
+    }
+
+    /// A new session in a fresh headless Chromium, retried while
+    /// chromedriver is still starting to listen.
+    async fn connect(&self) -> Client {
+        let args = [
+            "--headless=new".to_owned(),
+            "--no-sandbox".to_owned(),
+            "--disable-gpu".to_owned(),
+            "--disable-dev-shm-usage".to_owned(),
+            "--disable-quic".to_owned(),
+            "--no-first-run".to_owned(),
+            "--disable-background-networking".to_owned(),
+            "--disable-component-update".to_owned(),
+            "--disable-sync".to_owned(),
+            "--window-size=1280,900".to_owned(),
+            "--lang=nl".to_owned(),
+            format!("--user-data-dir={}", self.profile.display()),
+        ];
+        // The portal starts in the browser's language; pinned to Dutch, the
+        // default users know, whatever the locale of the machine running this.
+        let capabilities = json!({ "goog:chromeOptions": {
+            "args": args,
+            "prefs": { "intl.accept_languages": "nl" },
+        } });
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object literal")
+        };
+        let url = format!("http://127.0.0.1:{}", self.port);
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let connected = ClientBuilder::rustls()
+                .expect("TLS roots")
+                .capabilities(capabilities.clone())
+                .connect(&url)
+                .await;
+            match connected {
+                Ok(client) => return client,
+                Err(NewSessionError::SessionNotCreated(e)) => {
+                    panic!("chromedriver could not start Chromium: {e}")
+                }
+                Err(e) if Instant::now() > deadline => {
+                    panic!("no chromedriver session after {TIMEOUT:?}: {e}")
+                }
+                Err(_) => tokio::time::sleep(POLL).await,
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // Killing chromedriver alone would leave Chromium running: end the
+        // session first, without the async client that is being dropped too.
+        if let Some(session) = &self.session {
+            let _ = delete_session(self.port, session);
+        }
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// `DELETE /session/{id}` on chromedriver, over a plain blocking socket; returns
+/// once it has answered.
+fn delete_session(port: u16, session: &str) -> std::io::Result<()> {
+    let mut stream = TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(TIMEOUT))?;
+    write!(
+        stream,
+        "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+         Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )?;
+    // chromedriver answers once Chromium has quit, but keeps the connection
+    // open: the first bytes of the answer are the signal, not the end of stream.
+    let mut answer = [0; 64];
+    stream.read(&mut answer).map(drop)
+}
+
+/// A port nobody listens on now: the kernel picks it, and it is released
+/// for chromedriver to take.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// A Chrome `DevTools` Protocol command, through chromedriver's `goog/cdp`.
+#[derive(Debug)]
+struct Cdp {
+    body: String,
+}
+
+impl Cdp {
+    fn new(command: &str, params: &Value) -> Self {
+        Self {
+            body: json!({ "cmd": command, "params": params }).to_string(),
+        }
+    }
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        let session = session_id.unwrap_or_default();
+        base_url.join(&format!("session/{session}/goog/cdp/execute"))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(self.body.clone()))
+    }
+}
