@@ -95,7 +95,7 @@ fn DeviceManager(
     let first_registration = devices.devices.is_empty();
     // A password alone registers one first device; more needs the second factor.
     let registration_only = session.step.get_untracked() == Some(Step::RegisterDevice);
-    let can_add = !at_limit && (first_registration || !registration_only);
+    let can_add = !at_limit;
     let select = NodeRef::<Select>::new();
     focus_on_mount(select);
     let list = devices.devices.clone();
@@ -134,7 +134,9 @@ fn DeviceManager(
                         .into_any()
                 }}
             </select>
-            <AddDevice can_add=can_add on_change=on_change />
+            <Show when=move || first_registration || !registration_only>
+                <AddDevice can_add=can_add on_change=on_change />
+            </Show>
         </div>
         <p class="limit">
             {move || {

@@ -4,7 +4,7 @@
 
 use aanmelden_api::{Enrolment, ErrorCode};
 use leptos::ev::SubmitEvent;
-use leptos::html::Input;
+use leptos::html::H2;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use qrcode::QrCode;
@@ -33,8 +33,10 @@ pub fn EnrolPanel(
     let busy = RwSignal::new(false);
     let cancelling = RwSignal::new(false);
     let error = RwSignal::new(None::<Failure>);
-    let input = NodeRef::<Input>::new();
-    focus_on_mount(input);
+    // The heading, not the code field: focusing the field would scroll the
+    // QR code out of sight on a small screen.
+    let heading = NodeRef::<H2>::new();
+    focus_on_mount(heading);
 
     let id = enrolment.device_id;
     let secret = enrolment.secret.clone();
@@ -90,7 +92,7 @@ pub fn EnrolPanel(
 
     view! {
         <form class="enrol" on:submit=done novalidate>
-            <h2>{session.t(Key::ScanHeading)} " — " {enrolment.name.clone()}</h2>
+            <h2 tabindex="-1" node_ref=heading>{session.t(Key::ScanHeading)} " — " {enrolment.name.clone()}</h2>
             <ol class="instructions">
                 <li>{session.t(Key::ScanSteps1)}</li>
                 <li>{session.t(Key::ScanSteps2)}</li>
@@ -108,7 +110,6 @@ pub fn EnrolPanel(
                 autocomplete="one-time-code"
                 maxlength="6"
                 pattern="[0-9]*"
-                node_ref=input
                 prop:value=move || code.get()
                 on:input=move |ev| code.set(only_digits(&event_target_value(&ev)))
             />

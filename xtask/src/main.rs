@@ -22,9 +22,10 @@ fn main() -> ExitCode {
         "run" => run(),
         "test" => test(),
         "build" => setup().and_then(|tools| build_spa(&tools)),
+        "screenshots" => screenshots(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/"
             );
             return ExitCode::FAILURE;
         }
@@ -198,6 +199,25 @@ fn test() -> Result {
         );
     }
     step(&tools, "cargo", &["test"])
+}
+
+/// `cargo xtask screenshots`: every screen, both languages, from the built
+/// portal on the real server in headless Chromium.
+fn screenshots() -> Result {
+    let tools = setup()?;
+    build_spa(&tools)?;
+    let folder = root().join("docs").join("screenshots");
+    step(
+        &tools,
+        "cargo",
+        &[
+            "run",
+            "--example",
+            "screenshots",
+            "--",
+            &folder.to_string_lossy(),
+        ],
+    )
 }
 
 /// A release build of the portal into dist/, offline once the crates are fetched.

@@ -1,0 +1,155 @@
+//! `cargo xtask screenshots`: every screen of the portal, in Dutch and in
+//! English, rendered by headless Chromium from the built portal on the real
+//! server, into the folder given as the first argument (docs/screenshots).
+
+// A failed step is a failed run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/browser/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+#[path = "../tests/browser/pages.rs"]
+#[allow(dead_code)]
+mod pages;
+
+use std::path::{Path, PathBuf};
+
+use aanmelden_server::clock::{Clock, SystemClock};
+use aanmelden_server::config::{Application, Config};
+use aanmelden_server::domain::secrets::SecretBytes;
+use aanmelden_server::domain::totp;
+
+use crate::helpers::{BrowserTest, totp_code};
+use crate::pages::{Devices, Identify, Language, Otp, Password, SignedIn, UserMenu};
+
+const NEWCOMER: &str = "nieuw@missingpiece.nl";
+const RETURNING: &str = "testgebruiker@missingpiece.nl";
+const PASSWORD: &str = "correct horse battery";
+
+#[tokio::main]
+async fn main() {
+    let folder = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .expect("usage: screenshots <folder>"),
+    );
+    std::fs::create_dir_all(&folder).expect("create the folder");
+    for lang in ["nl", "en"] {
+        shoot_language(&folder, lang).await;
+    }
+    println!("screenshots written to {}", folder.display());
+}
+
+async fn shoot_language(folder: &Path, lang: &str) {
+    let test = BrowserTest::start_with(configure).await;
+    test.add_user(NEWCOMER, PASSWORD).await;
+    test.add_user(RETURNING, PASSWORD).await;
+    let secret = registered_device(&test).await;
+    let shot = |name: &'static str| {
+        let test = &test;
+        async move {
+            test.execute("window.scrollTo(0, 0)").await;
+            let png = test.client.screenshot().await.expect("screenshot");
+            let path = folder.join(format!("{lang}-{name}.png"));
+            std::fs::write(&path, png).expect("write the screenshot");
+        }
+    };
+
+    test.client
+        .set_window_size(1280, 1000)
+        .await
+        .expect("resize");
+    test.open("/").await;
+    if lang == "en" {
+        Language(&test).english().await;
+        test.wait_for_text("#identify-submit", "Log on").await;
+    }
+    let identify = Identify::shown(&test).await;
+    shot("1-identify").await;
+
+    identify.identify(NEWCOMER).await;
+    let password = Password::shown(&test).await;
+    test.type_into("#password", "wrong password").await;
+    test.click("#password-submit").await;
+    test.wait_for("#error").await;
+    shot("2-password-error").await;
+    password.reveal_otp().await;
+    shot("2-password-otp").await;
+    test.type_into("#otp", "").await;
+    password.submit(PASSWORD).await;
+
+    let devices = Devices::shown(&test).await;
+    shot("3-devices-empty").await;
+    let qr = devices.add_device("iPhone").await;
+    shot("4-qr").await;
+    qr.done(&totp_code(&qr.secret().await)).await;
+    test.wait_for_text("#device-select", "iPhone").await;
+    shot("5-devices").await;
+    test.click("#user-menu").await;
+    test.wait_for("#logout").await;
+    shot("6-user-menu").await;
+    test.click("#logout").await;
+    test.wait_for("#logged-off-message").await;
+    shot("7-logged-off").await;
+
+    test.click("#sign-in-again").await;
+    Identify::shown(&test).await.identify(RETURNING).await;
+    Password::shown(&test).await.submit(PASSWORD).await;
+    let otp = Otp::shown(&test).await;
+    shot("8-otp").await;
+    otp.submit(&totp_code(&secret)).await;
+    SignedIn::shown(&test).await;
+    UserMenu::shown(&test).await;
+    shot("9-signed-in").await;
+
+    // The narrowest phone the portal is made for.
+    test.client.set_window_size(320, 640).await.expect("resize");
+    test.click("#to-devices").await;
+    Devices::shown(&test).await;
+    shot("10-phone-devices").await;
+}
+
+fn configure(config: &mut Config) {
+    config.applications = vec![
+        Application {
+            name: "Webmail".to_owned(),
+            url: "https://mail.missingpiece.nl/".to_owned(),
+        },
+        Application {
+            name: "Intranet".to_owned(),
+            url: "https://intranet.missingpiece.nl/".to_owned(),
+        },
+    ];
+    config.client_downloads.linux = Some("https://downloads.missingpiece.nl/workspace.deb".into());
+    config.client_downloads.windows =
+        Some("https://downloads.missingpiece.nl/workspace.exe".into());
+    config.client_downloads.macos = Some("https://downloads.missingpiece.nl/workspace.pkg".into());
+}
+
+/// Give the returning user an active device through the store; its secret.
+async fn registered_device(test: &BrowserTest) -> String {
+    let user = test
+        .state
+        .store
+        .find_user(RETURNING)
+        .await
+        .unwrap()
+        .unwrap();
+    let secret = SecretBytes::random(totp::SECRET_BYTES);
+    let sealed = test.state.cipher.seal(user.id, &secret);
+    let now = SystemClock.now();
+    let id = test
+        .state
+        .store
+        .insert_pending_device(user.id, "iPhone", "iphone", &sealed, now, 4)
+        .await
+        .unwrap();
+    assert!(
+        test.state
+            .store
+            .activate_device(id, None, now)
+            .await
+            .unwrap()
+    );
+    totp::base32(&secret)
+}
