@@ -76,10 +76,13 @@ fn App() -> impl IntoView {
         }
     });
 
+    // Two requests side by side: the screen waits only for the session.
     spawn_local(async move {
         if let Ok(branding) = api::branding().await {
             session.branding.set(Some(branding));
         }
+    });
+    spawn_local(async move {
         match api::session().await {
             Ok(info) => {
                 session.username.set(info.username);

@@ -367,3 +367,29 @@ async fn logging_off_from_the_signed_in_page_and_signing_in_again() {
         ""
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_sends_the_user_back_with_a_message() {
+    let test = portal().await;
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+    let password = Password::shown(&test).await;
+
+    // Every session on the server ends, as a time-out would end it.
+    let far_future = SystemClock.now() + 365 * 24 * 3600;
+    test.state
+        .store
+        .delete_expired_sessions(far_future, far_future)
+        .await
+        .unwrap();
+    password.submit(PASSWORD).await;
+
+    Identify::shown(&test).await;
+    test.wait_for_text("#notice", "Je sessie is verlopen. Meld je opnieuw aan.")
+        .await;
+    assert_eq!(
+        test.execute("return document.getElementById('username').value")
+            .await,
+        USER
+    );
+}
