@@ -14,10 +14,7 @@ mod pages;
 
 use std::path::{Path, PathBuf};
 
-use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::{Application, Config};
-use aanmelden_server::domain::secrets::SecretBytes;
-use aanmelden_server::domain::totp;
 
 use crate::helpers::{BrowserTest, totp_code};
 use crate::pages::{Devices, Identify, Language, Otp, Password, SignedIn, UserMenu};
@@ -44,7 +41,7 @@ async fn shoot_language(folder: &Path, lang: &str) {
     let test = BrowserTest::start_with(configure).await;
     test.add_user(NEWCOMER, PASSWORD).await;
     test.add_user(RETURNING, PASSWORD).await;
-    let secret = registered_device(&test).await;
+    let secret = test.registered_device(RETURNING).await;
     let shot = |name: &'static str| {
         let test = &test;
         async move {
@@ -124,32 +121,4 @@ fn configure(config: &mut Config) {
     config.client_downloads.windows =
         Some("https://downloads.missingpiece.nl/workspace.exe".into());
     config.client_downloads.macos = Some("https://downloads.missingpiece.nl/workspace.pkg".into());
-}
-
-/// Give the returning user an active device through the store; its secret.
-async fn registered_device(test: &BrowserTest) -> String {
-    let user = test
-        .state
-        .store
-        .find_user(RETURNING)
-        .await
-        .unwrap()
-        .unwrap();
-    let secret = SecretBytes::random(totp::SECRET_BYTES);
-    let sealed = test.state.cipher.seal(user.id, &secret);
-    let now = SystemClock.now();
-    let id = test
-        .state
-        .store
-        .insert_pending_device(user.id, "iPhone", "iphone", &sealed, now, 4)
-        .await
-        .unwrap();
-    assert!(
-        test.state
-            .store
-            .activate_device(id, None, now)
-            .await
-            .unwrap()
-    );
-    totp::base32(&secret)
 }

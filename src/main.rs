@@ -11,7 +11,9 @@ mod messages;
 mod platform;
 
 mod components {
+    pub mod action;
     pub mod alert;
+    pub mod code_input;
     pub mod language_toggle;
     pub mod submit_button;
     pub mod user_menu;

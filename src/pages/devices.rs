@@ -8,11 +8,13 @@ use leptos::html::{Input, Select};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{self, Failure};
+use crate::api;
+use crate::components::action::Action;
 use crate::components::alert::Alert;
+use crate::components::code_input::CodeInput;
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::{Screen, Session, use_session};
-use crate::dom::{focus_on_mount, only_digits};
+use crate::dom::focus_on_mount;
 use crate::i18n::Key;
 use crate::pages::enrol::EnrolPanel;
 
@@ -21,21 +23,14 @@ use crate::pages::enrol::EnrolPanel;
 pub fn DevicesPage() -> impl IntoView {
     let session = use_session();
     let list = RwSignal::new(None::<DeviceList>);
-    let error = RwSignal::new(None::<Failure>);
     let added = RwSignal::new(None::<String>);
+    let loading = Action::new();
     let reload = move || {
-        spawn_local(async move {
-            match api::devices().await {
-                Ok(devices) => {
-                    error.set(None);
-                    list.set(Some(devices));
-                }
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-        });
+        loading.run(
+            api::devices(),
+            move |devices| list.set(Some(devices)),
+            |_| {},
+        );
     };
     reload();
     let finished = Callback::new(move |name: Option<String>| {
@@ -59,7 +54,7 @@ pub fn DevicesPage() -> impl IntoView {
                     }}
                 </p>
             </Show>
-            <Alert error=error />
+            <Alert error=loading.error />
             {move || match list.get() {
                 None => view! { <p class="loading"><span class="spinner"></span></p> }.into_any(),
                 Some(DeviceList { pending: Some(enrolment), first_code_required, .. }) => {
@@ -176,28 +171,17 @@ fn AddDevice(
     let session = use_session();
     let open = RwSignal::new(false);
     let name = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
+    let action = Action::new();
     let input = NodeRef::<Input>::new();
     focus_on_mount(input);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::add_device(name.get_untracked().trim().to_owned()).await {
-                Ok(_) => on_change.run(()),
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
-        });
+        action.run(
+            api::add_device(name.get_untracked().trim().to_owned()),
+            move |_| on_change.run(()),
+            |_| {},
+        );
     };
 
     view! {
@@ -225,8 +209,8 @@ fn AddDevice(
                     prop:value=move || name.get()
                     on:input=move |ev| name.set(event_target_value(&ev))
                 />
-                <Alert error=error />
-                <SubmitButton id="device-name-ok" label=Key::Ok busy=busy />
+                <Alert error=action.error />
+                <SubmitButton id="device-name-ok" label=Key::Ok busy=action.busy />
             </form>
         </Show>
     }
@@ -240,8 +224,7 @@ fn TestDevice(
 ) -> impl IntoView {
     let session = use_session();
     let code = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
+    let action = Action::new();
     let result = RwSignal::new(None::<bool>);
     Effect::new(move |_| {
         selected.track();
@@ -253,43 +236,23 @@ fn TestDevice(
         let Some(id) = selected.get_untracked() else {
             return;
         };
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
         result.set(None);
-        spawn_local(async move {
-            match api::test_device(id, code.get_untracked()).await {
-                Ok(answer) => {
-                    result.set(Some(answer.valid));
-                    code.set(String::new());
-                }
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
-        });
+        action.run(
+            api::test_device(id, code.get_untracked()),
+            move |answer| {
+                result.set(Some(answer.valid));
+                code.set(String::new());
+            },
+            |_| {},
+        );
     };
 
     view! {
         <form class="test-device" on:submit=submit novalidate>
             <label for="test-code">{session.t(Key::TestCodeLabel)}</label>
             <div class="inline">
-                <input
-                    id="test-code"
-                    name="test-code"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    maxlength="6"
-                    pattern="[0-9]*"
-                    prop:value=move || code.get()
-                    on:input=move |ev| code.set(only_digits(&event_target_value(&ev)))
-                />
-                <SubmitButton id="test-device" label=Key::Test busy=busy />
+                <CodeInput id="test-code" value=code />
+                <SubmitButton id="test-device" label=Key::Test busy=action.busy />
             </div>
             <Show when=move || result.with(Option::is_some)>
                 <p
@@ -303,7 +266,7 @@ fn TestDevice(
                     }}
                 </p>
             </Show>
-            <Alert error=error />
+            <Alert error=action.error />
         </form>
     }
 }
@@ -320,28 +283,12 @@ fn RemoveDevice(
 ) -> impl IntoView {
     let session = use_session();
     let confirming = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
-
+    let action = Action::new();
     let remove = move |_| {
         let Some(id) = selected.get_untracked() else {
             return;
         };
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::remove_device(id).await {
-                Ok(()) => on_change.run(()),
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
-        });
+        action.run(api::remove_device(id), move |()| on_change.run(()), |_| {});
     };
 
     view! {
@@ -368,8 +315,8 @@ fn RemoveDevice(
                     type="button"
                     class="danger"
                     id="confirm-remove"
-                    disabled=move || busy.get()
-                    aria-busy=move || busy.get().to_string()
+                    disabled=move || action.busy.get()
+                    aria-busy=move || action.busy.get().to_string()
                     on:click=remove
                 >
                     {session.t(Key::ConfirmRemoveYes)}
@@ -383,7 +330,7 @@ fn RemoveDevice(
                     {session.t(Key::Cancel)}
                 </button>
             </Show>
-            <Alert error=error />
+            <Alert error=action.error />
         </div>
     }
 }

@@ -6,15 +6,16 @@ use aanmelden_api::{Enrolment, ErrorCode};
 use leptos::ev::SubmitEvent;
 use leptos::html::H2;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use qrcode::QrCode;
 use qrcode::render::svg;
 
 use crate::api::{self, Failure};
+use crate::components::action::Action;
 use crate::components::alert::Alert;
+use crate::components::code_input::CodeInput;
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::use_session;
-use crate::dom::{focus_on_mount, only_digits};
+use crate::dom::focus_on_mount;
 use crate::i18n::Key;
 
 /// The QR code and its fallbacks for a pending enrolment.
@@ -30,9 +31,8 @@ pub fn EnrolPanel(
 ) -> impl IntoView {
     let session = use_session();
     let code = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let cancelling = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
+    let action = Action::new();
+    let cancelling = action.beside();
     // The heading, not the code field: focusing the field would scroll the
     // QR code out of sight on a small screen.
     let heading = NodeRef::<H2>::new();
@@ -44,50 +44,28 @@ pub fn EnrolPanel(
 
     let done = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
         let typed = Some(code.get_untracked()).filter(|c| !c.is_empty());
         if typed.is_none() && first_code_required {
-            error.set(Some(Failure::Api {
+            action.fail(Failure::Api {
                 code: ErrorCode::Validation,
                 retry_after_s: None,
                 field: Some("code".into()),
-            }));
+            });
             return;
         }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::activate_device(id, typed).await {
-                Ok(device) => on_finished.run(Some(device.name)),
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => {
-                    code.set(String::new());
-                    error.set(Some(failure));
-                }
-            }
-            busy.set(false);
-        });
+        action.run(
+            api::activate_device(id, typed),
+            move |device| on_finished.run(Some(device.name)),
+            move |_| code.set(String::new()),
+        );
     };
 
     let cancel = move |_| {
-        if cancelling.get_untracked() {
-            return;
-        }
-        cancelling.set(true);
-        spawn_local(async move {
-            match api::remove_device(id).await {
-                Ok(()) => on_finished.run(None),
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            cancelling.set(false);
-        });
+        cancelling.run(
+            api::remove_device(id),
+            move |()| on_finished.run(None),
+            |_| {},
+        );
     };
 
     view! {
@@ -102,26 +80,16 @@ pub fn EnrolPanel(
             <div id="qr" class="qr" role="img" aria-label=session.t(Key::QrLabel) inner_html=qr></div>
             <KeyFallback secret=secret uri=enrolment.otpauth_uri.clone() />
             <label for="first-code">{session.t(Key::FirstCodeLabel)}</label>
-            <input
-                id="first-code"
-                name="first-code"
-                type="text"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                maxlength="6"
-                pattern="[0-9]*"
-                prop:value=move || code.get()
-                on:input=move |ev| code.set(only_digits(&event_target_value(&ev)))
-            />
-            <Alert error=error />
+            <CodeInput id="first-code" value=code />
+            <Alert error=action.error />
             <div class="actions">
-                <SubmitButton id="enrol-done" label=Key::Done busy=busy />
+                <SubmitButton id="enrol-done" label=Key::Done busy=action.busy />
                 <button
                     type="button"
                     class="secondary"
                     id="enrol-cancel"
-                    disabled=move || cancelling.get()
-                    aria-busy=move || cancelling.get().to_string()
+                    disabled=move || cancelling.busy.get()
+                    aria-busy=move || cancelling.busy.get().to_string()
                     on:click=cancel
                 >
                     {session.t(Key::Cancel)}

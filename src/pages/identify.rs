@@ -1,12 +1,13 @@
 //! "Gebruikersnaam:" → "Aanmelden". The server answers the same for every
 //! name, so this step never says whether a user exists.
 
+use aanmelden_api::ErrorCode;
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api::{self, Failure};
+use crate::components::action::Action;
 use crate::components::alert::{Alert, Notice};
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::use_session;
@@ -18,38 +19,30 @@ use crate::i18n::Key;
 pub fn IdentifyPage() -> impl IntoView {
     let session = use_session();
     let name = RwSignal::new(session.username.get_untracked());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
+    let action = Action::new();
     let input = NodeRef::<Input>::new();
     focus_on_mount(input);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
         let typed = name.get_untracked().trim().to_owned();
         if typed.is_empty() {
-            error.set(Some(Failure::Api {
-                code: aanmelden_api::ErrorCode::Validation,
+            action.fail(Failure::Api {
+                code: ErrorCode::Validation,
                 retry_after_s: None,
                 field: Some("username".into()),
-            }));
+            });
             return;
         }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::identify(typed.clone()).await {
-                Ok(step) => {
-                    session.username.set(typed);
-                    session.notice.set(None);
-                    session.advance(step.next);
-                }
-                Err(failure) => error.set(Some(failure)),
-            }
-            busy.set(false);
-        });
+        action.run(
+            api::identify(typed.clone()),
+            move |step| {
+                session.username.set(typed);
+                session.notice.set(None);
+                session.advance(step.next);
+            },
+            |_| {},
+        );
     };
 
     view! {
@@ -69,8 +62,8 @@ pub fn IdentifyPage() -> impl IntoView {
                 prop:value=move || name.get()
                 on:input=move |ev| name.set(event_target_value(&ev))
             />
-            <Alert error=error />
-            <SubmitButton id="identify-submit" label=Key::LogOn busy=busy />
+            <Alert error=action.error />
+            <SubmitButton id="identify-submit" label=Key::LogOn busy=action.busy />
         </form>
     }
 }

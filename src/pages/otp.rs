@@ -5,13 +5,14 @@ use aanmelden_api::ErrorCode;
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{self, Failure};
+use crate::api;
+use crate::components::action::Action;
 use crate::components::alert::Alert;
+use crate::components::code_input::CodeInput;
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::use_session;
-use crate::dom::{focus_on_mount, only_digits};
+use crate::dom::focus_on_mount;
 use crate::i18n::Key;
 
 /// The code screen.
@@ -19,33 +20,21 @@ use crate::i18n::Key;
 pub fn OtpPage() -> impl IntoView {
     let session = use_session();
     let code = RwSignal::new(String::new());
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
+    let action = Action::new();
     let input = NodeRef::<Input>::new();
     focus_on_mount(input);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::otp(code.get_untracked()).await {
-                Ok(step) => session.advance(step.next),
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
+        action.run(
+            api::otp(code.get_untracked()),
+            move |step| session.advance(step.next),
+            move |failure| {
+                if failure.code() == Some(ErrorCode::InvalidOtp) {
+                    code.set(String::new());
                 }
-                Err(failure) => {
-                    if failure.code() == Some(ErrorCode::InvalidOtp) {
-                        code.set(String::new());
-                    }
-                    error.set(Some(failure));
-                }
-            }
-            busy.set(false);
-        });
+            },
+        );
     };
 
     view! {
@@ -53,20 +42,9 @@ pub fn OtpPage() -> impl IntoView {
             <h1>{session.t(Key::OtpHeading)}</h1>
             <p>{session.t(Key::OtpIntro)}</p>
             <label for="otp">{session.t(Key::OtpLabel)}</label>
-            <input
-                id="otp"
-                name="otp"
-                type="text"
-                inputmode="numeric"
-                autocomplete="one-time-code"
-                maxlength="6"
-                pattern="[0-9]*"
-                node_ref=input
-                prop:value=move || code.get()
-                on:input=move |ev| code.set(only_digits(&event_target_value(&ev)))
-            />
-            <Alert error=error />
-            <SubmitButton id="otp-submit" label=Key::Submit busy=busy />
+            <CodeInput id="otp" value=code node_ref=input />
+            <Alert error=action.error />
+            <SubmitButton id="otp-submit" label=Key::Submit busy=action.busy />
         </form>
     }
 }

@@ -6,13 +6,14 @@ use aanmelden_api::ErrorCode;
 use leptos::ev::SubmitEvent;
 use leptos::html::Input;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api::{self, Failure};
+use crate::api;
+use crate::components::action::Action;
 use crate::components::alert::Alert;
+use crate::components::code_input::CodeInput;
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::{Screen, use_session};
-use crate::dom::{focus_on_mount, only_digits};
+use crate::dom::focus_on_mount;
 use crate::i18n::Key;
 
 /// The password screen.
@@ -22,38 +23,23 @@ pub fn PasswordPage() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let otp = RwSignal::new(String::new());
     let otp_shown = RwSignal::new(false);
-    let busy = RwSignal::new(false);
-    let error = RwSignal::new(None::<Failure>);
+    let action = Action::new();
     let input = NodeRef::<Input>::new();
     let otp_input = NodeRef::<Input>::new();
     focus_on_mount(input);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
-        if busy.get_untracked() {
-            return;
-        }
         let code = Some(otp.get_untracked()).filter(|c| otp_shown.get_untracked() && !c.is_empty());
-        busy.set(true);
-        error.set(None);
-        spawn_local(async move {
-            match api::password(password.get_untracked(), code).await {
-                Ok(step) => session.advance(step.next),
-                Err(failure) if failure.is_session_lost() => {
-                    session.restart(Key::ErrorSessionExpired);
-                }
-                Err(failure) => {
-                    if failure.code() == Some(ErrorCode::InvalidCredentials) {
-                        password.set(String::new());
-                    }
-                    if failure.code() == Some(ErrorCode::InvalidOtp) {
-                        otp.set(String::new());
-                    }
-                    error.set(Some(failure));
-                }
-            }
-            busy.set(false);
-        });
+        action.run(
+            api::password(password.get_untracked(), code),
+            move |step| session.advance(step.next),
+            move |failure| match failure.code() {
+                Some(ErrorCode::InvalidCredentials) => password.set(String::new()),
+                Some(ErrorCode::InvalidOtp) => otp.set(String::new()),
+                _ => {}
+            },
+        );
     };
 
     let reveal_otp = move |ev: leptos::ev::MouseEvent| {
@@ -103,21 +89,10 @@ pub fn PasswordPage() -> impl IntoView {
                 }
             >
                 <label for="otp">{session.t(Key::OtpLabel)}</label>
-                <input
-                    id="otp"
-                    name="otp"
-                    type="text"
-                    inputmode="numeric"
-                    autocomplete="one-time-code"
-                    maxlength="6"
-                    pattern="[0-9]*"
-                    node_ref=otp_input
-                    prop:value=move || otp.get()
-                    on:input=move |ev| otp.set(only_digits(&event_target_value(&ev)))
-                />
+                <CodeInput id="otp" value=otp node_ref=otp_input />
             </Show>
-            <Alert error=error />
-            <SubmitButton id="password-submit" label=Key::Submit busy=busy />
+            <Alert error=action.error />
+            <SubmitButton id="password-submit" label=Key::Submit busy=action.busy />
         </form>
     }
 }

@@ -4,8 +4,6 @@
 
 use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::{Application, Config};
-use aanmelden_server::domain::secrets::SecretBytes;
-use aanmelden_server::domain::totp;
 
 use crate::helpers::{BrowserTest, next_totp_code, totp_code};
 use crate::pages::{Devices, Identify, Language, Otp, Password, Qr, SignedIn, UserMenu, error};
@@ -29,28 +27,6 @@ fn configure(config: &mut Config) {
     config.client_downloads.linux = Some("https://downloads.missingpiece.nl/workspace.deb".into());
     config.client_downloads.windows =
         Some("https://downloads.missingpiece.nl/workspace.exe".into());
-}
-
-/// Give USER an active device "iPhone" through the store; its secret.
-async fn registered_device(test: &BrowserTest) -> String {
-    let user = test.state.store.find_user(USER).await.unwrap().unwrap();
-    let secret = SecretBytes::random(totp::SECRET_BYTES);
-    let sealed = test.state.cipher.seal(user.id, &secret);
-    let now = SystemClock.now();
-    let id = test
-        .state
-        .store
-        .insert_pending_device(user.id, "iPhone", "iphone", &sealed, now, 4)
-        .await
-        .unwrap();
-    assert!(
-        test.state
-            .store
-            .activate_device(id, None, now)
-            .await
-            .unwrap()
-    );
-    totp::base32(&secret)
 }
 
 /// User name and password, up to the devices page of a first registration.
@@ -119,7 +95,7 @@ async fn first_time_walkthrough_in_dutch() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn returning_user_signs_in_with_a_code_typed_by_hand() {
     let test = portal().await;
-    let secret = registered_device(&test).await;
+    let secret = test.registered_device(USER).await;
     test.open("/").await;
 
     Identify::shown(&test).await.identify(USER).await;
@@ -202,7 +178,7 @@ async fn first_time_walkthrough_in_english() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn returning_user_in_english() {
     let test = portal().await;
-    let secret = registered_device(&test).await;
+    let secret = test.registered_device(USER).await;
     test.open("/").await;
     Language(&test).english().await;
 
@@ -258,7 +234,7 @@ async fn going_back_keeps_the_user_name_to_correct() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn returning_user_types_the_code_on_its_own_step() {
     let test = portal().await;
-    let secret = registered_device(&test).await;
+    let secret = test.registered_device(USER).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
 
@@ -299,7 +275,7 @@ async fn a_reload_during_enrolment_shows_the_same_secret() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn testing_and_removing_a_device() {
     let test = portal().await;
-    let secret = registered_device(&test).await;
+    let secret = test.registered_device(USER).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
     Password::shown(&test)
@@ -341,7 +317,7 @@ async fn testing_and_removing_a_device() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logging_off_from_the_signed_in_page_and_signing_in_again() {
     let test = portal().await;
-    let secret = registered_device(&test).await;
+    let secret = test.registered_device(USER).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
     Password::shown(&test)

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::Config;
-use aanmelden_server::domain::secrets::SecretString;
+use aanmelden_server::domain::secrets::{SecretBytes, SecretString};
+use aanmelden_server::domain::totp;
 use aanmelden_server::{AppState, routes};
 use fantoccini::elements::Element;
 use fantoccini::error::NewSessionError;
@@ -91,6 +92,32 @@ impl BrowserTest {
             .await
             .expect("create user")
             .expect("a new user");
+    }
+
+    /// An active device "iPhone" for `username`, put in through the store as
+    /// if registered earlier; its secret in base32, as an app holds it.
+    pub async fn registered_device(&self, username: &str) -> String {
+        let store = &self.state.store;
+        let user = store
+            .find_user(username)
+            .await
+            .expect("find the user")
+            .expect("the user exists");
+        let secret = SecretBytes::random(totp::SECRET_BYTES);
+        let sealed = self.state.cipher.seal(user.id, &secret);
+        let now = SystemClock.now();
+        let id = store
+            .insert_pending_device(user.id, "iPhone", "iphone", &sealed, now, 4)
+            .await
+            .expect("add the device");
+        assert!(
+            store
+                .activate_device(id, None, now)
+                .await
+                .expect("activate"),
+            "the device was pending"
+        );
+        totp::base32(&secret)
     }
 
     /// The absolute URL of `path` on this server.
