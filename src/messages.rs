@@ -35,6 +35,8 @@ pub fn failure_text(failure: &Failure, lang: Lang) -> String {
             _ => Key::ErrorValidation,
         },
         ErrorCode::RateLimited => Key::ErrorRateLimited,
+        ErrorCode::PushDenied => Key::ErrorPushDenied,
+        ErrorCode::PushExpired => Key::ErrorPushExpired,
         ErrorCode::Unavailable | ErrorCode::Internal => Key::ErrorUnavailable,
     };
     key.text(lang).to_owned()
@@ -67,6 +69,8 @@ mod tests {
             ErrorCode::RateLimited,
             ErrorCode::Unavailable,
             ErrorCode::Internal,
+            ErrorCode::PushDenied,
+            ErrorCode::PushExpired,
         ];
         for code in codes {
             let nl = failure_text(&api(code), Lang::Nl);

@@ -200,6 +200,88 @@ pub struct ClientDownloads {
     pub android: Option<String>,
 }
 
+/// `POST /login/push`: a sign-in to confirm in the app. The browser shows
+/// `number`; the user types it in the app, so a reflex tap on somebody
+/// else's attempt approves nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushChallenge {
+    /// Identifier for waiting on the outcome.
+    pub id: String,
+    /// Two digits, 10 to 99.
+    pub number: u8,
+    /// Seconds until the challenge expires unanswered.
+    pub expires_in_s: u64,
+}
+
+/// The outcome of a push challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PushStatus {
+    /// Not answered yet: ask again.
+    Pending,
+    /// Approved in the app: the session is signed in.
+    Approved,
+}
+
+/// `GET /login/push/{id}`: waits up to a while for an answer. Denied and
+/// expired come as the errors `push_denied` and `push_expired`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushOutcome {
+    /// Pending or approved.
+    pub status: PushStatus,
+    /// With `approved`: the next step (`done`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<Step>,
+}
+
+/// A challenge waiting for an answer, as the authenticator lists it. The
+/// number is not in it: the user must read it from the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingChallenge {
+    /// Identifier for answering.
+    pub id: String,
+    /// Who is signing in.
+    pub username: String,
+    /// From which address.
+    pub client: String,
+    /// When the sign-in started, in seconds since the Unix epoch.
+    pub created_at: i64,
+    /// When it expires, in seconds since the Unix epoch.
+    pub expires_at: i64,
+}
+
+/// The authenticator's answer to a challenge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "answer", rename_all = "snake_case")]
+pub enum ChallengeAnswer {
+    /// Approve, with the number the browser shows.
+    Approve { number: u8 },
+    /// Deny: this was not me.
+    Deny,
+}
+
+/// Headers of a request signed by an authenticator with its device secret.
+pub mod signed {
+    /// The device id.
+    pub const DEVICE: &str = "x-aanmelden-device";
+    /// Seconds since the Unix epoch when the request was signed.
+    pub const TIMESTAMP: &str = "x-aanmelden-timestamp";
+    /// A random value, never used twice for a device.
+    pub const NONCE: &str = "x-aanmelden-nonce";
+    /// Hex HMAC-SHA256 over [`message`], keyed by the push key.
+    pub const SIGNATURE: &str = "x-aanmelden-signature";
+    /// How far a timestamp may be from the server's clock, in seconds.
+    pub const WINDOW_S: i64 = 60;
+
+    /// What is signed: method, path, timestamp and nonce, one per line,
+    /// then the body as sent.
+    pub fn message(method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Vec<u8> {
+        let mut message = format!("{method}\n{path}\n{timestamp}\n{nonce}\n").into_bytes();
+        message.extend_from_slice(body);
+        message
+    }
+}
+
 /// The stable, machine-readable error codes. The browser maps each to a
 /// translated message and never shows the server's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -230,6 +312,10 @@ pub enum ErrorCode {
     Unavailable,
     /// 500: something went wrong on the server; the log has the details.
     Internal,
+    /// 401: the sign-in was denied in the app (or a wrong number was typed there).
+    PushDenied,
+    /// 401: the sign-in was not confirmed in time, or a newer one replaced it.
+    PushExpired,
 }
 
 /// The one error envelope: `{"error": {...}}`.

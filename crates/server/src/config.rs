@@ -67,6 +67,14 @@ pub struct Config {
     pub lockout_window_s: i64,
     /// Seconds a lock lasts.
     pub lockout_s: i64,
+    /// Seconds a push challenge waits for an answer in the app.
+    pub push_timeout_s: i64,
+    /// Seconds the browser's wait for a push answer is held open before it
+    /// asks again.
+    pub push_wait_s: u64,
+    /// The address users and authenticators reach the server at, e.g.
+    /// `https://aanmelden.example.nl`; default: `http://` and `listen`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -94,6 +102,9 @@ impl Default for Config {
             lockout_address_threshold: 30,
             lockout_window_s: 15 * 60,
             lockout_s: 15 * 60,
+            push_timeout_s: 30,
+            push_wait_s: 25,
+            public_url: None,
         }
     }
 }
@@ -190,6 +201,14 @@ impl Config {
                 })?;
         config.validate()?;
         Ok(config)
+    }
+
+    /// The address users and authenticators reach the server at.
+    pub fn public_url(&self) -> String {
+        self.public_url.as_deref().map_or_else(
+            || format!("http://{}", self.listen),
+            |url| url.trim_end_matches('/').to_owned(),
+        )
     }
 
     /// How failures lock an account.

@@ -3,6 +3,7 @@
 
 pub mod devices;
 pub mod passwords;
+pub mod push;
 pub mod regulation;
 pub mod secrets;
 pub mod sign_in;

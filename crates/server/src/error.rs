@@ -20,6 +20,12 @@ pub enum ApiError {
     /// 429: too many failed passwords or codes for this account or address.
     #[error("too many failed attempts; try again later")]
     Locked { retry_after_s: u64 },
+    /// 401: the sign-in was denied in the app, or a wrong number typed there.
+    #[error("sign-in denied")]
+    PushDenied,
+    /// 401: the push challenge expired, or a newer one replaced it.
+    #[error("sign-in not confirmed in time")]
+    PushExpired,
     /// 409: the user has the maximum number of devices.
     #[error("device limit reached")]
     DeviceLimit,
@@ -67,6 +73,8 @@ impl ApiError {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Self::InvalidOtp => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidOtp),
             Self::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),
+            Self::PushDenied => (StatusCode::UNAUTHORIZED, ErrorCode::PushDenied),
+            Self::PushExpired => (StatusCode::UNAUTHORIZED, ErrorCode::PushExpired),
             Self::DeviceLimit => (StatusCode::CONFLICT, ErrorCode::DeviceLimit),
             Self::NameTaken => (StatusCode::CONFLICT, ErrorCode::NameTaken),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
@@ -161,6 +169,8 @@ mod tests {
                 429,
                 ErrorCode::Locked,
             ),
+            (ApiError::PushDenied, 401, ErrorCode::PushDenied),
+            (ApiError::PushExpired, 401, ErrorCode::PushExpired),
             (ApiError::DeviceLimit, 409, ErrorCode::DeviceLimit),
             (ApiError::NameTaken, 409, ErrorCode::NameTaken),
             (ApiError::NotFound, 404, ErrorCode::NotFound),

@@ -33,6 +33,8 @@ pub struct Inner {
     pub passwords: Passwords,
     pub cipher: Cipher,
     pub clock: Arc<dyn Clock>,
+    /// Ids of push challenges answered here, to wake the browsers waiting on them.
+    pub push_answers: tokio::sync::broadcast::Sender<String>,
 }
 
 impl AppState {
@@ -49,6 +51,7 @@ impl AppState {
             passwords,
             cipher,
             clock,
+            push_answers: tokio::sync::broadcast::channel(64).0,
         }))
     }
 }

@@ -2,10 +2,12 @@
 //! built single page app. Handlers extract, call the domain and the store,
 //! and map the result.
 
+pub mod authenticator;
 pub mod branding;
 pub mod devices;
 pub mod extract;
 pub mod login;
+pub mod push;
 
 use std::path::Path;
 
@@ -34,6 +36,13 @@ pub fn router(app: AppState) -> Router {
         .route("/login/identify", post(login::identify))
         .route("/login/password", post(login::password))
         .route("/login/otp", post(login::otp))
+        .route("/login/push", post(push::start))
+        .route("/login/push/{id}", get(push::wait))
+        .route("/authenticator/challenges", get(authenticator::list))
+        .route(
+            "/authenticator/challenges/{id}",
+            post(authenticator::answer),
+        )
         .route("/session", get(login::session))
         .route("/logout", post(login::logout))
         .route("/devices", get(devices::list).post(devices::add))

@@ -54,6 +54,24 @@ pub fn otpauth_uri(secret: &SecretBytes, issuer: &str, account: &str) -> String 
     totp.get_url()
 }
 
+/// The otpauth URI parameter that names the device, for push answers.
+pub const DEVICE_PARAMETER: &str = "aanmelden_device";
+/// The otpauth URI parameter that names the server, for push answers.
+pub const SERVER_PARAMETER: &str = "aanmelden_server";
+
+/// `text` with everything but unreserved URI characters percent-encoded.
+pub fn percent_encode(text: &str) -> String {
+    use std::fmt::Write;
+    text.bytes().fold(String::new(), |mut out, byte| {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+        out
+    })
+}
+
 /// The secret as base32 without padding, as apps expect it typed in.
 pub fn base32(secret: &SecretBytes) -> String {
     totp_rs::Secret::Raw(secret.expose().to_vec())
@@ -139,6 +157,27 @@ mod tests {
             "{uri}"
         );
         assert!(uri.contains("issuer=Missing%20Piece"), "{uri}");
+    }
+
+    #[test]
+    fn percent_encoding_keeps_only_unreserved_characters() {
+        assert_eq!(
+            percent_encode("https://a.nl:8443/x y"),
+            "https%3A%2F%2Fa.nl%3A8443%2Fx%20y"
+        );
+    }
+
+    #[test]
+    fn an_uri_with_the_push_parameters_still_reads_as_a_plain_totp_token() {
+        let uri = format!(
+            "{}&{DEVICE_PARAMETER}=7&{SERVER_PARAMETER}={}",
+            otpauth_uri(&rfc_secret(), "Missing Piece", "a@b.nl"),
+            percent_encode("http://127.0.0.1:8080")
+        );
+        let token = TOTP::from_url(&uri).unwrap();
+        assert_eq!(token.secret, rfc_secret().expose());
+        assert_eq!(token.generate(59), "287082");
+        assert_eq!(token.account_name, "a@b.nl");
     }
 
     #[test]

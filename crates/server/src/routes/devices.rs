@@ -85,12 +85,7 @@ pub async fn add(
         &client,
     )
     .await?;
-    let created = Enrolment {
-        device_id: id,
-        name: name.as_str().to_owned(),
-        otpauth_uri: totp::otpauth_uri(&secret, &app.config.organisation, &session.username),
-        secret: totp::base32(&secret),
-    };
+    let created = enrolment_of(&app, &session, id, name.as_str(), &secret);
     Ok((StatusCode::CREATED, Json(created)).into_response())
 }
 
@@ -236,12 +231,31 @@ fn to_device(row: DeviceRow) -> Device {
 
 fn enrolment(app: &AppState, session: &Session, row: &DeviceRow) -> Result<Enrolment, ApiError> {
     let secret = app.open_secret(row)?;
-    Ok(Enrolment {
-        device_id: row.id,
-        name: row.name.clone(),
-        otpauth_uri: totp::otpauth_uri(&secret, &app.config.organisation, &session.username),
-        secret: totp::base32(&secret),
-    })
+    Ok(enrolment_of(app, session, row.id, &row.name, &secret))
+}
+
+/// What the QR screen shows. The otpauth URI also names this server and
+/// the device, for the aanmelden authenticator to answer push challenges;
+/// other authenticator apps ignore parameters they do not know.
+fn enrolment_of(
+    app: &AppState,
+    session: &Session,
+    device_id: i64,
+    name: &str,
+    secret: &SecretBytes,
+) -> Enrolment {
+    let uri = totp::otpauth_uri(secret, &app.config.organisation, &session.username);
+    Enrolment {
+        device_id,
+        name: name.to_owned(),
+        otpauth_uri: format!(
+            "{uri}&{}={device_id}&{}={}",
+            totp::DEVICE_PARAMETER,
+            totp::SERVER_PARAMETER,
+            totp::percent_encode(&app.config.public_url())
+        ),
+        secret: totp::base32(secret),
+    }
 }
 
 fn name_error(error: NameError) -> ApiError {

@@ -166,7 +166,7 @@ async fn sign_in_with_code(
 }
 
 /// Move the session to `level` under a new id.
-async fn step_up(
+pub(super) async fn step_up(
     app: &AppState,
     session: &Session,
     user_id: i64,

@@ -10,4 +10,5 @@ mod devices;
 mod helpers;
 mod lockout;
 mod login;
+mod push;
 mod requests;
