@@ -1,0 +1,235 @@
+//! The `aanmelden-authenticator` binary against the real server: it adds
+//! the token from the portal's otpauth URI, its code activates the device,
+//! and it approves or denies a push sign-in.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use aanmelden_api::{Enrolment, PushChallenge, PushOutcome, PushStatus, StepResponse};
+use aanmelden_server::clock::{Clock, SystemClock};
+use aanmelden_server::config::Config;
+use aanmelden_server::domain::secrets::SecretString;
+use aanmelden_server::{AppState, routes};
+use serde_json::json;
+
+const BINARY: &str = env!("CARGO_BIN_EXE_aanmelden-authenticator");
+const USER: &str = "jan@missingpiece.nl";
+const PASSWORD: &str = "correct horse battery";
+
+struct Portal {
+    base: String,
+    browser: reqwest::Client,
+    store: tempfile::TempDir,
+    _data: tempfile::TempDir,
+}
+
+impl Portal {
+    /// The server on a port of its own, a user, and a browser signed in up
+    /// to registering the first device.
+    async fn start() -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let config = Config {
+            data_dir: data.path().join("data"),
+            database_url: Some(format!(
+                "sqlite://{}?mode=rwc",
+                data.path().join("test.db").display()
+            )),
+            demo_user: false,
+            public_url: Some(format!("http://{address}")),
+            push_wait_s: 1,
+            ..Config::default()
+        };
+        let state = AppState::open(config, Arc::new(SystemClock)).await.unwrap();
+        let hash = state
+            .passwords
+            .hash(&SecretString::new(PASSWORD.to_owned()))
+            .await
+            .unwrap();
+        state
+            .store
+            .create_user(USER, &hash, SystemClock.now())
+            .await
+            .unwrap();
+        let router = routes::router(state);
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .unwrap();
+        });
+        let portal = Self {
+            base: format!("http://{address}/api/v1"),
+            browser: reqwest::Client::builder()
+                .cookie_store(true)
+                .build()
+                .unwrap(),
+            store: tempfile::tempdir().unwrap(),
+            _data: data,
+        };
+        portal.sign_in().await;
+        portal
+    }
+
+    async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
+        self.browser
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn sign_in(&self) -> StepResponse {
+        self.post("/login/identify", json!({ "username": USER }))
+            .await;
+        self.post("/login/password", json!({ "password": PASSWORD }))
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Run the authenticator with this portal's token file.
+    fn authenticator(&self, args: &[&str]) -> Output {
+        authenticator(self.store.path(), args)
+    }
+}
+
+fn authenticator(store: &Path, args: &[&str]) -> Output {
+    Command::new(BINARY)
+        .args(args)
+        .env("AANMELDEN_AUTHENTICATOR_STORE", store.join("tokens.json"))
+        .env("LANG", "nl_NL.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// The device registered with the authenticator's own code; the browser
+/// then signs in again and waits at the second factor with a challenge.
+async fn challenged(portal: &Portal) -> PushChallenge {
+    let enrolment: Enrolment = portal
+        .post("/devices", json!({ "name": "Terminal" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let added = portal.authenticator(&["add", &enrolment.otpauth_uri]);
+    assert!(added.status.success(), "{added:?}");
+    assert_eq!(stdout(&added), format!("Toegevoegd: Missing Piece: {USER}"));
+    let code = stdout(&portal.authenticator(&["code"]));
+    assert_eq!(code.len(), 6);
+    let activated = portal
+        .post(
+            &format!("/devices/{}/activate", enrolment.device_id),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(activated.status(), 200, "the authenticator's code is right");
+
+    let step = portal.sign_in().await;
+    assert_eq!(step.next, aanmelden_api::Step::Otp);
+    portal
+        .post("/login/push", json!(null))
+        .await
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn outcome(portal: &Portal, id: &str) -> reqwest::Response {
+    portal
+        .browser
+        .get(format!("{}/login/push/{id}", portal.base))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approving_with_the_browsers_number_signs_in() {
+    let portal = Portal::start().await;
+    let challenge = challenged(&portal).await;
+
+    let listed = portal.authenticator(&["list"]);
+    let approved = portal.authenticator(&["approve", "--number", &challenge.number.to_string()]);
+
+    assert!(stdout(&listed).starts_with(&format!("1. Missing Piece: {USER} (http://127.0.0.1:")));
+    assert!(approved.status.success(), "{approved:?}");
+    assert_eq!(stdout(&approved), "Goedgekeurd.");
+    let outcome: PushOutcome = outcome(&portal, &challenge.id).await.json().await.unwrap();
+    assert_eq!(outcome.status, PushStatus::Approved);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_number_or_a_denial_refuses_the_sign_in() {
+    let portal = Portal::start().await;
+    let challenge = challenged(&portal).await;
+    let wrong = if challenge.number == 99 {
+        10
+    } else {
+        challenge.number + 1
+    };
+
+    let denied = portal.authenticator(&["approve", "--number", &wrong.to_string()]);
+
+    assert!(!denied.status.success());
+    assert!(
+        String::from_utf8_lossy(&denied.stderr).contains("Onjuist getal"),
+        "{denied:?}"
+    );
+    assert_eq!(outcome(&portal, &challenge.id).await.status(), 401);
+
+    let again: PushChallenge = portal
+        .post("/login/push", json!(null))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let deny = portal.authenticator(&["deny"]);
+    assert!(deny.status.success(), "{deny:?}");
+    assert_eq!(stdout(&deny), "Geweigerd.");
+    assert_eq!(outcome(&portal, &again.id).await.status(), 401);
+    let nothing = portal.authenticator(&["deny"]);
+    assert!(String::from_utf8_lossy(&nothing.stderr).contains("er wacht geen aanmelding"));
+}
+
+#[test]
+fn clear_errors_for_an_unknown_token_or_an_unreachable_server() {
+    let store = tempfile::tempdir().unwrap();
+    let none = authenticator(store.path(), &["code"]);
+    assert!(!none.status.success());
+    assert!(String::from_utf8_lossy(&none.stderr).contains("no tokens yet"));
+
+    // A port that nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let uri = format!(
+        "otpauth://totp/X:y?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=X&aanmelden_device=1&aanmelden_server=http%3A%2F%2F127.0.0.1%3A{port}"
+    );
+    assert!(authenticator(store.path(), &["add", &uri]).status.success());
+    let unknown = authenticator(store.path(), &["code", "Nobody"]);
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no token matches"));
+    let unreachable = authenticator(store.path(), &["approve", "--number", "42"]);
+    assert!(!unreachable.status.success());
+    assert!(
+        String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach the server"),
+        "{unreachable:?}"
+    );
+}
