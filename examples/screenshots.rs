@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use aanmelden_server::config::{Application, Config};
 
 use crate::helpers::{BrowserTest, totp_code};
-use crate::pages::{Devices, Identify, Language, Otp, Password, SignedIn, UserMenu};
+use crate::pages::{Devices, Identify, Language, Password, Push, SignedIn, UserMenu};
 
 const NEWCOMER: &str = "nieuw@missingpiece.nl";
 const RETURNING: &str = "testgebruiker@missingpiece.nl";
@@ -92,7 +92,9 @@ async fn shoot_language(folder: &Path, lang: &str) {
     test.click("#sign-in-again").await;
     Identify::shown(&test).await.identify(RETURNING).await;
     Password::shown(&test).await.submit(PASSWORD).await;
-    let otp = Otp::shown(&test).await;
+    Push::shown(&test).await;
+    shot("8-push").await;
+    let otp = Push::shown(&test).await.manually().await;
     shot("8-otp").await;
     otp.submit(&totp_code(&secret)).await;
     SignedIn::shown(&test).await;

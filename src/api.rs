@@ -3,8 +3,8 @@
 
 use aanmelden_api::{
     API_PREFIX, ActivateRequest, AddDeviceRequest, Branding, CodeRequest, Device, DeviceList,
-    Enrolment, ErrorBody, ErrorCode, IdentifyRequest, PasswordRequest, SessionInfo, StepResponse,
-    TestResult,
+    Enrolment, ErrorBody, ErrorCode, IdentifyRequest, PasswordRequest, PushChallenge, PushOutcome,
+    SessionInfo, StepResponse, TestResult,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -98,6 +98,20 @@ pub async fn password(password: String, otp: Option<String>) -> Result<StepRespo
 
 pub async fn otp(code: String) -> Result<StepResponse, Failure> {
     send_json(Request::post(&url("/login/otp")), &CodeRequest { code }).await
+}
+
+pub async fn start_push() -> Result<PushChallenge, Failure> {
+    json(Request::post(&url("/login/push")).send().await).await
+}
+
+/// Waits (on the server) for the answer in the app; `pending` after a while.
+pub async fn wait_push(id: &str) -> Result<PushOutcome, Failure> {
+    json(
+        Request::get(&url(&format!("/login/push/{id}")))
+            .send()
+            .await,
+    )
+    .await
 }
 
 pub async fn session() -> Result<SessionInfo, Failure> {

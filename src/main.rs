@@ -30,6 +30,7 @@ mod pages {
     pub mod logged_off;
     pub mod otp;
     pub mod password;
+    pub mod push;
     pub mod signed_in;
 }
 
@@ -47,6 +48,7 @@ use crate::pages::identify::IdentifyPage;
 use crate::pages::logged_off::LoggedOffPage;
 use crate::pages::otp::OtpPage;
 use crate::pages::password::PasswordPage;
+use crate::pages::push::PushPage;
 use crate::pages::signed_in::SignedInPage;
 
 /// The portal: a top bar (organisation, language, user menu) and the
@@ -129,6 +131,7 @@ fn App() -> impl IntoView {
                 }
                 Screen::Identify => view! { <IdentifyPage /> }.into_any(),
                 Screen::Password => view! { <PasswordPage /> }.into_any(),
+                Screen::Push => view! { <PushPage /> }.into_any(),
                 Screen::Otp => view! { <OtpPage /> }.into_any(),
                 Screen::Devices => view! { <DevicesPage /> }.into_any(),
                 Screen::SignedIn => view! { <SignedInPage /> }.into_any(),

@@ -13,7 +13,9 @@ pub enum Screen {
     Loading,
     Identify,
     Password,
-    /// The one-time password of a user who has a device.
+    /// Confirm in the app: the number to type there, and a countdown.
+    Push,
+    /// The one-time password typed by hand.
     Otp,
     /// "Mijn geregistreerde apparaten" (and the QR screen of a pending enrolment).
     Devices,
@@ -27,7 +29,7 @@ impl Screen {
         match step {
             Step::Password => Self::Password,
             Step::RegisterDevice => Self::Devices,
-            Step::Otp => Self::Otp,
+            Step::Push => Self::Push,
             Step::Done => Self::SignedIn,
         }
     }

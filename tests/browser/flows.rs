@@ -5,8 +5,11 @@
 use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::{Application, Config};
 
+use std::path::Path;
+use std::process::{Command, Output};
+
 use crate::helpers::{BrowserTest, next_totp_code, totp_code};
-use crate::pages::{Devices, Identify, Language, Otp, Password, Qr, SignedIn, UserMenu, error};
+use crate::pages::{Devices, Identify, Language, Password, Push, Qr, SignedIn, UserMenu, error};
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const PASSWORD: &str = "correct horse battery";
@@ -239,7 +242,7 @@ async fn returning_user_types_the_code_on_its_own_step() {
     Identify::shown(&test).await.identify(USER).await;
 
     Password::shown(&test).await.submit(PASSWORD).await;
-    let otp = Otp::shown(&test).await;
+    let otp = Push::shown(&test).await.manually().await;
     otp.submit("000000").await;
     test.wait_for_text("#error", "Onjuist eenmalig wachtwoord.")
         .await;
@@ -368,4 +371,92 @@ async fn an_expired_session_sends_the_user_back_with_a_message() {
             .await,
         USER
     );
+}
+
+/// The command-line authenticator, holding USER's device of `test`.
+fn authenticator(test: &BrowserTest, secret: &str, device_id: i64) -> impl Fn(&[&str]) -> Output {
+    let store = tempfile::tempdir().unwrap();
+    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/aanmelden-authenticator");
+    assert!(
+        binary.exists(),
+        "build it first: cargo build -p aanmelden-authenticator"
+    );
+    let uri = format!(
+        "otpauth://totp/Missing%20Piece:{USER}?secret={secret}&issuer=Missing%20Piece\
+         &aanmelden_device={device_id}&aanmelden_server={}",
+        test.base
+    );
+    let run = move |args: &[&str]| {
+        Command::new(&binary)
+            .args(args)
+            .env(
+                "AANMELDEN_AUTHENTICATOR_STORE",
+                store.path().join("tokens.json"),
+            )
+            .output()
+            .unwrap()
+    };
+    let added = run(&["add", &uri]);
+    assert!(added.status.success(), "{added:?}");
+    run
+}
+
+async fn device_id(test: &BrowserTest) -> i64 {
+    let user = test.state.store.find_user(USER).await.unwrap().unwrap();
+    test.state.store.active_devices(user.id).await.unwrap()[0].id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn approving_the_number_in_the_authenticator_signs_in() {
+    let test = portal().await;
+    let secret = test.registered_device(USER).await;
+    let phone = authenticator(&test, &secret, device_id(&test).await);
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+
+    Password::shown(&test).await.submit(PASSWORD).await;
+    let push = Push::shown(&test).await;
+    test.wait_for_text(
+        ".push",
+        "Open de app op je telefoon en bevestig de aanmelding.",
+    )
+    .await;
+    let number = push.number().await;
+    assert!((10..=99).contains(&number));
+    test.wait_for_text("#push-countdown", "seconden").await;
+    let approved = phone(&["approve", "--number", &number.to_string()]);
+    assert!(approved.status.success(), "{approved:?}");
+
+    let signed_in = SignedIn::shown(&test).await;
+    assert_eq!(
+        signed_in.message().await,
+        "Je bent nu succesvol ingelogd op de Missing Piece omgeving."
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_push_says_so_and_the_code_still_works() {
+    let test = portal().await;
+    let secret = test.registered_device(USER).await;
+    let phone = authenticator(&test, &secret, device_id(&test).await);
+    test.open("/").await;
+    Language(&test).english().await;
+    Identify::shown(&test).await.identify(USER).await;
+    Password::shown(&test).await.submit(PASSWORD).await;
+    let push = Push::shown(&test).await;
+    test.wait_for_text(
+        ".push",
+        "Open the app on your phone and approve the sign-in.",
+    )
+    .await;
+
+    let denied = phone(&["deny"]);
+    assert!(denied.status.success(), "{denied:?}");
+
+    test.wait_for_text("#push-outcome", "Sign-in denied").await;
+    assert_eq!(push.outcome().await, "Sign-in denied");
+    test.wait_for_text("#push-resend", "Resend").await;
+    let otp = push.manually().await;
+    otp.submit(&totp_code(&secret)).await;
+    SignedIn::shown(&test).await;
 }

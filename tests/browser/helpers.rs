@@ -18,6 +18,7 @@ use fantoccini::elements::Element;
 use fantoccini::error::NewSessionError;
 use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 use totp_rs::{Algorithm, TOTP};
 
@@ -370,8 +371,7 @@ impl Driver {
         let url = format!("http://127.0.0.1:{}", self.port);
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            let connected = ClientBuilder::rustls()
-                .expect("TLS roots")
+            let connected = ClientBuilder::new(HttpConnector::new())
                 .capabilities(capabilities.clone())
                 .connect(&url)
                 .await;

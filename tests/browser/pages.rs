@@ -105,6 +105,34 @@ impl<'a> Otp<'a> {
     }
 }
 
+/// 1.5: confirm on the phone, with the number to type there.
+pub struct Push<'a>(&'a BrowserTest);
+
+impl<'a> Push<'a> {
+    /// The screen, once the number shows.
+    pub async fn shown(test: &'a BrowserTest) -> Self {
+        test.wait_for("#push-number").await;
+        Self(test)
+    }
+
+    /// The number to type in the app.
+    pub async fn number(&self) -> u8 {
+        let text = self.0.text("#push-number").await;
+        text.trim().parse().expect("a two-digit number")
+    }
+
+    /// What the screen says once there is no more waiting.
+    pub async fn outcome(&self) -> String {
+        self.0.text("#push-outcome").await
+    }
+
+    /// The link to type the code by hand: the code step follows.
+    pub async fn manually(&self) -> Otp<'a> {
+        self.0.click("#show-otp").await;
+        Otp::shown(self.0).await
+    }
+}
+
 /// 1.3: "Mijn geregistreerde apparaten".
 pub struct Devices<'a>(&'a BrowserTest);
 

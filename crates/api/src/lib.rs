@@ -20,8 +20,9 @@ pub enum Step {
     Password,
     /// The password was right and the user has no device: register the first one.
     RegisterDevice,
-    /// The password was right: ask for the one-time password from the app.
-    Otp,
+    /// The password was right: confirm in the app (push), or type the
+    /// one-time password by hand.
+    Push,
     /// Signed in.
     Done,
 }

@@ -141,7 +141,7 @@ async fn challenged(portal: &Portal) -> PushChallenge {
     assert_eq!(activated.status(), 200, "the authenticator's code is right");
 
     let step = portal.sign_in().await;
-    assert_eq!(step.next, aanmelden_api::Step::Otp);
+    assert_eq!(step.next, aanmelden_api::Step::Push);
     portal
         .post("/login/push", json!(null))
         .await

@@ -51,7 +51,7 @@ impl Level {
         match self {
             Self::Identified => Step::Password,
             Self::RegisterDevice => Step::RegisterDevice,
-            Self::SecondFactor => Step::Otp,
+            Self::SecondFactor => Step::Push,
             Self::Done => Step::Done,
         }
     }
@@ -186,7 +186,7 @@ mod tests {
         }
         assert_eq!(Level::parse("admin"), None);
         assert_eq!(Level::Identified.step(), Step::Password);
-        assert_eq!(Level::SecondFactor.step(), Step::Otp);
+        assert_eq!(Level::SecondFactor.step(), Step::Push);
     }
 
     #[test]

@@ -72,7 +72,7 @@ async fn wrong_codes_lock_the_account(app: TestApp) {
         "000000"
     };
     let browser = app.new_browser();
-    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
     for _ in 0..5 {
         let response = browser
             .post("/login/otp", &serde_json::json!({ "code": wrong }))

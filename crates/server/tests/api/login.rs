@@ -87,9 +87,9 @@ async fn password_then_code_on_its_own_step_signs_in(app: TestApp) {
     app.clock.advance(30);
     let browser = app.new_browser();
 
-    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
     let session: SessionInfo = json(browser.get("/session").await).await;
-    assert_eq!(session.step, Step::Otp);
+    assert_eq!(session.step, Step::Push);
     let response = browser
         .post(
             "/login/otp",
@@ -177,8 +177,8 @@ async fn of_two_racing_requests_with_one_code_exactly_one_wins(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     app.clock.advance(30);
     let (a, b) = (app.new_browser(), app.new_browser());
-    assert_eq!(a.sign_in_password(USER, PASSWORD).await, Step::Otp);
-    assert_eq!(b.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    assert_eq!(a.sign_in_password(USER, PASSWORD).await, Step::Push);
+    assert_eq!(b.sign_in_password(USER, PASSWORD).await, Step::Push);
     let body = serde_json::json!({ "code": code(&secret, app.now()) });
 
     let (first, second) = tokio::join!(a.post("/login/otp", &body), b.post("/login/otp", &body));
@@ -257,7 +257,7 @@ async fn steps_cannot_be_skipped(app: TestApp) {
 async fn a_password_session_of_a_device_holder_cannot_manage_devices(app: TestApp) {
     app.user_with_device(USER).await;
     let browser = app.new_browser();
-    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
 
     let list = browser.get("/devices").await;
     let add = browser

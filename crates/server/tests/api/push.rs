@@ -106,7 +106,7 @@ async fn challenged(app: &TestApp) -> (Browser, Authenticator, PushChallenge) {
     let secret = app.user_with_device(USER).await;
     let phone = Authenticator::of(app, USER, &secret).await;
     let browser = app.new_browser();
-    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Otp);
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
     let challenge = start(&browser).await;
     (browser, phone, challenge)
 }
@@ -246,7 +246,7 @@ async fn denying_in_the_app_denies_the_sign_in(app: TestApp) {
         ErrorCode::PushDenied
     );
     let session: SessionInfo = json(browser.get("/session").await).await;
-    assert_eq!(session.step, Step::Otp);
+    assert_eq!(session.step, Step::Push);
 }
 
 async fn an_unanswered_challenge_expires(app: TestApp) {
