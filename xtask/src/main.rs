@@ -23,9 +23,10 @@ fn main() -> ExitCode {
         "test" => test(),
         "build" => setup().and_then(|tools| build_spa(&tools)),
         "screenshots" => screenshots(),
+        "bench" => bench(env::args().nth(2).as_deref()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench push   build, then time push approval -> signed-in page (median, p99)"
             );
             return ExitCode::FAILURE;
         }
@@ -217,6 +218,20 @@ fn screenshots() -> Result {
             "--",
             &folder.to_string_lossy(),
         ],
+    )
+}
+
+/// `cargo xtask bench push`: figures, printed; never a timed assertion.
+fn bench(which: Option<&str>) -> Result {
+    if which != Some("push") {
+        return Err("usage: cargo xtask bench push".into());
+    }
+    let tools = setup()?;
+    build_spa(&tools)?;
+    step(
+        &tools,
+        "cargo",
+        &["run", "--release", "--example", "bench_push"],
     )
 }
 

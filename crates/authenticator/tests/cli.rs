@@ -4,9 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 
 use aanmelden_api::{Enrolment, PushChallenge, PushOutcome, PushStatus, StepResponse};
@@ -205,6 +206,68 @@ async fn a_wrong_number_or_a_denial_refuses_the_sign_in() {
     assert_eq!(outcome(&portal, &again.id).await.status(), 401);
     let nothing = portal.authenticator(&["deny"]);
     assert!(String::from_utf8_lossy(&nothing.stderr).contains("er wacht geen aanmelding"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_asks_for_the_number_and_approves() {
+    let portal = Portal::start().await;
+    let challenge = challenged(&portal).await;
+    let mut watch = Command::new(BINARY)
+        .arg("watch")
+        .env(
+            "AANMELDEN_AUTHENTICATOR_STORE",
+            portal.store.path().join("tokens.json"),
+        )
+        .env("LANG", "en_GB.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = watch.stdin.take().unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let number = challenge.number;
+
+    // Read the prompt, type the number, read the verdict; bounded by the
+    // lines the program prints for one sign-in.
+    let transcript = tokio::task::spawn_blocking(move || {
+        let mut stdin = stdin;
+        let mut seen = String::new();
+        for line in BufReader::new(stdout).lines().take(10) {
+            let line = line.unwrap();
+            seen.push_str(&line);
+            seen.push('\n');
+            if line.starts_with("from address") {
+                writeln!(stdin, "{number}").unwrap();
+            }
+            if line.contains("Approved.") {
+                break;
+            }
+        }
+        seen
+    });
+    let transcript = tokio::time::timeout(std::time::Duration::from_secs(30), transcript)
+        .await
+        .expect("watch answered within 30 s")
+        .unwrap();
+    let _ = watch.kill();
+    let _ = watch.wait();
+
+    assert!(
+        transcript.contains(&format!("Sign-in by {USER}")),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("from address 127.0.0.1"),
+        "{transcript}"
+    );
+    assert!(
+        transcript.contains("Type the number from the browser"),
+        "{transcript}"
+    );
+    let outcome: PushOutcome = outcome(&portal, &challenge.id).await.json().await.unwrap();
+    assert_eq!(outcome.status, PushStatus::Approved);
 }
 
 #[test]
