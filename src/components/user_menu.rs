@@ -2,9 +2,7 @@
 //! under it "Mijn geregistreerde apparaten" and "Afmelden".
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
-use crate::api;
 use crate::contexts::session_context::{Screen, use_session};
 use crate::i18n::Key;
 
@@ -15,18 +13,8 @@ pub fn UserMenu() -> impl IntoView {
     let open = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let log_off = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            // Logging off ends the session on the server; if the server
-            // cannot be reached the cookie is still useless after its time-out.
-            let _ = api::logout().await;
-            busy.set(false);
-            open.set(false);
-            session.go(Screen::LoggedOff);
-        });
+        open.set(false);
+        session.log_off(busy, Screen::LoggedOff);
     };
     let to_devices = move |_| {
         open.set(false);

@@ -92,6 +92,21 @@ impl Session {
         self.go(Screen::Identify);
     }
 
+    /// End the session on the server, then show `then`. Never fails: if the
+    /// server cannot be reached, the session ends there by its time-out.
+    pub fn log_off(self, busy: RwSignal<bool>, then: Screen) {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        leptos::task::spawn_local(async move {
+            let _ = crate::api::logout().await;
+            busy.set(false);
+            self.step.set(None);
+            self.go(then);
+        });
+    }
+
     /// The text of `key` in the current language, reactively.
     pub fn t(self, key: Key) -> impl Fn() -> &'static str + Copy + Send + Sync + 'static {
         move || key.text(self.lang.get())

@@ -6,7 +6,6 @@ use aanmelden_api::{Device, DeviceList, Step};
 use leptos::ev::SubmitEvent;
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use crate::api;
 use crate::components::action::Action;
@@ -340,18 +339,7 @@ fn RemoveDevice(
 fn SignInNow() -> impl IntoView {
     let session: Session = use_session();
     let busy = RwSignal::new(false);
-    let again = move |_| {
-        if busy.get_untracked() {
-            return;
-        }
-        busy.set(true);
-        spawn_local(async move {
-            let _ = api::logout().await;
-            busy.set(false);
-            session.step.set(None);
-            session.go(Screen::Identify);
-        });
-    };
+    let again = move |_| session.log_off(busy, Screen::Identify);
     view! {
         <button
             type="button"

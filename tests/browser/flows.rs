@@ -32,6 +32,15 @@ fn configure(config: &mut Config) {
         Some("https://downloads.missingpiece.nl/workspace.exe".into());
 }
 
+/// User name, then password and the code typed by hand in one go.
+async fn sign_in_with_code(test: &BrowserTest, secret: &str) {
+    Identify::shown(test).await.identify(USER).await;
+    Password::shown(test)
+        .await
+        .submit_with_otp(PASSWORD, &totp_code(secret))
+        .await;
+}
+
 /// User name and password, up to the devices page of a first registration.
 async fn to_first_registration(test: &BrowserTest) -> Devices<'_> {
     test.open("/").await;
@@ -101,11 +110,7 @@ async fn returning_user_signs_in_with_a_code_typed_by_hand() {
     let secret = test.registered_device(USER).await;
     test.open("/").await;
 
-    Identify::shown(&test).await.identify(USER).await;
-    Password::shown(&test)
-        .await
-        .submit_with_otp(PASSWORD, &totp_code(&secret))
-        .await;
+    sign_in_with_code(&test, &secret).await;
 
     let signed_in = SignedIn::shown(&test).await;
     assert_eq!(
@@ -185,11 +190,7 @@ async fn returning_user_in_english() {
     test.open("/").await;
     Language(&test).english().await;
 
-    Identify::shown(&test).await.identify(USER).await;
-    Password::shown(&test)
-        .await
-        .submit_with_otp(PASSWORD, &totp_code(&secret))
-        .await;
+    sign_in_with_code(&test, &secret).await;
 
     let signed_in = SignedIn::shown(&test).await;
     assert_eq!(
@@ -280,11 +281,7 @@ async fn testing_and_removing_a_device() {
     let test = portal().await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
-    Identify::shown(&test).await.identify(USER).await;
-    Password::shown(&test)
-        .await
-        .submit_with_otp(PASSWORD, &totp_code(&secret))
-        .await;
+    sign_in_with_code(&test, &secret).await;
     SignedIn::shown(&test).await;
     test.click("#to-devices").await;
     let devices = Devices::shown(&test).await;
@@ -322,11 +319,7 @@ async fn logging_off_from_the_signed_in_page_and_signing_in_again() {
     let test = portal().await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
-    Identify::shown(&test).await.identify(USER).await;
-    Password::shown(&test)
-        .await
-        .submit_with_otp(PASSWORD, &totp_code(&secret))
-        .await;
+    sign_in_with_code(&test, &secret).await;
     SignedIn::shown(&test).await;
 
     UserMenu::shown(&test)
