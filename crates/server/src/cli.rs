@@ -15,7 +15,6 @@ use clap::{Parser, Subcommand};
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::passwords::MIN_PASSWORD_CHARS;
-use crate::domain::regulation::Subject;
 use crate::domain::secrets::SecretString;
 use crate::domain::{normalise_username, username_is_valid};
 use crate::{AppState, routes};
@@ -199,11 +198,7 @@ async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
         }
         AdminCommand::User(UserCommand::Unlock { name }) => {
             let name = valid_username(&name)?;
-            if app
-                .store
-                .clear_failures(&Subject::Account(&name).key())
-                .await?
-            {
+            if app.store.clear_account_failures(&name).await? {
                 app.audit(&name, "unlocked", "cli", "").await?;
                 println!("{name} unlocked");
             } else {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use aanmelden_api::Branding;
 use serde::Deserialize;
 
+use crate::domain::network::Networks;
 use crate::domain::regulation::Policy;
 use crate::domain::secrets::SecretString;
 
@@ -59,14 +60,32 @@ pub struct Config {
     pub password_concurrency: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Failed passwords or codes within `lockout_window_s` that lock an account.
+    /// Failed passwords, codes or push answers within `lockout_window_s`
+    /// that lock an account for the origin (address, IPv6 by /64) they came from.
     pub lockout_threshold: i64,
-    /// Failed passwords or codes within `lockout_window_s` that lock a client address.
+    /// Failed attempts within `lockout_window_s`, from all origins the
+    /// account has not signed in from before, that lock the account for
+    /// those origins (a distributed attack).
+    pub lockout_account_threshold: i64,
+    /// Failed attempts within `lockout_window_s` from one origin, on all
+    /// accounts it is unfamiliar to, that lock the origin for those accounts.
     pub lockout_address_threshold: i64,
     /// Seconds over which failures are counted.
     pub lockout_window_s: i64,
     /// Seconds a lock lasts.
     pub lockout_s: i64,
+    /// Seconds an origin stays familiar to an account after a sign-in from it.
+    pub familiar_origin_s: i64,
+    /// Reverse proxies whose forwarding header is believed: addresses or
+    /// networks (`["127.0.0.1", "10.0.0.0/8"]`, or comma-separated in the
+    /// environment). Default none: the client is the socket peer.
+    pub trusted_proxies: Networks,
+    /// The header the trusted proxies set: `x-forwarded-for` or `forwarded`.
+    /// Only this one is read, so a client cannot slip in the other.
+    pub client_address_header: ForwardingHeader,
+    /// Password hashes computed or waiting at once; beyond it a sign-in is
+    /// answered `unavailable` at once.
+    pub password_queue: usize,
     /// Seconds a push challenge waits for an answer in the app.
     pub push_timeout_s: i64,
     /// Seconds the browser's wait for a push answer is held open before it
@@ -99,12 +118,37 @@ impl Default for Config {
             password_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             max_body_bytes: 64 * 1024,
             lockout_threshold: 5,
+            lockout_account_threshold: 25,
             lockout_address_threshold: 30,
             lockout_window_s: 15 * 60,
             lockout_s: 15 * 60,
+            familiar_origin_s: 90 * 24 * 60 * 60,
+            trusted_proxies: Networks::default(),
+            client_address_header: ForwardingHeader::XForwardedFor,
+            password_queue: 64,
             push_timeout_s: 30,
             push_wait_s: 25,
             public_url: None,
+        }
+    }
+}
+
+/// Which forwarding header trusted proxies set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ForwardingHeader {
+    /// `X-Forwarded-For: client, proxy1, …` (nginx, Caddy, Traefik).
+    XForwardedFor,
+    /// `Forwarded: for=client, for=proxy1` (RFC 7239).
+    Forwarded,
+}
+
+impl ForwardingHeader {
+    /// The header's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::XForwardedFor => "x-forwarded-for",
+            Self::Forwarded => "forwarded",
         }
     }
 }
@@ -220,6 +264,14 @@ impl Config {
         }
     }
 
+    /// How failures from unfamiliar origins lock an account.
+    pub fn distributed_policy(&self) -> Policy {
+        Policy {
+            threshold: self.lockout_account_threshold,
+            ..self.account_policy()
+        }
+    }
+
     /// How failures lock a client address.
     pub fn address_policy(&self) -> Policy {
         Policy {
@@ -234,6 +286,11 @@ impl Config {
                 "max_devices must be at least 1".into(),
             ));
         }
+        if self.password_queue == 0 {
+            return Err(ConfigError::Invalid(
+                "password_queue must be at least 1".into(),
+            ));
+        }
         if self.password_concurrency == 0 {
             return Err(ConfigError::Invalid(
                 "password_concurrency must be at least 1".into(),
@@ -245,6 +302,7 @@ impl Config {
             ));
         }
         if self.lockout_threshold < 1
+            || self.lockout_account_threshold < 1
             || self.lockout_address_threshold < 1
             || self.lockout_window_s < 1
             || self.lockout_s < 1
@@ -434,6 +492,40 @@ mod tests {
         assert!(Config::load(None, env(&[("AANMELDEN_MAX_DEVISES", "3")])).is_err());
         assert!(Config::load(None, env(&[("AANMELDEN_MAX_DEVICES", "many")])).is_err());
         assert!(Config::load(None, env(&[("AANMELDEN_MAX_DEVICES", "0")])).is_err());
+    }
+
+    #[test]
+    fn trusted_proxies_come_from_a_list_or_a_variable() {
+        let config = load_file("trusted_proxies = [\"127.0.0.1\", \"10.0.0.0/8\"]\n").unwrap();
+        assert_eq!(config.trusted_proxies.0.len(), 2);
+        assert_eq!(
+            config.client_address_header,
+            ForwardingHeader::XForwardedFor
+        );
+        let config = Config::load(
+            None,
+            env(&[
+                ("AANMELDEN_TRUSTED_PROXIES", "127.0.0.1, ::1"),
+                ("AANMELDEN_CLIENT_ADDRESS_HEADER", "forwarded"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(config.trusted_proxies.0.len(), 2);
+        assert_eq!(config.client_address_header, ForwardingHeader::Forwarded);
+        assert!(Config::load(None, env(&[("AANMELDEN_TRUSTED_PROXIES", "proxy.local")])).is_err());
+        assert!(
+            Config::load(
+                None,
+                env(&[("AANMELDEN_CLIENT_ADDRESS_HEADER", "x-real-ip")])
+            )
+            .is_err()
+        );
+        assert!(
+            Config::load(None, env(&[]))
+                .unwrap()
+                .trusted_proxies
+                .is_empty()
+        );
     }
 
     #[test]

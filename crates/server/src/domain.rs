@@ -2,6 +2,7 @@
 //! password hashing, device names, and the handling of secrets.
 
 pub mod devices;
+pub mod network;
 pub mod passwords;
 pub mod push;
 pub mod regulation;

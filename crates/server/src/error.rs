@@ -6,6 +6,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::domain::passwords::PasswordError;
 use crate::store::{AddDeviceError, StoreError};
 
 /// Every way an API request can fail.
@@ -51,6 +52,14 @@ pub enum ApiError {
     /// 413: the body is over the limit.
     #[error("request body too large")]
     TooLarge,
+    /// 429: too many requests of this kind at once, from this client or
+    /// for this account; try again after `retry_after_s`.
+    #[error("too many requests; try again shortly")]
+    RateLimited { retry_after_s: u64 },
+    /// 503: the server is at a bound it keeps (the password-hash queue,
+    /// open push waits); try again after `retry_after_s`.
+    #[error("busy; try again shortly")]
+    Busy { retry_after_s: u64 },
     /// 503: the database cannot be reached.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -82,7 +91,10 @@ impl ApiError {
             Self::Forbidden => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             Self::Validation { .. } => (StatusCode::BAD_REQUEST, ErrorCode::Validation),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::Validation),
-            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable),
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::Busy { .. } | Self::Unavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
+            }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         }
     }
@@ -101,7 +113,9 @@ impl IntoResponse for ApiError {
             _ => None,
         };
         let retry_after_s = match &self {
-            Self::Locked { retry_after_s } => Some(*retry_after_s),
+            Self::Locked { retry_after_s }
+            | Self::RateLimited { retry_after_s }
+            | Self::Busy { retry_after_s } => Some(*retry_after_s),
             _ => None,
         };
         let body = ErrorBody {
@@ -128,6 +142,15 @@ impl From<StoreError> for ApiError {
             StoreError::Sqlx(
                 e @ (sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed),
             ) => Self::Unavailable(e.into()),
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
+impl From<PasswordError> for ApiError {
+    fn from(error: PasswordError) -> Self {
+        match error {
+            PasswordError::Busy => Self::Busy { retry_after_s: 1 },
             other => Self::Internal(other.into()),
         }
     }
@@ -183,6 +206,16 @@ mod tests {
             ),
             (ApiError::TooLarge, 413, ErrorCode::Validation),
             (
+                ApiError::RateLimited { retry_after_s: 1 },
+                429,
+                ErrorCode::RateLimited,
+            ),
+            (
+                ApiError::Busy { retry_after_s: 1 },
+                503,
+                ErrorCode::Unavailable,
+            ),
+            (
                 ApiError::Unavailable(anyhow::anyhow!("down")),
                 503,
                 ErrorCode::Unavailable,
@@ -212,6 +245,17 @@ mod tests {
         assert_eq!(response.headers()[header::RETRY_AFTER], "60");
         let (_, body) = envelope(ApiError::Locked { retry_after_s: 60 }).await;
         assert_eq!(body.error.retry_after_s, Some(60));
+    }
+
+    #[tokio::test]
+    async fn bounds_say_when_to_retry() {
+        for error in [
+            ApiError::RateLimited { retry_after_s: 2 },
+            ApiError::Busy { retry_after_s: 2 },
+        ] {
+            let response = error.into_response();
+            assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        }
     }
 
     #[tokio::test]

@@ -5,6 +5,7 @@
 //! [`domain`] (sign-in rules, TOTP, passwords, secrets: no HTTP, no SQL), which
 //! keeps its state through [`store`] (SQL for SQLite and PostgreSQL).
 
+pub mod attempts;
 pub mod cli;
 pub mod clock;
 pub mod config;
@@ -18,7 +19,6 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::passwords::Passwords;
-use crate::domain::regulation::{Subject, retry_after};
 use crate::domain::secrets::Cipher;
 use crate::store::Store;
 
@@ -68,7 +68,7 @@ impl AppState {
     /// Open the store, the password hasher and the cipher that `config` names.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = Store::connect(&config.database_url()).await?;
-        let passwords = Passwords::new(config.password_concurrency)?;
+        let passwords = Passwords::new(config.password_concurrency, config.password_queue)?;
         let cipher = Cipher::load_or_generate(config.encryption_key.as_ref(), &config.data_dir)?;
         Ok(Self::new(config, store, passwords, cipher, clock))
     }
@@ -101,44 +101,6 @@ impl AppState {
             }
         }
         Ok(None)
-    }
-
-    /// Refuse with `locked` while the account or the client address is locked.
-    pub async fn refuse_if_locked(
-        &self,
-        username: &str,
-        client: &str,
-    ) -> Result<(), error::ApiError> {
-        let keys = [
-            Subject::Account(username).key(),
-            Subject::Address(client).key(),
-        ];
-        let locked_until = self.store.locked_until(&keys).await?;
-        match retry_after(locked_until, self.clock.now()) {
-            Some(retry_after_s) => Err(error::ApiError::Locked { retry_after_s }),
-            None => Ok(()),
-        }
-    }
-
-    /// Count a failed password or code against the account and the client
-    /// address; a lock that this starts goes into the audit log.
-    pub async fn count_failure(&self, username: &str, client: &str) -> Result<(), error::ApiError> {
-        let now = self.clock.now();
-        let subjects = [
-            (Subject::Account(username), self.config.account_policy()),
-            (Subject::Address(client), self.config.address_policy()),
-        ];
-        for (subject, policy) in subjects {
-            if self
-                .store
-                .count_failure(&subject.key(), policy, now)
-                .await?
-            {
-                self.audit(username, "locked", &subject.key(), client)
-                    .await?;
-            }
-        }
-        Ok(())
     }
 
     /// A row in the audit log. Never pass a secret.

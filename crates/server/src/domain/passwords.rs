@@ -1,7 +1,9 @@
 //! Password hashing with argon2id, off the async threads and bounded in how
-//! many run at once, so a flood of sign-ins cannot exhaust memory.
+//! many run at once and how many may wait, so a flood of sign-ins cannot
+//! exhaust memory or pile up answers that come too late to matter.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
@@ -27,6 +29,9 @@ pub struct Passwords {
     /// it, so the answer takes as long as for a known user.
     dummy_hash: Arc<str>,
     permits: Arc<Semaphore>,
+    /// Hashes waiting for a permit or being computed, and how many may.
+    queued: Arc<AtomicUsize>,
+    max_queued: usize,
 }
 
 /// Why hashing failed.
@@ -36,11 +41,14 @@ pub enum PasswordError {
     Hash(String),
     #[error("the password hashing pool is gone")]
     Pool,
+    #[error("too many passwords are waiting to be checked")]
+    Busy,
 }
 
 impl Passwords {
-    /// At most `concurrency` hashes at once.
-    pub fn new(concurrency: usize) -> Result<Self, PasswordError> {
+    /// At most `concurrency` hashes at once, and at most `max_queued`
+    /// computed or waiting (beyond it: [`PasswordError::Busy`] at once).
+    pub fn new(concurrency: usize, max_queued: usize) -> Result<Self, PasswordError> {
         let params = Params::new(MEMORY_KIB, PASSES, LANES, None)
             .map_err(|e| PasswordError::Hash(e.to_string()))?;
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
@@ -50,6 +58,8 @@ impl Passwords {
             argon: Arc::new(argon),
             dummy_hash: dummy_hash.into(),
             permits: Arc::new(Semaphore::new(concurrency)),
+            queued: Arc::new(AtomicUsize::new(0)),
+            max_queued: max_queued.max(concurrency),
         })
     }
 
@@ -63,7 +73,11 @@ impl Passwords {
 
     /// Whether `password` matches `stored`; with `None` (no such user) it
     /// does the same work against a dummy hash and answers false.
-    pub async fn verify(&self, stored: Option<&str>, password: &SecretString) -> bool {
+    pub async fn verify(
+        &self,
+        stored: Option<&str>,
+        password: &SecretString,
+    ) -> Result<bool, PasswordError> {
         let argon = Arc::clone(&self.argon);
         let known = stored.is_some();
         let hash: String = stored.unwrap_or(&self.dummy_hash).to_owned();
@@ -76,15 +90,15 @@ impl Passwords {
                         .is_ok()
                 })
             })
-            .await
-            .unwrap_or(false);
-        known && matches
+            .await?;
+        Ok(known && matches)
     }
 
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
+        let _place = QueuePlace::take(&self.queued, self.max_queued)?;
         let _permit = self
             .permits
             .acquire()
@@ -93,6 +107,27 @@ impl Passwords {
         tokio::task::spawn_blocking(work)
             .await
             .map_err(|_| PasswordError::Pool)
+    }
+}
+
+/// A place in the queue of hashes, given back when dropped (also when the
+/// request waiting for it goes away).
+struct QueuePlace(Arc<AtomicUsize>);
+
+impl QueuePlace {
+    fn take(queued: &Arc<AtomicUsize>, max: usize) -> Result<Self, PasswordError> {
+        queued
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .map_err(|_| PasswordError::Busy)?;
+        Ok(Self(Arc::clone(queued)))
+    }
+}
+
+impl Drop for QueuePlace {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
@@ -110,28 +145,48 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_with_owasp_parameters_and_verifies() {
-        let passwords = Passwords::new(2).unwrap();
+        let passwords = Passwords::new(2, 8).unwrap();
         let pw = SecretString::new("correct horse".into());
         let hash = passwords.hash(&pw).await.unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
         );
-        assert!(passwords.verify(Some(&hash), &pw).await);
+        assert!(passwords.verify(Some(&hash), &pw).await.unwrap());
         assert!(
             !passwords
                 .verify(Some(&hash), &SecretString::new("wrong".into()))
                 .await
+                .unwrap()
         );
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies() {
-        let passwords = Passwords::new(1).unwrap();
+        let passwords = Passwords::new(1, 1).unwrap();
         assert!(
             !passwords
                 .verify(None, &SecretString::new(String::new()))
                 .await
+                .unwrap()
         );
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_answers_busy_at_once() {
+        let passwords = Passwords::new(1, 2).unwrap();
+        let pw = SecretString::new("correct horse".into());
+        let (a, b, c) = tokio::join!(
+            passwords.verify(None, &pw),
+            passwords.verify(None, &pw),
+            passwords.verify(None, &pw),
+        );
+        let busy = [a, b, c]
+            .into_iter()
+            .filter(|r| matches!(r, Err(PasswordError::Busy)))
+            .count();
+        assert_eq!(busy, 1);
+        // Places are given back: the queue takes work again.
+        assert!(!passwords.verify(None, &pw).await.unwrap());
     }
 }

@@ -1,22 +1,101 @@
-//! Brute-force regulation: failed passwords and codes are counted per account
-//! and per client address; past a threshold within a window, that account or
-//! address is locked for a while. The counts live in the database, so a lock
-//! holds across instances and restarts.
+//! Brute-force regulation. Every password, code or push number that is
+//! checked first reserves a place in the counters it falls under, in the
+//! database, before it is verified: parallel guesses queue on the same rows,
+//! so no more than a counter's threshold are ever verified at once. A
+//! failure keeps its place (and locks the counter when it is full); a
+//! success gives it back.
+//!
+//! The counters, after the "familiar and unfamiliar locations" of large
+//! identity providers:
+//! - an account from one origin (address, IPv6 by /64): an attacker
+//!   hammering an account locks only their own origin out of it;
+//! - an account over all its unfamiliar origins, with a higher threshold:
+//!   a distributed attack is still stopped, but origins the user has signed
+//!   in from before are not locked out by it;
+//! - an origin over all accounts it is unfamiliar for: a noisy address
+//!   throttles only itself, and not the colleagues behind the same office
+//!   address who signed in from there before.
+//!
+//! The counts live in the database, so locks hold across instances and
+//! restarts.
 
-/// What is counted: an account (known or not, so locks tell nothing about
-/// who exists) or a client address.
+use std::fmt;
+use std::net::{IpAddr, Ipv6Addr};
+
+/// Where a request comes from, as regulation counts it: the IPv4 address,
+/// or the /64 network of an IPv6 address (one customer's usual share).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin(String);
+
+impl Origin {
+    /// The origin of a client at `address`.
+    pub fn of(address: IpAddr) -> Self {
+        match address.to_canonical() {
+            IpAddr::V4(v4) => Self(v4.to_string()),
+            IpAddr::V6(v6) => {
+                let segments = v6.segments();
+                let network = Ipv6Addr::new(
+                    segments[0],
+                    segments[1],
+                    segments[2],
+                    segments[3],
+                    0,
+                    0,
+                    0,
+                    0,
+                );
+                Self(format!("{network}/64"))
+            }
+        }
+    }
+
+    /// The origin of a client address as text; an address that does not
+    /// parse (none known) is its own origin.
+    pub fn parse(client: &str) -> Self {
+        client
+            .parse::<IpAddr>()
+            .map_or_else(|_| Self(client.to_owned()), Self::of)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One counter of failures.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject<'a> {
+    /// An account (known or not, so locks tell nothing about who exists)
+    /// from one origin.
+    AccountFrom(&'a str, &'a Origin),
+    /// An account over all origins unfamiliar to it.
     Account(&'a str),
-    Address(&'a str),
+    /// An origin over all accounts it is unfamiliar to.
+    Origin(&'a Origin),
 }
 
 impl Subject<'_> {
     /// The key under which the database counts this subject.
     pub fn key(&self) -> String {
         match self {
+            Self::AccountFrom(name, origin) => format!("from:{origin} user:{name}"),
             Self::Account(name) => format!("user:{name}"),
-            Self::Address(address) => format!("addr:{address}"),
+            Self::Origin(origin) => format!("addr:{origin}"),
+        }
+    }
+
+    /// The account this counter belongs to, so unlocking an account lifts
+    /// all of its counters.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            Self::AccountFrom(name, _) | Self::Account(name) => Some(name),
+            Self::Origin(_) => None,
         }
     }
 }
@@ -32,6 +111,14 @@ pub struct Policy {
     pub lock_s: i64,
 }
 
+/// A counter with the policy it is held to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    pub key: String,
+    pub account: Option<String>,
+    pub policy: Policy,
+}
+
 /// Seconds until `locked_until`, if that is still ahead of `now`.
 pub fn retry_after(locked_until: i64, now: i64) -> Option<u64> {
     u64::try_from(locked_until - now).ok().filter(|&s| s > 0)
@@ -42,9 +129,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_keep_accounts_and_addresses_apart() {
+    fn keys_keep_accounts_and_origins_apart() {
+        let origin = Origin::parse("127.0.0.1");
         assert_eq!(Subject::Account("a@b.nl").key(), "user:a@b.nl");
-        assert_eq!(Subject::Address("127.0.0.1").key(), "addr:127.0.0.1");
+        assert_eq!(Subject::Origin(&origin).key(), "addr:127.0.0.1");
+        assert_eq!(
+            Subject::AccountFrom("a@b.nl", &origin).key(),
+            "from:127.0.0.1 user:a@b.nl"
+        );
+        assert_eq!(
+            Subject::AccountFrom("a@b.nl", &origin).account(),
+            Some("a@b.nl")
+        );
+        assert_eq!(Subject::Origin(&origin).account(), None);
+    }
+
+    #[test]
+    fn ipv6_counts_by_64_and_mapped_ipv4_as_ipv4() {
+        assert_eq!(
+            Origin::parse("2001:db8:1:2:aaaa:bbbb:cccc:dddd").as_str(),
+            "2001:db8:1:2::/64"
+        );
+        assert_eq!(
+            Origin::parse("2001:db8:1:2::1"),
+            Origin::parse("2001:db8:1:2:ffff::9")
+        );
+        assert_ne!(
+            Origin::parse("2001:db8:1:2::1"),
+            Origin::parse("2001:db8:1:3::1")
+        );
+        assert_eq!(Origin::parse("::ffff:192.0.2.7").as_str(), "192.0.2.7");
+        assert_eq!(Origin::parse("").as_str(), "");
     }
 
     #[test]

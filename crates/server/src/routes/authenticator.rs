@@ -64,6 +64,10 @@ pub async fn answer(
         .await?
         .filter(|c| c.user_id == device.user_id)
         .ok_or(ApiError::NotFound)?;
+    // Counted against the browser's origin, where the sign-in comes from.
+    let attempt = app
+        .begin_attempt(&challenge.username, &challenge.client)
+        .await?;
     let (status, event) = match answer {
         ChallengeAnswer::Approve { number } if number == challenge.number => {
             (Status::Approved, "push_approved")
@@ -77,14 +81,19 @@ pub async fn answer(
         .answer_challenge(&challenge.id, status, Some(device.id), now)
         .await?
     {
+        app.attempt_succeeded(attempt).await?;
         return Err(ApiError::PushExpired);
     }
     let _ = app.push_answers.send(challenge.id.clone());
     app.audit(&challenge.username, event, &device.name, &client)
         .await?;
+    if status == Status::Approved {
+        app.attempt_succeeded(attempt).await?;
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    // A denied sign-in counts as a failure, like a wrong password.
+    app.attempt_failed(attempt).await?;
     if event == "push_wrong_number" {
-        app.count_failure(&challenge.username, &challenge.client)
-            .await?;
         return Err(ApiError::PushDenied);
     }
     Ok(StatusCode::NO_CONTENT)

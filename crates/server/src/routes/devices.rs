@@ -164,7 +164,7 @@ pub async fn test(
         .await?
         .filter(|row| row.activated_at.is_some())
         .ok_or(ApiError::NotFound)?;
-    app.refuse_if_locked(&session.username, &client).await?;
+    let attempt = app.begin_attempt(&session.username, &client).await?;
     let valid = app
         .accept_code(std::slice::from_ref(&row), &request.code)
         .await?
@@ -176,9 +176,11 @@ pub async fn test(
     };
     app.audit(&session.username, event, &row.name, &client)
         .await?;
-    if !valid {
-        // Testing must not become a way around the sign-in's lock.
-        app.count_failure(&session.username, &client).await?;
+    // Testing must not become a way around the sign-in's lock.
+    if valid {
+        app.attempt_succeeded(attempt).await?;
+    } else {
+        app.attempt_failed(attempt).await?;
     }
     Ok(Json(TestResult { valid }))
 }

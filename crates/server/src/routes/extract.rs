@@ -11,6 +11,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::AppState;
+use crate::config::ForwardingHeader;
+use crate::domain::network::{client_address, forwarded_for};
 use crate::domain::sign_in::{Session, SessionToken};
 use crate::error::ApiError;
 
@@ -47,20 +49,36 @@ impl From<PathRejection> for ApiError {
     }
 }
 
-/// The client's address as the socket saw it ("" when unknown).
+/// The client's address: the socket peer, or, when the peer is a trusted
+/// proxy, the right-most untrusted hop of the forwarding header the
+/// configuration names ("" when unknown).
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Infallible> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|info| info.0.ip().to_string())
-                .unwrap_or_default(),
-        ))
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Infallible> {
+        let Some(peer) = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+        else {
+            return Ok(Self(String::new()));
+        };
+        let trusted = &app.config.trusted_proxies;
+        if trusted.is_empty() {
+            return Ok(Self(peer.to_canonical().to_string()));
+        }
+        let values = parts
+            .headers
+            .get_all(app.config.client_address_header.name())
+            .iter()
+            .filter_map(|value| value.to_str().ok());
+        let hops: Vec<&str> = match app.config.client_address_header {
+            ForwardingHeader::XForwardedFor => values.flat_map(|v| v.split(',')).collect(),
+            ForwardingHeader::Forwarded => values.flat_map(forwarded_for).collect(),
+        };
+        Ok(Self(client_address(peer, &hops, trusted).to_string()))
     }
 }
 

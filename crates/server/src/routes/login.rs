@@ -13,7 +13,6 @@ use super::extract::{
     AppJson, ClientAddr, CurrentSession, clear_session_cookie, session_token, set_session_cookie,
 };
 use crate::AppState;
-use crate::domain::regulation::Subject;
 use crate::domain::secrets::SecretString;
 use crate::domain::sign_in::{AfterPassword, Level, Session, SessionToken, after_password};
 use crate::domain::{normalise_username, username_is_valid};
@@ -58,19 +57,20 @@ pub async fn password(
     if session.level != Level::Identified {
         return Err(ApiError::Forbidden);
     }
-    app.refuse_if_locked(&session.username, &client).await?;
+    let attempt = app.begin_attempt(&session.username, &client).await?;
     let user = app.store.find_user(&session.username).await?;
     let password = SecretString::new(request.password);
     let right = app
         .passwords
         .verify(user.as_ref().map(|u| u.password_hash.as_str()), &password)
-        .await;
+        .await?;
     let Some(user) = user.filter(|_| right) else {
         app.audit(&session.username, "login_failed", "password", &client)
             .await?;
-        app.count_failure(&session.username, &client).await?;
+        app.attempt_failed(attempt).await?;
         return Err(ApiError::InvalidCredentials);
     };
+    app.attempt_succeeded(attempt).await?;
     let devices = app.store.active_devices(user.id).await?;
     let code = request.otp.filter(|code| !code.trim().is_empty());
     match after_password(!devices.is_empty(), code.is_some()) {
@@ -101,7 +101,6 @@ pub async fn otp(
     let (Level::SecondFactor, Some(user_id)) = (session.level, session.user_id) else {
         return Err(ApiError::Forbidden);
     };
-    app.refuse_if_locked(&session.username, &client).await?;
     let devices = app.store.active_devices(user_id).await?;
     sign_in_with_code(&app, &session, user_id, &devices, &request.code, &client).await
 }
@@ -145,7 +144,9 @@ async fn sign_in_with_code(
     code: &str,
     client: &str,
 ) -> Result<Response, ApiError> {
+    let attempt = app.begin_attempt(&session.username, client).await?;
     if let Some(device) = app.accept_code(devices, code).await? {
+        app.attempt_succeeded(attempt).await?;
         app.audit(
             &session.username,
             "login_ok",
@@ -153,14 +154,12 @@ async fn sign_in_with_code(
             client,
         )
         .await?;
-        app.store
-            .clear_failures(&Subject::Account(&session.username).key())
-            .await?;
+        app.signed_in_from(&session.username, client).await?;
         step_up(app, session, user_id, Level::Done).await
     } else {
         app.audit(&session.username, "login_failed", "otp", client)
             .await?;
-        app.count_failure(&session.username, client).await?;
+        app.attempt_failed(attempt).await?;
         Err(ApiError::InvalidOtp)
     }
 }

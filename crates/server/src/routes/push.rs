@@ -77,6 +77,7 @@ pub async fn wait(
         match challenge.status_at(now) {
             Status::Approved => {
                 let user_id = session.user_id.ok_or(ApiError::Forbidden)?;
+                app.signed_in_from(&session.username, &client).await?;
                 let stepped = step_up(&app, &session, user_id, Level::Done).await?;
                 return Ok(with_outcome(stepped));
             }

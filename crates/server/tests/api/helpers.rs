@@ -40,6 +40,8 @@ pub struct TestApp {
 pub struct Browser {
     client: reqwest::Client,
     base: String,
+    /// The address a trusted proxy in front would say this browser has.
+    forwarded_for: Option<String>,
 }
 
 /// Start the server on `backend`; `None` when PostgreSQL is not configured
@@ -78,19 +80,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let state = AppState::open(config, clock.clone())
         .await
         .expect("open the app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    let router = routes::router(state.clone());
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
-    });
+    let address = serve(state.clone()).await;
     Some(TestApp {
         address,
         state,
@@ -101,10 +91,46 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     })
 }
 
+/// Serve `state` on a port of its own on 127.0.0.1.
+async fn serve(state: AppState) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let router = routes::router(state);
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .expect("serve");
+    });
+    address
+}
+
 impl TestApp {
     /// Another browser on the same server, with no cookies.
     pub fn new_browser(&self) -> Browser {
         Browser::new(self.address)
+    }
+
+    /// A browser at `client`, as a trusted proxy (127.0.0.1, configured
+    /// by the test) forwards it in `X-Forwarded-For`.
+    pub fn browser_at(&self, client: &str) -> Browser {
+        Browser {
+            forwarded_for: Some(client.to_owned()),
+            ..Browser::new(self.address)
+        }
+    }
+
+    /// A second server instance on the same database, as a deployment
+    /// runs several; it shares the first one's clock.
+    pub async fn second_instance(&self) -> SocketAddr {
+        let state = AppState::open(self.state.config.clone(), self.clock.clone())
+            .await
+            .expect("open the second instance");
+        serve(state).await
     }
 
     /// A user added the way the admin command line adds one.
@@ -149,13 +175,30 @@ impl TestApp {
 }
 
 impl Browser {
-    fn new(address: SocketAddr) -> Self {
+    pub fn new(address: SocketAddr) -> Self {
         Self {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .build()
                 .expect("client"),
             base: format!("http://{address}"),
+            forwarded_for: None,
+        }
+    }
+
+    /// The same browser (cookies and address) talking to another instance.
+    pub fn at_instance(&self, address: SocketAddr) -> Self {
+        Self {
+            base: format!("http://{address}"),
+            ..self.clone()
+        }
+    }
+
+    fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
+        let request = self.client.request(method, url);
+        match &self.forwarded_for {
+            Some(client) => request.header("x-forwarded-for", client),
+            None => request,
         }
     }
 
@@ -168,8 +211,7 @@ impl Browser {
     }
 
     pub async fn post(&self, path: &str, body: &impl Serialize) -> reqwest::Response {
-        self.client
-            .post(self.api(path))
+        self.request(reqwest::Method::POST, self.api(path))
             .json(body)
             .send()
             .await
@@ -182,8 +224,7 @@ impl Browser {
         content_type: &str,
         body: Vec<u8>,
     ) -> reqwest::Response {
-        self.client
-            .post(self.api(path))
+        self.request(reqwest::Method::POST, self.api(path))
             .header("content-type", content_type)
             .body(body)
             .send()
@@ -192,16 +233,14 @@ impl Browser {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(self.api(path))
+        self.request(reqwest::Method::GET, self.api(path))
             .send()
             .await
             .expect("request")
     }
 
     pub async fn delete(&self, path: &str) -> reqwest::Response {
-        self.client
-            .delete(self.api(path))
+        self.request(reqwest::Method::DELETE, self.api(path))
             .send()
             .await
             .expect("request")

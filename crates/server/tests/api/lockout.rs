@@ -1,10 +1,19 @@
-//! Failed passwords and codes lock the account, and the client address.
+//! Failed passwords and codes lock the account for the origin they come
+//! from, the account for unfamiliar origins, and a noisy origin; parallel
+//! guesses never get more verified than a threshold allows.
 
-use aanmelden_api::{ErrorBody, ErrorCode, Step};
-use aanmelden_server::domain::regulation::Subject;
+use aanmelden_api::{ErrorBody, ErrorCode, Step, StepResponse};
+use aanmelden_server::config::Config;
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, code, error_code, json};
+use crate::helpers::{Browser, PASSWORD, TestApp, code, error_code, json};
+
+/// Requests from 127.0.0.1 are from a trusted proxy, so each test browser
+/// can stand at an address of its own.
+fn configure(config: &mut Config) {
+    config.trusted_proxies = "127.0.0.1".parse().unwrap();
+    config.password_concurrency = 2;
+}
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 
@@ -111,13 +120,7 @@ async fn unlocking_lifts_the_lock(app: TestApp) {
     fail_passwords(&app, USER, 5).await;
 
     // What `aanmelden user unlock` does.
-    assert!(
-        app.state
-            .store
-            .clear_failures(&Subject::Account(USER).key())
-            .await
-            .unwrap()
-    );
+    assert!(app.state.store.clear_account_failures(USER).await.unwrap());
 
     assert_eq!(
         app.browser.sign_in_password(USER, PASSWORD).await,
@@ -125,10 +128,240 @@ async fn unlocking_lifts_the_lock(app: TestApp) {
     );
 }
 
+/// A code other than the right one now.
+fn wrong_code(secret: &str, now: i64) -> &'static str {
+    if code(secret, now) == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+/// What the server answered to each of `responses`, as (verified and
+/// wrong, refused without a check).
+async fn tally(responses: Vec<reqwest::Response>, wrong: ErrorCode) -> (usize, usize) {
+    let mut verified = 0;
+    let mut refused = 0;
+    for response in responses {
+        let status = response.status();
+        let code = json::<ErrorBody>(response).await.error.code;
+        if code == wrong {
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            verified += 1;
+        } else {
+            assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{code:?}");
+            assert!(
+                matches!(code, ErrorCode::Locked | ErrorCode::RateLimited),
+                "{code:?}"
+            );
+            refused += 1;
+        }
+    }
+    (verified, refused)
+}
+
+/// `n` browsers at `client`, each identified as `user`.
+async fn identified(app: &TestApp, user: &str, client: &str, n: usize) -> Vec<Browser> {
+    let browsers: Vec<Browser> = (0..n).map(|_| app.browser_at(client)).collect();
+    for browser in &browsers {
+        assert_eq!(browser.identify(user).await.status(), StatusCode::OK);
+    }
+    browsers
+}
+
+const PARALLEL: usize = 40;
+
+async fn parallel_wrong_passwords_get_no_more_than_the_threshold_verified(app: TestApp) {
+    app.add_user(USER).await;
+    let browsers = identified(&app, USER, "198.51.100.7", PARALLEL).await;
+
+    let responses = futures_all(browsers.iter().map(|b| b.password("wrong password", None))).await;
+
+    let (verified, refused) = tally(responses, ErrorCode::InvalidCredentials).await;
+    eprintln!("{PARALLEL} parallel wrong passwords: {verified} verified, {refused} refused");
+    let threshold = usize::try_from(app.state.config.lockout_threshold).unwrap();
+    assert!(verified <= threshold, "{verified} verified");
+    assert_eq!(verified + refused, PARALLEL);
+    let failures = app
+        .state
+        .store
+        .audit_log(500)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == "login_failed")
+        .count();
+    assert_eq!(failures, verified);
+    // And the account is locked from there now, right password or not.
+    let browser = app.browser_at("198.51.100.7");
+    browser.identify(USER).await;
+    assert_eq!(
+        error_code(
+            browser.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked
+    );
+}
+
+async fn parallel_wrong_passwords_on_two_instances_get_no_more_verified(app: TestApp) {
+    app.add_user(USER).await;
+    let second = app.second_instance().await;
+    let browsers = identified(&app, USER, "198.51.100.7", PARALLEL).await;
+    // Half of them go through the other instance.
+    let browsers: Vec<Browser> = browsers
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| if i % 2 == 0 { b } else { b.at_instance(second) })
+        .collect();
+
+    let responses = futures_all(browsers.iter().map(|b| b.password("wrong password", None))).await;
+
+    let (verified, _) = tally(responses, ErrorCode::InvalidCredentials).await;
+    eprintln!("{PARALLEL} parallel wrong passwords on two instances: {verified} verified");
+    assert!(verified <= usize::try_from(app.state.config.lockout_threshold).unwrap());
+}
+
+async fn parallel_wrong_codes_get_no_more_than_the_threshold_verified(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let wrong = wrong_code(&secret, app.now());
+    let browsers = identified(&app, USER, "198.51.100.7", PARALLEL).await;
+    for browser in &browsers {
+        let response = browser.password(PASSWORD, None).await;
+        assert_eq!(json::<StepResponse>(response).await.next, Step::Push);
+    }
+
+    let body = serde_json::json!({ "code": wrong });
+    let responses = futures_all(browsers.iter().map(|b| b.post("/login/otp", &body))).await;
+
+    let (verified, refused) = tally(responses, ErrorCode::InvalidOtp).await;
+    eprintln!("{PARALLEL} parallel wrong codes: {verified} verified, {refused} refused");
+    assert!(verified <= usize::try_from(app.state.config.lockout_threshold).unwrap());
+}
+
+async fn an_attacker_elsewhere_does_not_lock_the_user_out(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let attacker = "203.0.113.66";
+    let office = "198.51.100.7";
+    for _ in 0..10 {
+        let browser = app.browser_at(attacker);
+        browser.identify(USER).await;
+        browser.password("guess", None).await;
+    }
+    let browser = app.browser_at(attacker);
+    browser.identify(USER).await;
+    assert_eq!(
+        error_code(
+            browser.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked,
+        "the attacker's origin is locked out of the account"
+    );
+
+    app.clock.advance(30);
+    let user = app.browser_at(office);
+    user.identify(USER).await;
+    let response = user
+        .password(PASSWORD, Some(&code(&secret, app.now())))
+        .await;
+
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(json::<StepResponse>(response).await.next, Step::Done);
+}
+
+async fn a_distributed_attack_locks_the_account_for_unfamiliar_origins(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    // The user signs in from the office once: a familiar origin from now on.
+    app.clock.advance(30);
+    let office = app.browser_at("198.51.100.7");
+    office.identify(USER).await;
+    let signed_in = office
+        .password(PASSWORD, Some(&code(&secret, app.now())))
+        .await;
+    assert_eq!(json::<StepResponse>(signed_in).await.next, Step::Done);
+
+    let threshold = app.state.config.lockout_account_threshold;
+    for i in 0..threshold {
+        let browser = app.browser_at(&format!("203.0.113.{}", i + 1));
+        browser.identify(USER).await;
+        let response = browser.password("guess", None).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+
+    let newcomer = app.browser_at("192.0.2.200");
+    newcomer.identify(USER).await;
+    assert_eq!(
+        error_code(
+            newcomer.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked,
+        "a new origin is refused while the distributed attack goes on"
+    );
+    app.clock.advance(30);
+    let office = app.browser_at("198.51.100.7");
+    office.identify(USER).await;
+    let response = office
+        .password(PASSWORD, Some(&code(&secret, app.now())))
+        .await;
+    assert_eq!(
+        json::<StepResponse>(response).await.next,
+        Step::Done,
+        "the familiar office still signs in"
+    );
+}
+
+async fn a_noisy_address_throttles_only_itself(app: TestApp) {
+    app.add_user(USER).await;
+    let noisy = "203.0.113.66";
+    for i in 0..app.state.config.lockout_address_threshold {
+        let browser = app.browser_at(noisy);
+        browser
+            .identify(&format!("gebruiker{i}@missingpiece.nl"))
+            .await;
+        browser.password("guess", None).await;
+    }
+
+    let from_noisy = app.browser_at(noisy);
+    from_noisy.identify(USER).await;
+    assert_eq!(
+        error_code(
+            from_noisy.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked
+    );
+    let elsewhere = app.browser_at("198.51.100.7");
+    assert_eq!(
+        elsewhere.sign_in_password(USER, PASSWORD).await,
+        Step::RegisterDevice
+    );
+}
+
+/// Send every request at once and collect the answers in order.
+async fn futures_all<F: std::future::Future<Output = reqwest::Response>>(
+    requests: impl Iterator<Item = F>,
+) -> Vec<reqwest::Response> {
+    futures_util::future::join_all(requests).await
+}
+
 crate::on_both_backends!(
+    configured_by configure;
     five_wrong_passwords_lock_the_account_for_a_while,
     unknown_users_lock_alike,
     wrong_codes_lock_the_account,
     many_failures_from_one_address_lock_the_address,
     unlocking_lifts_the_lock,
+    parallel_wrong_passwords_get_no_more_than_the_threshold_verified,
+    parallel_wrong_passwords_on_two_instances_get_no_more_verified,
+    parallel_wrong_codes_get_no_more_than_the_threshold_verified,
+    an_attacker_elsewhere_does_not_lock_the_user_out,
+    a_distributed_attack_locks_the_account_for_unfamiliar_origins,
+    a_noisy_address_throttles_only_itself,
 );

@@ -1,0 +1,131 @@
+//! Attempts at a password, a code or a push number, held to the failure
+//! counters of [`crate::domain::regulation`]: a place in each is reserved
+//! before the verification and kept (failure) or given back (success)
+//! after it.
+
+use crate::AppState;
+use crate::domain::regulation::{Counter, Origin, Subject, retry_after};
+use crate::error::ApiError;
+use crate::store::Reservation;
+
+/// An attempt that holds its places in the failure counters until it is
+/// settled with [`AppState::attempt_failed`] or
+/// [`AppState::attempt_succeeded`]. One that is never settled (the request
+/// failed halfway) keeps its places, as a failure would.
+#[must_use = "settle the attempt as failed or succeeded"]
+#[derive(Debug)]
+pub struct Attempt {
+    username: String,
+    client: String,
+    counters: Vec<Counter>,
+}
+
+impl AppState {
+    /// The counters an attempt on `username` from `client` falls under:
+    /// the account from this origin always; the account over all origins
+    /// and this origin over all accounts unless the account has signed in
+    /// from this origin before.
+    async fn counters(&self, username: &str, client: &str) -> Result<Vec<Counter>, ApiError> {
+        let origin = Origin::parse(client);
+        let counter = |subject: Subject<'_>, policy| Counter {
+            key: subject.key(),
+            account: subject.account().map(str::to_owned),
+            policy,
+        };
+        let mut counters = vec![counter(
+            Subject::AccountFrom(username, &origin),
+            self.config.account_policy(),
+        )];
+        let familiar_since = self.clock.now() - self.config.familiar_origin_s;
+        if !self
+            .store
+            .is_familiar(username, origin.as_str(), familiar_since)
+            .await?
+        {
+            counters.push(counter(
+                Subject::Account(username),
+                self.config.distributed_policy(),
+            ));
+            counters.push(counter(
+                Subject::Origin(&origin),
+                self.config.address_policy(),
+            ));
+        }
+        Ok(counters)
+    }
+
+    /// Reserve a place for one attempt in every counter it falls under, or
+    /// refuse it: `locked` while a counter is locked, `rate_limited` while
+    /// every place of one is taken by attempts still being verified.
+    pub async fn begin_attempt(&self, username: &str, client: &str) -> Result<Attempt, ApiError> {
+        let counters = self.counters(username, client).await?;
+        let now = self.clock.now();
+        for (taken, counter) in counters.iter().enumerate() {
+            let refusal = match self.store.reserve(counter, now).await? {
+                Reservation::Taken(_) => continue,
+                Reservation::Locked(until) => ApiError::Locked {
+                    retry_after_s: retry_after(until, now).unwrap_or(1),
+                },
+                Reservation::Full => ApiError::RateLimited { retry_after_s: 1 },
+            };
+            for reserved in &counters[..taken] {
+                self.store.release(&reserved.key).await?;
+            }
+            return Err(refusal);
+        }
+        Ok(Attempt {
+            username: username.to_owned(),
+            client: client.to_owned(),
+            counters,
+        })
+    }
+
+    /// The attempt failed: its places stay taken, and a counter that is now
+    /// full is locked (which goes into the audit log).
+    pub async fn attempt_failed(&self, attempt: Attempt) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        for counter in &attempt.counters {
+            if self.store.lock_if_full(counter, now).await? {
+                self.audit(&attempt.username, "locked", &counter.key, &attempt.client)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The attempt succeeded: its places are given back.
+    pub async fn attempt_succeeded(&self, attempt: Attempt) -> Result<(), ApiError> {
+        for counter in &attempt.counters {
+            self.store.release(&counter.key).await?;
+        }
+        Ok(())
+    }
+
+    /// Refuse with `locked` while a counter that an attempt on `username`
+    /// from `client` falls under is locked, without taking a place (for
+    /// steps that verify nothing, such as sending a push).
+    pub async fn refuse_if_locked(&self, username: &str, client: &str) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        for counter in self.counters(username, client).await? {
+            if let Some(retry_after_s) =
+                retry_after(self.store.locked_until(&counter.key).await?, now)
+            {
+                return Err(ApiError::Locked { retry_after_s });
+            }
+        }
+        Ok(())
+    }
+
+    /// The user signed in fully from `client`: that origin becomes familiar
+    /// to the account, and the account's failures from there are forgotten.
+    pub async fn signed_in_from(&self, username: &str, client: &str) -> Result<(), ApiError> {
+        let origin = Origin::parse(client);
+        self.store
+            .remember_origin(username, origin.as_str(), self.clock.now())
+            .await?;
+        self.store
+            .clear_failures(&Subject::AccountFrom(username, &origin).key())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,153 @@
+//! Push challenges and the nonces of signed authenticator requests.
+
+use sqlx::Row;
+
+use super::{Store, StoreError, is_unique_violation};
+use crate::domain::push::{Challenge, Status};
+
+impl Store {
+    pub async fn insert_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO push_challenges \
+             (id, user_id, username, session_hash, number, client, created_at, expires_at, status) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&challenge.id)
+        .bind(challenge.user_id)
+        .bind(&challenge.username)
+        .bind(&challenge.session_hash)
+        .bind(i64::from(challenge.number))
+        .bind(&challenge.client)
+        .bind(challenge.created_at)
+        .bind(challenge.expires_at)
+        .bind(challenge.status.as_str())
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn find_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CHALLENGE_COLUMNS} FROM push_challenges WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(challenge_row).transpose()
+    }
+
+    /// The user's challenges still open at `now`, oldest first.
+    pub async fn pending_challenges(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> Result<Vec<Challenge>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {CHALLENGE_COLUMNS} FROM push_challenges \
+             WHERE user_id = $1 AND status = 'pending' AND expires_at > $2 ORDER BY created_at, id"
+        ))
+        .bind(user_id)
+        .bind(now)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(challenge_row).collect()
+    }
+
+    /// Void the pending challenges of a session (a new one replaces them).
+    pub async fn void_challenges(&self, session_hash: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE push_challenges SET status = 'voided', answered_at = $1 \
+             WHERE session_hash = $2 AND status = 'pending'",
+        )
+        .bind(now)
+        .bind(session_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Settle a challenge that is still pending and unexpired at `now`.
+    /// Exactly one of two racing answers gets true.
+    pub async fn answer_challenge(
+        &self,
+        id: &str,
+        status: Status,
+        device_id: Option<i64>,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE push_challenges SET status = $1, device_id = $2, answered_at = $3 \
+             WHERE id = $4 AND status = 'pending' AND expires_at > $3",
+        )
+        .bind(status.as_str())
+        .bind(device_id)
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Mark a pending challenge past its time as expired; true when this
+    /// call did it (so it is audited once).
+    pub async fn expire_challenge(&self, id: &str, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE push_challenges SET status = 'expired', answered_at = $1 \
+             WHERE id = $2 AND status = 'pending' AND expires_at <= $1",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Record a signed request's nonce; false when the device used it before.
+    pub async fn use_nonce(
+        &self,
+        device_id: i64,
+        nonce: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        let inserted =
+            sqlx::query("INSERT INTO device_nonces (device_id, nonce, at) VALUES ($1, $2, $3)")
+                .bind(device_id)
+                .bind(nonce)
+                .bind(now)
+                .execute(&self.pool)
+                .await;
+        match inserted {
+            Ok(_) => Ok(true),
+            Err(e) if is_unique_violation(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Forget nonces older than `before`: their timestamps are refused anyway.
+    pub async fn forget_nonces(&self, before: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM device_nonces WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+const CHALLENGE_COLUMNS: &str =
+    "id, user_id, username, session_hash, number, client, created_at, expires_at, status";
+
+fn challenge_row(row: &sqlx::any::AnyRow) -> Result<Challenge, StoreError> {
+    let status: String = row.try_get("status")?;
+    let number: i64 = row.try_get("number")?;
+    Ok(Challenge {
+        id: row.try_get("id")?,
+        user_id: row.try_get("user_id")?,
+        username: row.try_get("username")?,
+        session_hash: row.try_get("session_hash")?,
+        number: u8::try_from(number).unwrap_or(0),
+        client: row.try_get("client")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        status: Status::parse(&status).unwrap_or(Status::Voided),
+    })
+}

@@ -1,0 +1,107 @@
+//! Sessions, kept by the hash of their id.
+
+use sqlx::Row;
+
+use super::{Store, StoreError};
+use crate::domain::sign_in::{Level, Session};
+
+impl Store {
+    pub async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&session.id_hash)
+        .bind(&session.username)
+        .bind(session.user_id)
+        .bind(session.level.as_str())
+        .bind(session.created_at)
+        .bind(session.last_seen_at)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Replace the session `old_hash` by `new` in one transaction (a new id
+    /// at every step up). False when `old_hash` was already gone: another
+    /// request stepped it up or logged it out first.
+    pub async fn replace_session(&self, old_hash: &str, new: &Session) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let deleted = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await?;
+        if deleted.rows_affected() != 1 {
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&new.id_hash)
+        .bind(&new.username)
+        .bind(new.user_id)
+        .bind(new.level.as_str())
+        .bind(new.created_at)
+        .bind(new.last_seen_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id_hash, username, user_id, level, created_at, last_seen_at \
+             FROM sessions WHERE id_hash = $1",
+        )
+        .bind(id_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let level: String = row.try_get("level")?;
+        let Some(level) = Level::parse(&level) else {
+            return Ok(None);
+        };
+        Ok(Some(Session {
+            id_hash: row.try_get("id_hash")?,
+            username: row.try_get("username")?,
+            user_id: row.try_get("user_id")?,
+            level,
+            created_at: row.try_get("created_at")?,
+            last_seen_at: row.try_get("last_seen_at")?,
+        }))
+    }
+
+    pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(now)
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Drop sessions that started before `created_before` or were last used
+    /// before `seen_before`.
+    pub async fn delete_expired_sessions(
+        &self,
+        created_before: i64,
+        seen_before: i64,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
+            .bind(created_before)
+            .bind(seen_before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
