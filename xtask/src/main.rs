@@ -128,15 +128,26 @@ fn setup() -> Result<Tools> {
     Ok(tools)
 }
 
-/// Headless Chromium and chromedriver from Debian, which the browser tests
-/// drive; the package index is refreshed only when something is missing.
+/// What the tests start from Debian: headless Chromium and chromedriver,
+/// which the browser tests drive, and nginx, which the proxy tests put in
+/// front of the server. The package index is refreshed only when something
+/// is missing.
 fn browsers(tools: &Tools) -> Result {
     let runs = |program| output(tools, program, &["--version"]).is_some();
-    if runs("chromium") && runs("chromedriver") {
+    let mut missing = Vec::new();
+    if !(runs("chromium") && runs("chromedriver")) {
+        missing.extend(["chromium", "chromium-driver"]);
+    }
+    if !Path::new("/usr/sbin/nginx").exists() {
+        missing.push("nginx");
+    }
+    if missing.is_empty() {
         return Ok(());
     }
     apt_get(tools, &["update"])?;
-    apt_get(tools, &["install", "-y", "chromium", "chromium-driver"])
+    let mut install = vec!["install", "-y"];
+    install.extend(missing);
+    apt_get(tools, &install)
 }
 
 fn apt_get(tools: &Tools, args: &[&str]) -> Result {

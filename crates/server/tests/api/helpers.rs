@@ -118,10 +118,7 @@ impl TestApp {
     /// A browser at `client`, as a trusted proxy (127.0.0.1, configured
     /// by the test) forwards it in `X-Forwarded-For`.
     pub fn browser_at(&self, client: &str) -> Browser {
-        Browser {
-            forwarded_for: Some(client.to_owned()),
-            ..Browser::new(self.address)
-        }
+        Browser::new(self.address).claiming(client)
     }
 
     /// A second server instance on the same database, as a deployment
@@ -176,13 +173,29 @@ impl TestApp {
 
 impl Browser {
     pub fn new(address: SocketAddr) -> Self {
+        Self::connecting_from(address, None)
+    }
+
+    /// A browser whose connections come from `local` (any 127.x.y.z works
+    /// on loopback), talking to `address`.
+    pub fn connecting_from(address: SocketAddr, local: Option<std::net::IpAddr>) -> Self {
         Self {
             client: reqwest::Client::builder()
                 .cookie_store(true)
+                .local_address(local)
                 .build()
                 .expect("client"),
             base: format!("http://{address}"),
             forwarded_for: None,
+        }
+    }
+
+    /// The same browser saying it forwards for `client` (as a proxy would,
+    /// or as a client forging the header would).
+    pub fn claiming(&self, client: &str) -> Self {
+        Self {
+            forwarded_for: Some(client.to_owned()),
+            ..self.clone()
         }
     }
 

@@ -10,5 +10,7 @@ mod devices;
 mod helpers;
 mod lockout;
 mod login;
+mod nginx;
+mod proxy;
 mod push;
 mod requests;
