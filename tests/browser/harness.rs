@@ -58,10 +58,12 @@ async fn added_users_have_the_given_password() {
         passwords
             .verify(hash, &SecretString::new("correct horse".to_owned()))
             .await
+            .unwrap()
     );
     assert!(
         !passwords
             .verify(hash, &SecretString::new("wrong horse".to_owned()))
             .await
+            .unwrap()
     );
 }

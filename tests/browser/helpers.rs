@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::Config;
-use aanmelden_server::domain::secrets::{SecretBytes, SecretString};
+use aanmelden_server::domain::secrets::{SecretBytes, SecretString, bound_to};
 use aanmelden_server::domain::totp;
 use aanmelden_server::{AppState, routes};
 use fantoccini::elements::Element;
@@ -105,10 +105,12 @@ impl BrowserTest {
             .expect("find the user")
             .expect("the user exists");
         let secret = SecretBytes::random(totp::SECRET_BYTES);
-        let sealed = self.state.cipher.seal(user.id, &secret);
         let now = SystemClock.now();
         let id = store
-            .insert_pending_device(user.id, "iPhone", "iphone", &sealed, now, 4)
+            .insert_pending_device(user.id, "iPhone", "iphone", "", now, 4, |id| {
+                let bound = bound_to::device(user.id, id);
+                self.state.cipher.seal(&bound, secret.expose())
+            })
             .await
             .expect("add the device");
         assert!(

@@ -161,7 +161,7 @@ fn apt_get(tools: &Tools, args: &[&str]) -> Result {
 }
 
 /// `cargo xtask run`: setup, a release build of the portal, and the server
-/// on the embedded defaults (SQLite under ./data, a demo user on first start).
+/// on the embedded defaults (SQLite under ./data) with a demo user on first start.
 fn run() -> Result {
     let tools = setup()?;
     build_spa(&tools)?;
@@ -177,6 +177,7 @@ fn run() -> Result {
             "aanmelden",
             "--",
             "serve",
+            "--demo",
         ],
     )
 }

@@ -12,6 +12,11 @@ pub const API_PREFIX: &str = "/api/v1";
 /// Name of the cookie that carries the session id.
 pub const SESSION_COOKIE: &str = "aanmelden_session";
 
+/// The session cookie's name when it is `Secure` (the portal is served over
+/// https): the `__Host-` prefix makes the browser refuse it unless it is
+/// `Secure`, for this host only and for the whole path.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-aanmelden_session";
+
 /// The step the browser shows next; the server decides it, never the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

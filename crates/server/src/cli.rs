@@ -36,7 +36,12 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the API and the portal.
-    Serve,
+    Serve {
+        /// Create a demo user with a random password (printed once) when
+        /// the database has no users: for trying the portal out.
+        #[arg(long)]
+        demo: bool,
+    },
     #[command(flatten)]
     Admin(AdminCommand),
 }
@@ -68,6 +73,12 @@ pub enum UserCommand {
     List,
     /// Lift the lock that failed sign-ins put on a user.
     Unlock { name: String },
+    /// Stop a user from signing in, and end their sessions.
+    Disable { name: String },
+    /// Let a disabled user sign in again.
+    Enable { name: String },
+    /// Remove a user with their devices and sessions.
+    Remove { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -84,7 +95,13 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         match cli.command {
-            Command::Serve => serve(config).await,
+            Command::Serve { demo } => {
+                let config = Config {
+                    demo_user: config.demo_user || demo,
+                    ..config
+                };
+                serve(config).await
+            }
             Command::Admin(command) => {
                 let app = AppState::open(config, Arc::new(SystemClock)).await?;
                 admin(&app, command).await
@@ -104,6 +121,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .log_internal_errors(false)
         .init();
     let listen = config.listen;
+    if !config.is_https() && !listen.ip().is_loopback() {
+        tracing::warn!(
+            %listen,
+            "serving plain http on an address others can reach: passwords would cross the network \
+             unencrypted; put a TLS-terminating proxy in front and set public_url to its https address"
+        );
+    }
     if !config.spa_dir.join("index.html").exists() {
         tracing::warn!(
             spa_dir = %config.spa_dir.display(),
@@ -169,9 +193,26 @@ async fn drop_expired_sessions(app: AppState) {
     }
 }
 
-async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
+/// Carry out an admin command on the database of `app`.
+pub async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
     match command {
-        AdminCommand::User(UserCommand::Add { name }) => {
+        AdminCommand::User(command) => user(app, command).await?,
+        AdminCommand::Device(command) => device(app, command).await?,
+        AdminCommand::Audit { limit } => {
+            for entry in app.store.audit_log(limit).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    entry.at, entry.username, entry.event, entry.detail, entry.client
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add { name } => {
             let name = valid_username(&name)?;
             let password = read_password()?;
             let hash = app.passwords.hash(&password).await?;
@@ -186,17 +227,40 @@ async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
             app.audit(&name, "user_added", "cli", "").await?;
             println!("added {name}");
         }
-        AdminCommand::User(UserCommand::Passwd { name }) => {
+        UserCommand::Passwd { name } => {
             let name = valid_username(&name)?;
             let password = read_password()?;
             let hash = app.passwords.hash(&password).await?;
-            if !app.store.set_password(&name, &hash).await? {
-                bail!("no user {name}");
-            }
+            let user = existing_user(app, &name).await?;
+            app.store.set_password(&user.username, &hash).await?;
+            let ended = app.store.delete_user_sessions(user.id, None).await?;
             app.audit(&name, "password_set", "cli", "").await?;
-            println!("password of {name} set");
+            println!("password of {name} set; {ended} session(s) ended");
         }
-        AdminCommand::User(UserCommand::Unlock { name }) => {
+        UserCommand::Disable { name } => {
+            let user = existing_user(app, &name).await?;
+            app.store
+                .set_disabled(&user.username, Some(app.clock.now()))
+                .await?;
+            let ended = app.store.delete_user_sessions(user.id, None).await?;
+            app.audit(&user.username, "user_disabled", "cli", "")
+                .await?;
+            println!("{} disabled; {ended} session(s) ended", user.username);
+        }
+        UserCommand::Enable { name } => {
+            let user = existing_user(app, &name).await?;
+            app.store.set_disabled(&user.username, None).await?;
+            app.audit(&user.username, "user_enabled", "cli", "").await?;
+            println!("{} enabled", user.username);
+        }
+        UserCommand::Remove { name } => {
+            let user = existing_user(app, &name).await?;
+            app.store.delete_user(&user.username).await?;
+            app.store.clear_account_failures(&user.username).await?;
+            app.audit(&user.username, "user_removed", "cli", "").await?;
+            println!("removed {}", user.username);
+        }
+        UserCommand::Unlock { name } => {
             let name = valid_username(&name)?;
             if app.store.clear_account_failures(&name).await? {
                 app.audit(&name, "unlocked", "cli", "").await?;
@@ -205,12 +269,18 @@ async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
                 println!("{name} had no failed sign-ins on record");
             }
         }
-        AdminCommand::User(UserCommand::List) => {
+        UserCommand::List => {
             for (name, devices) in app.store.list_users().await? {
                 println!("{name}\t{devices} device(s)");
             }
         }
-        AdminCommand::Device(DeviceCommand::List { user }) => {
+    }
+    Ok(())
+}
+
+async fn device(app: &AppState, command: DeviceCommand) -> anyhow::Result<()> {
+    match command {
+        DeviceCommand::List { user } => {
             let user = existing_user(app, &user).await?;
             for device in app.store.active_devices(user.id).await? {
                 println!(
@@ -223,24 +293,20 @@ async fn admin(app: &AppState, command: AdminCommand) -> anyhow::Result<()> {
                 println!("{}\tpending", pending.name);
             }
         }
-        AdminCommand::Device(DeviceCommand::Remove { user, name }) => {
+        DeviceCommand::Remove { user, name } => {
             let user = existing_user(app, &user).await?;
             let key = name.trim().to_lowercase();
             let Some(device) = app.store.device_by_name(user.id, &key).await? else {
                 bail!("{} has no device named {name:?}", user.username);
             };
             app.store.delete_device(user.id, device.id).await?;
+            let ended = app.store.delete_user_sessions(user.id, None).await?;
             app.audit(&user.username, "device_removed", &device.name, "cli")
                 .await?;
-            println!("removed {} of {}", device.name, user.username);
-        }
-        AdminCommand::Audit { limit } => {
-            for entry in app.store.audit_log(limit).await? {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    entry.at, entry.username, entry.event, entry.detail, entry.client
-                );
-            }
+            println!(
+                "removed {} of {}; {ended} session(s) ended",
+                device.name, user.username
+            );
         }
     }
     Ok(())

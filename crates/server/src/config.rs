@@ -52,9 +52,11 @@ pub struct Config {
     pub session_idle_timeout_s: i64,
     /// A session this old (seconds) is over, used or not.
     pub session_absolute_timeout_s: i64,
-    /// Mark the session cookie `Secure` (set it when served over TLS).
-    pub secure_cookie: bool,
-    /// Create a demo user with a random password on first start.
+    /// Mark the session cookie `Secure` (with the `__Host-` prefix);
+    /// default: when `public_url` is https.
+    pub secure_cookie: Option<bool>,
+    /// Create a demo user with a random password on first start (also
+    /// `serve --demo`); never by default.
     pub demo_user: bool,
     /// How many password hashes may be computed at once.
     pub password_concurrency: usize,
@@ -113,8 +115,8 @@ impl Default for Config {
             require_first_code: true,
             session_idle_timeout_s: 15 * 60,
             session_absolute_timeout_s: 8 * 60 * 60,
-            secure_cookie: false,
-            demo_user: true,
+            secure_cookie: None,
+            demo_user: false,
             password_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             max_body_bytes: 64 * 1024,
             lockout_threshold: 5,
@@ -253,6 +255,27 @@ impl Config {
             || format!("http://{}", self.listen),
             |url| url.trim_end_matches('/').to_owned(),
         )
+    }
+
+    /// Whether users reach the portal over https.
+    pub fn is_https(&self) -> bool {
+        self.public_url()
+            .to_ascii_lowercase()
+            .starts_with("https://")
+    }
+
+    /// Whether the session cookie is `Secure`: as set, or when served over https.
+    pub fn cookie_secure(&self) -> bool {
+        self.secure_cookie.unwrap_or_else(|| self.is_https())
+    }
+
+    /// The session cookie's name: with the `__Host-` prefix when `Secure`.
+    pub fn session_cookie_name(&self) -> &'static str {
+        if self.cookie_secure() {
+            aanmelden_api::SECURE_SESSION_COOKIE
+        } else {
+            aanmelden_api::SESSION_COOKIE
+        }
     }
 
     /// How failures lock an account.
@@ -526,6 +549,31 @@ mod tests {
                 .trusted_proxies
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn https_makes_the_cookie_secure_with_the_host_prefix() {
+        let plain = Config::load(None, env(&[])).unwrap();
+        assert!(!plain.cookie_secure());
+        assert_eq!(plain.session_cookie_name(), "aanmelden_session");
+        let https = Config::load(
+            None,
+            env(&[("AANMELDEN_PUBLIC_URL", "https://aanmelden.example.nl")]),
+        )
+        .unwrap();
+        assert!(https.is_https() && https.cookie_secure());
+        assert_eq!(https.session_cookie_name(), "__Host-aanmelden_session");
+        let overridden = Config::load(
+            None,
+            env(&[
+                ("AANMELDEN_PUBLIC_URL", "https://aanmelden.example.nl"),
+                ("AANMELDEN_SECURE_COOKIE", "false"),
+            ]),
+        )
+        .unwrap();
+        assert!(!overridden.cookie_secure());
+        let forced = Config::load(None, env(&[("AANMELDEN_SECURE_COOKIE", "true")])).unwrap();
+        assert_eq!(forced.session_cookie_name(), "__Host-aanmelden_session");
     }
 
     #[test]

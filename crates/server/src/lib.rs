@@ -19,7 +19,7 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::passwords::Passwords;
-use crate::domain::secrets::Cipher;
+use crate::domain::secrets::{self, Cipher, bound_to};
 use crate::store::Store;
 
 /// Everything a request handler may need, cheap to clone.
@@ -56,6 +56,20 @@ impl AppState {
     }
 }
 
+/// Seal anew, bound to their device ids, the secrets sealed before ids were
+/// bound in. Fails when one does not open with this key.
+async fn reseal_v1_devices(store: &Store, cipher: &Cipher) -> anyhow::Result<()> {
+    for device in store.devices_sealed_v1().await? {
+        let secret = cipher.open(&bound_to::device_v1(device.user_id), &device.secret)?;
+        let sealed = cipher.seal(
+            &bound_to::device(device.user_id, device.id),
+            secret.expose(),
+        );
+        store.reseal_device(device.id, &sealed).await?;
+    }
+    Ok(())
+}
+
 impl std::ops::Deref for AppState {
     type Target = Inner;
 
@@ -65,11 +79,37 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
-    /// Open the store, the password hasher and the cipher that `config` names.
+    /// Open the store, the password hasher and the cipher that `config`
+    /// names. A key that does not open what the database holds stops the
+    /// start here, with a message that says so.
     pub async fn open(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = Store::connect(&config.database_url()).await?;
         let passwords = Passwords::new(config.password_concurrency, config.password_queue)?;
-        let cipher = Cipher::load_or_generate(config.encryption_key.as_ref(), &config.data_dir)?;
+        let check = store.key_check().await?;
+        let nothing_sealed = check.is_none() && store.count_devices().await? == 0;
+        let cipher = Cipher::load_or_generate(
+            config.encryption_key.as_ref(),
+            &config.data_dir,
+            nothing_sealed,
+        )?;
+        let wrong_key = || {
+            anyhow::anyhow!(
+                "the encryption key does not open the secrets in this database: \
+                 start with the key it was set up with (encryption_key or {})",
+                config.data_dir.join(secrets::KEY_FILE).display()
+            )
+        };
+        if let Some(sealed) = check {
+            cipher
+                .open(bound_to::KEY_CHECK, &sealed)
+                .map_err(|_| wrong_key())?;
+        } else {
+            reseal_v1_devices(&store, &cipher)
+                .await
+                .map_err(|_| wrong_key())?;
+            let sealed = cipher.seal(bound_to::KEY_CHECK, b"aanmelden");
+            store.set_key_check(&sealed).await?;
+        }
         Ok(Self::new(config, store, passwords, cipher, clock))
     }
 
@@ -79,7 +119,7 @@ impl AppState {
         device: &store::DeviceRow,
     ) -> Result<domain::secrets::SecretBytes, error::ApiError> {
         self.cipher
-            .open(device.user_id, &device.secret)
+            .open(&bound_to::device(device.user_id, device.id), &device.secret)
             .map_err(|e| error::ApiError::Internal(anyhow::Error::new(e).context(device.id)))
     }
 

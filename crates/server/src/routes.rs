@@ -30,6 +30,7 @@ use crate::error::ApiError;
 /// The whole application: the API under [`API_PREFIX`] and the SPA at `/`.
 pub fn router(app: AppState) -> Router {
     let spa_dir = app.config.spa_dir.clone();
+    let app_is_https = app.config.is_https();
     let csp = content_security_policy(&spa_dir.join("index.html"));
     let api = Router::new()
         .route("/branding", get(branding::show))
@@ -58,6 +59,13 @@ pub fn router(app: AppState) -> Router {
         ))
         .with_state(app);
     let spa = ServeDir::new(&spa_dir).fallback(ServeFile::new(spa_dir.join("index.html")));
+    // Behind https, browsers are told to come back over https only.
+    let hsts = app_is_https.then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        )
+    });
     Router::new()
         .nest(API_PREFIX, api)
         .route("/api", any(api_not_found))
@@ -79,6 +87,7 @@ pub fn router(app: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
+        .layer(tower::util::option_layer(hsts))
 }
 
 async fn api_not_found() -> ApiError {

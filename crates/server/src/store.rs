@@ -60,6 +60,8 @@ pub struct User {
     pub id: i64,
     pub username: String,
     pub password_hash: String,
+    /// A disabled user cannot sign in.
+    pub disabled: bool,
 }
 
 impl std::fmt::Debug for User {
@@ -81,6 +83,10 @@ pub struct DeviceRow {
     pub last_step: i64,
     pub created_at: i64,
     pub activated_at: Option<i64>,
+    /// 1: sealed for the user only (from before device ids were bound in).
+    pub sealing: i64,
+    /// The session that started a pending enrolment.
+    pub session_hash: Option<String>,
 }
 
 impl std::fmt::Debug for DeviceRow {
@@ -174,8 +180,10 @@ fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-/// SQLite creates the file but not its folder.
+/// SQLite creates the file but not its folder, and with the permissions of
+/// the process's umask: both are made here first, for the owner only.
 fn create_sqlite_folder(url: &str) -> Result<(), StoreError> {
+    use std::os::unix::fs::OpenOptionsExt;
     let path = url
         .trim_start_matches("sqlite:")
         .trim_start_matches("//")
@@ -185,10 +193,20 @@ fn create_sqlite_folder(url: &str) -> Result<(), StoreError> {
     if path.is_empty() || path == ":memory:" {
         return Ok(());
     }
-    match Path::new(path).parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => {
-            std::fs::create_dir_all(parent).map_err(StoreError::Folder)
-        }
-        _ => Ok(()),
+    let path = Path::new(path);
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        crate::domain::secrets::create_private_dir(parent).map_err(StoreError::Folder)?;
     }
+    // SQLite gives its -wal and -shm files the database file's permissions.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(StoreError::Folder)
 }

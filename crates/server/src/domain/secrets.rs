@@ -74,6 +74,11 @@ pub enum SecretError {
     },
     #[error("a stored secret does not decrypt with this key")]
     Decrypt,
+    #[error(
+        "the key file {path} is missing, but the database holds secrets sealed with a key: \
+         restore the file (or set encryption_key); a new key would lock every device out"
+    )]
+    KeyMissing { path: String },
 }
 
 /// Name of the generated key file in the data folder.
@@ -81,8 +86,33 @@ pub const KEY_FILE: &str = "secret.key";
 
 const NONCE_LEN: usize = 12;
 
-/// Encrypts and decrypts TOTP secrets. The owning user's id is bound in as
-/// associated data, so a secret copied to another user's row does not open.
+/// What a sealed value is bound to (AES-GCM associated data): a value sealed
+/// for one purpose, user or device does not open for another.
+pub mod bound_to {
+    /// A device's TOTP secret: its user and its own id, so a secret copied
+    /// to another row does not open.
+    pub fn device(user_id: i64, device_id: i64) -> Vec<u8> {
+        let mut aad = b"device v2 ".to_vec();
+        aad.extend_from_slice(&user_id.to_be_bytes());
+        aad.extend_from_slice(&device_id.to_be_bytes());
+        aad
+    }
+
+    /// A device secret sealed before device ids were bound in (upgraded at start).
+    pub fn device_v1(user_id: i64) -> Vec<u8> {
+        user_id.to_be_bytes().to_vec()
+    }
+
+    /// The value the database keeps to tell whether the key is the right one.
+    pub const KEY_CHECK: &[u8] = b"key check v1";
+
+    /// The user name of a session that has only identified itself, kept in
+    /// its cookie rather than in the database.
+    pub const IDENTIFIED: &[u8] = b"identified v1";
+}
+
+/// Encrypts and decrypts with AES-256-GCM under the configured key, every
+/// value bound to what it is for (see [`bound_to`]).
 #[derive(Clone)]
 pub struct Cipher(Aes256Gcm);
 
@@ -104,11 +134,13 @@ impl Cipher {
         Ok(Self(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes))))
     }
 
-    /// The configured key, or the one in `data_dir`, generated there (mode
-    /// 0600) when there is none yet. Says in the log when it generates one.
+    /// The configured key, or the one in `data_dir`. When there is none
+    /// yet and `may_generate` (nothing sealed under another key exists), one
+    /// is generated there (mode 0600, the folder 0700) and the log says so.
     pub fn load_or_generate(
         configured: Option<&SecretString>,
         data_dir: &Path,
+        may_generate: bool,
     ) -> Result<Self, SecretError> {
         if let Some(key) = configured {
             return Self::from_base64(key);
@@ -120,8 +152,13 @@ impl Cipher {
         };
         match std::fs::read_to_string(&path) {
             Ok(text) => Self::from_base64(&SecretString::new(text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !may_generate => {
+                Err(SecretError::KeyMissing {
+                    path: path.display().to_string(),
+                })
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                std::fs::create_dir_all(data_dir).map_err(key_file_error)?;
+                create_private_dir(data_dir).map_err(key_file_error)?;
                 let key = BASE64.encode(SecretBytes::random(32).expose());
                 let mut file = std::fs::OpenOptions::new()
                     .write(true)
@@ -140,19 +177,12 @@ impl Cipher {
         }
     }
 
-    /// `nonce || ciphertext` of `secret`, bound to `user_id`.
-    pub fn seal(&self, user_id: i64, secret: &SecretBytes) -> Vec<u8> {
+    /// `nonce || ciphertext` of `secret`, bound to `aad`.
+    pub fn seal(&self, aad: &[u8], secret: &[u8]) -> Vec<u8> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let aad = user_id.to_be_bytes();
         let sealed = self
             .0
-            .encrypt(
-                &nonce,
-                Payload {
-                    msg: secret.expose(),
-                    aad: &aad,
-                },
-            )
+            .encrypt(&nonce, Payload { msg: secret, aad })
             // Encryption fails only for messages of gigabytes.
             .unwrap_or_default();
         let mut out = nonce.to_vec();
@@ -160,24 +190,33 @@ impl Cipher {
         out
     }
 
-    /// The secret sealed by [`Cipher::seal`] for `user_id`.
-    pub fn open(&self, user_id: i64, sealed: &[u8]) -> Result<SecretBytes, SecretError> {
+    /// The secret sealed by [`Cipher::seal`] with the same `aad`.
+    pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<SecretBytes, SecretError> {
         if sealed.len() <= NONCE_LEN {
             return Err(SecretError::Decrypt);
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let aad = user_id.to_be_bytes();
         self.0
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
                     msg: ciphertext,
-                    aad: &aad,
+                    aad,
                 },
             )
             .map(SecretBytes::new)
             .map_err(|_| SecretError::Decrypt)
     }
+}
+
+/// A folder only its owner can enter (the data folder: key and database).
+pub fn create_private_dir(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o700))
 }
 
 #[cfg(test)]
@@ -192,18 +231,27 @@ mod tests {
     #[test]
     fn seal_then_open_gives_the_secret_back() {
         let secret = SecretBytes::random(20);
-        let sealed = cipher().seal(1, &secret);
+        let sealed = cipher().seal(&bound_to::device(1, 7), secret.expose());
         assert!(!sealed.windows(20).any(|w| w == secret.expose()));
-        assert_eq!(cipher().open(1, &sealed).unwrap(), secret);
+        assert_eq!(
+            cipher().open(&bound_to::device(1, 7), &sealed).unwrap(),
+            secret
+        );
     }
 
     #[test]
-    fn another_user_or_key_cannot_open() {
-        let sealed = cipher().seal(1, &SecretBytes::random(20));
-        assert!(cipher().open(2, &sealed).is_err());
+    fn another_user_device_purpose_or_key_cannot_open() {
+        let sealed = cipher().seal(&bound_to::device(1, 7), SecretBytes::random(20).expose());
+        assert!(cipher().open(&bound_to::device(2, 7), &sealed).is_err());
+        assert!(cipher().open(&bound_to::device(1, 8), &sealed).is_err());
+        assert!(cipher().open(bound_to::IDENTIFIED, &sealed).is_err());
         let other = Cipher::from_base64(&SecretString::new(BASE64.encode([8u8; 32]))).unwrap();
-        assert!(other.open(1, &sealed).is_err());
-        assert!(cipher().open(1, &sealed[..5]).is_err());
+        assert!(other.open(&bound_to::device(1, 7), &sealed).is_err());
+        assert!(
+            cipher()
+                .open(&bound_to::device(1, 7), &sealed[..5])
+                .is_err()
+        );
     }
 
     #[test]
@@ -215,15 +263,26 @@ mod tests {
     #[test]
     fn generated_key_file_is_private_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let first = Cipher::load_or_generate(None, dir.path()).unwrap();
-        let mode = std::fs::metadata(dir.path().join(KEY_FILE))
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
-        let sealed = first.seal(3, &SecretBytes::new(b"abc".to_vec()));
-        let second = Cipher::load_or_generate(None, dir.path()).unwrap();
-        assert_eq!(second.open(3, &sealed).unwrap().expose(), b"abc");
+        let data = dir.path().join("data");
+        let first = Cipher::load_or_generate(None, &data, true).unwrap();
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data.join(KEY_FILE)), 0o600);
+        assert_eq!(mode(&data), 0o700);
+        let sealed = first.seal(bound_to::KEY_CHECK, b"abc");
+        let second = Cipher::load_or_generate(None, &data, false).unwrap();
+        assert_eq!(
+            second.open(bound_to::KEY_CHECK, &sealed).unwrap().expose(),
+            b"abc"
+        );
+    }
+
+    #[test]
+    fn a_missing_key_is_not_replaced_when_secrets_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = Cipher::load_or_generate(None, dir.path(), false).unwrap_err();
+        assert!(matches!(error, SecretError::KeyMissing { .. }));
+        assert!(error.to_string().contains("restore"));
+        assert!(!dir.path().join(KEY_FILE).exists());
     }
 
     #[test]

@@ -55,12 +55,6 @@ impl Level {
             Self::Done => Step::Done,
         }
     }
-
-    /// Whether the devices page may be used: for a first registration or
-    /// once fully signed in.
-    pub fn may_manage_devices(self) -> bool {
-        matches!(self, Self::RegisterDevice | Self::Done)
-    }
 }
 
 /// What a right password leads to.
@@ -164,14 +158,6 @@ mod tests {
     fn password_leads_to_the_second_factor_with_a_device() {
         assert_eq!(after_password(true, true), AfterPassword::CheckCode);
         assert_eq!(after_password(true, false), AfterPassword::AskSecondFactor);
-    }
-
-    #[test]
-    fn only_registration_and_signed_in_sessions_manage_devices() {
-        assert!(Level::RegisterDevice.may_manage_devices());
-        assert!(Level::Done.may_manage_devices());
-        assert!(!Level::Identified.may_manage_devices());
-        assert!(!Level::SecondFactor.may_manage_devices());
     }
 
     #[test]

@@ -6,13 +6,14 @@ use aanmelden_api::{
 };
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{AppJson, AppPath, ClientAddr, CurrentSession};
+use super::extract::{AppJson, AppPath, ClientAddr, CurrentSession, set_session_cookie};
+use super::login::renew_session;
 use crate::AppState;
 use crate::domain::devices::{DeviceName, MAX_NAME_CHARS, NameError};
-use crate::domain::secrets::SecretBytes;
+use crate::domain::secrets::{SecretBytes, bound_to};
 use crate::domain::sign_in::{Level, Session};
 use crate::domain::totp;
 use crate::error::ApiError;
@@ -23,7 +24,7 @@ pub async fn list(
     State(app): State<AppState>,
     CurrentSession(session): CurrentSession,
 ) -> Result<Json<DeviceList>, ApiError> {
-    let user_id = device_owner(&session)?;
+    let user_id = device_owner(&app, &session).await?;
     let devices = app
         .store
         .active_devices(user_id)
@@ -31,9 +32,10 @@ pub async fn list(
         .into_iter()
         .map(to_device)
         .collect();
+    // A pending enrolment's secret is shown only to the session that started it.
     let pending = match app.store.pending_device(user_id).await? {
-        Some(row) => Some(enrolment(&app, &session, &row)?),
-        None => None,
+        Some(row) if is_own(&row, &session) => Some(enrolment(&app, &session, &row)?),
+        _ => None,
     };
     Ok(Json(DeviceList {
         devices,
@@ -51,31 +53,28 @@ pub async fn add(
     CurrentSession(session): CurrentSession,
     AppJson(request): AppJson<AddDeviceRequest>,
 ) -> Result<Response, ApiError> {
-    let user_id = device_owner(&session)?;
+    let user_id = device_owner(&app, &session).await?;
     let name = DeviceName::parse(&request.name).map_err(name_error)?;
-    if session.level == Level::RegisterDevice
-        && !app.store.active_devices(user_id).await?.is_empty()
-    {
-        // A password alone registers the first device only.
-        return Err(ApiError::Forbidden);
-    }
     if let Some(pending) = app.store.pending_device(user_id).await? {
-        if pending.name.to_lowercase() == name.key() {
+        if is_own(&pending, &session) && pending.name.to_lowercase() == name.key() {
             return Ok(Json(enrolment(&app, &session, &pending)?).into_response());
         }
         app.store.delete_device(user_id, pending.id).await?;
     }
     let secret = SecretBytes::random(totp::SECRET_BYTES);
-    let sealed = app.cipher.seal(user_id, &secret);
     let id = app
         .store
         .insert_pending_device(
             user_id,
             name.as_str(),
             &name.key(),
-            &sealed,
+            &session.id_hash,
             app.clock.now(),
             app.config.max_devices,
+            |id| {
+                app.cipher
+                    .seal(&bound_to::device(user_id, id), secret.expose())
+            },
         )
         .await?;
     app.audit(
@@ -97,8 +96,8 @@ pub async fn activate(
     CurrentSession(session): CurrentSession,
     AppPath(id): AppPath<i64>,
     AppJson(request): AppJson<ActivateRequest>,
-) -> Result<Json<Device>, ApiError> {
-    let user_id = device_owner(&session)?;
+) -> Result<Response, ApiError> {
+    let user_id = device_owner(&app, &session).await?;
     let row = app
         .store
         .device(user_id, id)
@@ -109,6 +108,9 @@ pub async fn activate(
             "device",
             "the device is already active",
         ));
+    }
+    if !is_own(&row, &session) {
+        return Err(ApiError::NotFound);
     }
     let code = request.code.filter(|code| !code.trim().is_empty());
     let step = match code {
@@ -141,11 +143,28 @@ pub async fn activate(
     }
     app.audit(&session.username, "device_added", &row.name, &client)
         .await?;
-    Ok(Json(Device {
+    let device = Json(Device {
         id: row.id,
         name: row.name,
         activated_at: now,
-    }))
+    });
+    if session.level != Level::RegisterDevice {
+        return Ok(device.into_response());
+    }
+    // The registration session is spent. With the first code from the new
+    // device it has shown both factors; without, it goes on to confirm one.
+    let level = if step.is_some() {
+        app.signed_in_from(&session.username, &client).await?;
+        Level::Done
+    } else {
+        Level::SecondFactor
+    };
+    let token = renew_session(&app, &session, user_id, level).await?;
+    Ok((
+        [(header::SET_COOKIE, set_session_cookie(&token, &app.config))],
+        device,
+    )
+        .into_response())
 }
 
 /// `POST /devices/{id}/test` ("Testen"): whether a code from the app is
@@ -157,7 +176,7 @@ pub async fn test(
     AppPath(id): AppPath<i64>,
     AppJson(request): AppJson<CodeRequest>,
 ) -> Result<Json<TestResult>, ApiError> {
-    let user_id = device_owner(&session)?;
+    let user_id = device_owner(&app, &session).await?;
     let row = app
         .store
         .device(user_id, id)
@@ -193,7 +212,7 @@ pub async fn remove(
     CurrentSession(session): CurrentSession,
     AppPath(id): AppPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let user_id = device_owner(&session)?;
+    let user_id = device_owner(&app, &session).await?;
     let row = app
         .store
         .device(user_id, id)
@@ -202,8 +221,17 @@ pub async fn remove(
     if row.activated_at.is_some() && session.level != Level::Done {
         return Err(ApiError::Forbidden);
     }
+    if row.activated_at.is_none() && !is_own(&row, &session) {
+        return Err(ApiError::NotFound);
+    }
     if !app.store.delete_device(user_id, row.id).await? {
         return Err(ApiError::NotFound);
+    }
+    if row.activated_at.is_some() {
+        // Whoever signed in elsewhere with that device is signed out.
+        app.store
+            .delete_user_sessions(user_id, Some(&session.id_hash))
+            .await?;
     }
     let event = if row.activated_at.is_some() {
         "device_removed"
@@ -216,11 +244,21 @@ pub async fn remove(
 }
 
 /// The user whose devices this session may manage.
-fn device_owner(session: &Session) -> Result<i64, ApiError> {
-    match session.user_id {
-        Some(id) if session.level.may_manage_devices() => Ok(id),
+/// A password alone registers the first device only: a registration
+/// session loses its rights once the account has an active device.
+async fn device_owner(app: &AppState, session: &Session) -> Result<i64, ApiError> {
+    match (session.level, session.user_id) {
+        (Level::Done, Some(id)) => Ok(id),
+        (Level::RegisterDevice, Some(id)) if app.store.active_devices(id).await?.is_empty() => {
+            Ok(id)
+        }
         _ => Err(ApiError::Forbidden),
     }
+}
+
+/// Whether `row` is a pending enrolment this session started.
+fn is_own(row: &DeviceRow, session: &Session) -> bool {
+    row.session_hash.as_deref() == Some(session.id_hash.as_str())
 }
 
 fn to_device(row: DeviceRow) -> Device {

@@ -4,14 +4,13 @@
 use std::convert::Infallible;
 use std::net::SocketAddr;
 
-use aanmelden_api::SESSION_COOKIE;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::AppState;
-use crate::config::ForwardingHeader;
+use crate::config::{Config, ForwardingHeader};
 use crate::domain::network::{client_address, forwarded_for};
 use crate::domain::sign_in::{Session, SessionToken};
 use crate::error::ApiError;
@@ -90,7 +89,7 @@ impl FromRequestParts<AppState> for CurrentSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(&parts.headers).ok_or(ApiError::SessionExpired)?;
+        let token = session_token(&parts.headers, &app.config).ok_or(ApiError::SessionExpired)?;
         let hash = token.hash();
         let session = app
             .store
@@ -112,32 +111,37 @@ impl FromRequestParts<AppState> for CurrentSession {
 }
 
 /// The session token in the request's cookies, if any.
-pub fn session_token(headers: &HeaderMap) -> Option<SessionToken> {
+pub fn session_token(headers: &HeaderMap, config: &Config) -> Option<SessionToken> {
+    let name = config.session_cookie_name();
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| SessionToken::from_cookie(value))
 }
 
 /// `Set-Cookie` for `token`: only over HTTP(S), never to script, never sent
 /// along with another site's requests.
-pub fn set_session_cookie(token: &SessionToken, secure: bool) -> HeaderValue {
-    cookie(token.expose(), "", secure)
+pub fn set_session_cookie(token: &SessionToken, config: &Config) -> HeaderValue {
+    cookie(token.expose(), "", config)
 }
 
 /// `Set-Cookie` that removes the session cookie.
-pub fn clear_session_cookie(secure: bool) -> HeaderValue {
-    cookie("", "; Max-Age=0", secure)
+pub fn clear_session_cookie(config: &Config) -> HeaderValue {
+    cookie("", "; Max-Age=0", config)
 }
 
-fn cookie(value: &str, extra: &str, secure: bool) -> HeaderValue {
-    let secure = if secure { "; Secure" } else { "" };
-    let text =
-        format!("{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict{extra}{secure}");
+fn cookie(value: &str, extra: &str, config: &Config) -> HeaderValue {
+    let name = config.session_cookie_name();
+    let secure = if config.cookie_secure() {
+        "; Secure"
+    } else {
+        ""
+    };
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{extra}{secure}");
     // Tokens are URL-safe base64, so the value is always a valid header.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -153,18 +157,40 @@ mod tests {
             header::COOKIE,
             HeaderValue::from_static("a=1; aanmelden_session=tok; b=2"),
         );
-        assert_eq!(session_token(&headers).unwrap().expose(), "tok");
-        assert!(session_token(&HeaderMap::new()).is_none());
+        let config = Config::default();
+        assert_eq!(session_token(&headers, &config).unwrap().expose(), "tok");
+        assert!(session_token(&HeaderMap::new(), &config).is_none());
+    }
+
+    #[test]
+    fn a_secure_cookie_is_only_read_under_its_prefixed_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("aanmelden_session=planted; __Host-aanmelden_session=tok"),
+        );
+        let config = Config {
+            secure_cookie: Some(true),
+            ..Config::default()
+        };
+        assert_eq!(session_token(&headers, &config).unwrap().expose(), "tok");
     }
 
     #[test]
     fn cookies_are_http_only_and_strict() {
-        let value = set_session_cookie(&SessionToken::from_cookie("abc"), true);
+        let secure = Config {
+            secure_cookie: Some(true),
+            ..Config::default()
+        };
+        let value = set_session_cookie(&SessionToken::from_cookie("abc"), &secure);
         assert_eq!(
             value.to_str().unwrap(),
-            "aanmelden_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure"
+            "__Host-aanmelden_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure"
         );
-        let cleared = clear_session_cookie(false);
-        assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
+        let cleared = clear_session_cookie(&Config::default());
+        assert_eq!(
+            cleared.to_str().unwrap(),
+            "aanmelden_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+        );
     }
 }

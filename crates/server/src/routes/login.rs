@@ -29,7 +29,7 @@ pub async fn identify(
     if !username_is_valid(&username) {
         return Err(ApiError::validation("username", "enter a user name"));
     }
-    if let Some(old) = session_token(&headers) {
+    if let Some(old) = session_token(&headers, &app.config) {
         app.store.delete_session(&old.hash()).await?;
     }
     let now = app.clock.now();
@@ -58,7 +58,12 @@ pub async fn password(
         return Err(ApiError::Forbidden);
     }
     let attempt = app.begin_attempt(&session.username, &client).await?;
-    let user = app.store.find_user(&session.username).await?;
+    // A disabled user is checked like an unknown one.
+    let user = app
+        .store
+        .find_user(&session.username)
+        .await?
+        .filter(|user| !user.disabled);
     let password = SecretString::new(request.password);
     let right = app
         .passwords
@@ -119,7 +124,7 @@ pub async fn logout(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = session_token(&headers, &app.config) {
         let hash = token.hash();
         if let Some(session) = app.store.find_session(&hash).await? {
             app.store.delete_session(&hash).await?;
@@ -128,10 +133,7 @@ pub async fn logout(
     }
     Ok((
         StatusCode::NO_CONTENT,
-        [(
-            header::SET_COOKIE,
-            clear_session_cookie(app.config.secure_cookie),
-        )],
+        [(header::SET_COOKIE, clear_session_cookie(&app.config))],
     )
         .into_response())
 }
@@ -164,13 +166,24 @@ async fn sign_in_with_code(
     }
 }
 
-/// Move the session to `level` under a new id.
+/// Move the session to `level` under a new id, and answer with the step.
 pub(super) async fn step_up(
     app: &AppState,
     session: &Session,
     user_id: i64,
     level: Level,
 ) -> Result<Response, ApiError> {
+    let token = renew_session(app, session, user_id, level).await?;
+    Ok(next_step(app, &token, level.step()))
+}
+
+/// Move the session to `level` under a new id (the old one stops working).
+pub(super) async fn renew_session(
+    app: &AppState,
+    session: &Session,
+    user_id: i64,
+    level: Level,
+) -> Result<SessionToken, ApiError> {
     let token = SessionToken::generate();
     let stepped = Session {
         id_hash: token.hash(),
@@ -187,15 +200,12 @@ pub(super) async fn step_up(
     {
         return Err(ApiError::SessionExpired);
     }
-    Ok(next_step(app, &token, level.step()))
+    Ok(token)
 }
 
 fn next_step(app: &AppState, token: &SessionToken, next: Step) -> Response {
     (
-        [(
-            header::SET_COOKIE,
-            set_session_cookie(token, app.config.secure_cookie),
-        )],
+        [(header::SET_COOKIE, set_session_cookie(token, &app.config))],
         Json(StepResponse { next }),
     )
         .into_response()

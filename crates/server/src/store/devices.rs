@@ -5,7 +5,8 @@ use sqlx::Row;
 
 use super::{AddDeviceError, DeviceRow, Store, StoreError, is_unique_violation};
 
-const DEVICE_COLUMNS: &str = "id, user_id, name, secret, last_step, created_at, activated_at";
+const DEVICE_COLUMNS: &str =
+    "id, user_id, name, secret, last_step, created_at, activated_at, sealing, session_hash";
 
 impl Store {
     /// The user's active devices, oldest first.
@@ -71,37 +72,99 @@ impl Store {
         row.as_ref().map(device_row).transpose()
     }
 
-    /// A pending device, if the user has fewer than `limit` devices (pending
-    /// ones included) and none of this name.
+    /// A pending device of `session_hash`, if the user has fewer than
+    /// `limit` devices (pending ones included) and none of this name. Its
+    /// secret is sealed by `seal`, given the new device's id.
+    #[allow(clippy::too_many_arguments)]
     pub async fn insert_pending_device(
         &self,
         user_id: i64,
         name: &str,
         name_key: &str,
-        sealed_secret: &[u8],
+        session_hash: &str,
         now: i64,
         limit: u32,
+        seal: impl FnOnce(i64) -> Vec<u8>,
     ) -> Result<i64, AddDeviceError> {
+        let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
         let inserted = sqlx::query(
-            "INSERT INTO devices (user_id, name, name_key, secret, last_step, created_at) \
-             SELECT $1, $2, $3, $4, 0, $5 \
-             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = $1) < $6 \
+            "INSERT INTO devices \
+             (user_id, name, name_key, secret, last_step, created_at, sealing, session_hash) \
+             SELECT $1, $2, $3, $4, 0, $5, 2, $6 \
+             WHERE (SELECT COUNT(*) FROM devices WHERE user_id = $1) < $7 \
              RETURNING id",
         )
         .bind(user_id)
         .bind(name)
         .bind(name_key)
-        .bind(sealed_secret)
+        .bind(Vec::<u8>::new())
         .bind(now)
+        .bind(session_hash)
         .bind(i64::from(limit))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await;
-        match inserted {
-            Ok(Some(row)) => Ok(row.try_get("id").map_err(StoreError::from)?),
-            Ok(None) => Err(AddDeviceError::Limit),
-            Err(e) if is_unique_violation(&e) => Err(AddDeviceError::NameTaken),
-            Err(e) => Err(StoreError::from(e).into()),
-        }
+        let id: i64 = match inserted {
+            Ok(Some(row)) => row.try_get("id").map_err(StoreError::from)?,
+            Ok(None) => return Err(AddDeviceError::Limit),
+            Err(e) if is_unique_violation(&e) => return Err(AddDeviceError::NameTaken),
+            Err(e) => return Err(StoreError::from(e).into()),
+        };
+        sqlx::query("UPDATE devices SET secret = $1 WHERE id = $2")
+            .bind(seal(id))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(StoreError::from)?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(id)
+    }
+
+    /// Devices whose secret is sealed for the user only, to be sealed anew.
+    pub async fn devices_sealed_v1(&self) -> Result<Vec<DeviceRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {DEVICE_COLUMNS} FROM devices WHERE sealing = 1"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(device_row).collect()
+    }
+
+    /// Replace a version 1 sealed secret by its version 2 sealing.
+    pub async fn reseal_device(&self, id: i64, sealed: &[u8]) -> Result<(), StoreError> {
+        sqlx::query("UPDATE devices SET secret = $1, sealing = 2 WHERE id = $2 AND sealing = 1")
+            .bind(sealed)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// How many devices, pending or active, the database holds.
+    pub async fn count_devices(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM devices")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    /// The value sealed with the encryption key, if one was stored.
+    pub async fn key_check(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let row = sqlx::query("SELECT sealed FROM key_check WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|row| row.try_get("sealed").map_err(StoreError::from))
+            .transpose()
+    }
+
+    /// Store the key check, unless one is there already.
+    pub async fn set_key_check(&self, sealed: &[u8]) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO key_check (id, sealed) VALUES (1, $1) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(sealed)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Record that `step` was accepted for the device, only if it is later
@@ -160,5 +223,7 @@ fn device_row(row: &sqlx::any::AnyRow) -> Result<DeviceRow, StoreError> {
         last_step: row.try_get("last_step")?,
         created_at: row.try_get("created_at")?,
         activated_at: row.try_get("activated_at")?,
+        sealing: row.try_get("sealing")?,
+        session_hash: row.try_get("session_hash")?,
     })
 }

@@ -104,4 +104,27 @@ impl Store {
             .await?;
         Ok(done.rows_affected())
     }
+
+    /// End the user's sessions, but for `except` (the hash of the session
+    /// that asked, if it goes on); how many ended.
+    pub async fn delete_user_sessions(
+        &self,
+        user_id: i64,
+        except: Option<&str>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(except.unwrap_or(""))
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// How many sessions the database holds.
+    pub async fn count_sessions(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM sessions")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
 }

@@ -28,15 +28,18 @@ impl Store {
     }
 
     pub async fn find_user(&self, username: &str) -> Result<Option<User>, StoreError> {
-        let row = sqlx::query("SELECT id, username, password_hash FROM users WHERE username = $1")
-            .bind(username)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT id, username, password_hash, disabled_at FROM users WHERE username = $1",
+        )
+        .bind(username)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| {
             Ok(User {
                 id: row.try_get("id")?,
                 username: row.try_get("username")?,
                 password_hash: row.try_get("password_hash")?,
+                disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
             })
         })
         .transpose()
@@ -71,5 +74,30 @@ impl Store {
             .fetch_one(&self.pool)
             .await?;
         Ok(row.try_get("n")?)
+    }
+
+    /// Remove a user with everything that is theirs (devices, sessions,
+    /// push challenges); false when there is no such user.
+    pub async fn delete_user(&self, username: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM users WHERE username = $1")
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Disable (`Some(now)`) or enable (`None`) a user; false when there is
+    /// no such user.
+    pub async fn set_disabled(
+        &self,
+        username: &str,
+        disabled_at: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET disabled_at = $1 WHERE username = $2")
+            .bind(disabled_at)
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
     }
 }

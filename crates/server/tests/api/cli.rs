@@ -32,6 +32,10 @@ fn aanmelden(dir: &Path, args: &[&str], stdin: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -74,11 +78,11 @@ fn first_match<T>(
 }
 
 #[tokio::test]
-async fn first_start_without_configuration_prints_a_demo_user_that_signs_in() {
+async fn first_start_with_demo_prints_a_demo_user_that_signs_in() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = Server(
         Command::new(BINARY)
-            .arg("serve")
+            .args(["serve", "--demo"])
             .current_dir(dir.path())
             .env("AANMELDEN_LISTEN", "127.0.0.1:0")
             .env_remove("DATABASE_URL")
@@ -104,12 +108,10 @@ async fn first_start_without_configuration_prints_a_demo_user_that_signs_in() {
     })
     .expect("the address in the log");
 
-    let key = dir.path().join("data").join("secret.key");
-    assert_eq!(
-        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
-    assert!(dir.path().join("data").join("aanmelden.db").exists());
+    let data = dir.path().join("data");
+    assert_eq!(mode(&data.join("secret.key")), 0o600);
+    assert_eq!(mode(&data.join("aanmelden.db")), 0o600);
+    assert_eq!(mode(&data), 0o700, "the data folder is the owner's only");
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .build()
@@ -131,6 +133,77 @@ async fn first_start_without_configuration_prints_a_demo_user_that_signs_in() {
         .await
         .unwrap();
     assert_eq!(step.next, Step::RegisterDevice);
+}
+
+#[test]
+fn serve_creates_no_demo_user_unless_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server(
+        Command::new(BINARY)
+            .arg("serve")
+            .current_dir(dir.path())
+            .env("AANMELDEN_LISTEN", "127.0.0.1:0")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout_lines = drain(server.0.stdout.take().unwrap());
+    let stderr = drain(server.0.stderr.take().unwrap());
+    first_match(&stderr, Duration::from_mins(1), |line| {
+        line.contains("listens on").then_some(())
+    })
+    .expect("the server starts");
+    drop(server);
+
+    assert!(
+        stdout_lines
+            .try_iter()
+            .all(|line| !line.contains("password"))
+    );
+    let users = aanmelden(dir.path(), &["user", "list"], "");
+    assert!(users.status.success(), "{users:?}");
+    assert_eq!(stdout(&users), "");
+}
+
+#[test]
+fn a_wrong_or_missing_key_stops_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = aanmelden(
+        dir.path(),
+        &["user", "add", "jan@missingpiece.nl"],
+        "een lang wachtwoord\n",
+    );
+    assert!(first.status.success(), "{first:?}");
+    let key = dir.path().join("data").join("secret.key");
+    let original = std::fs::read_to_string(&key).unwrap();
+
+    let other_key = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let wrong = Command::new(BINARY)
+        .args(["user", "list"])
+        .current_dir(dir.path())
+        .env_remove("DATABASE_URL")
+        .env("AANMELDEN_ENCRYPTION_KEY", other_key)
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(said.contains("encryption key does not open"), "{said}");
+
+    std::fs::remove_file(&key).unwrap();
+    let missing = aanmelden(dir.path(), &["user", "list"], "");
+    assert!(!missing.status.success());
+    let said = String::from_utf8_lossy(&missing.stderr);
+    assert!(said.contains("is missing"), "{said}");
+    assert!(!key.exists(), "no new key is made in its place");
+
+    std::fs::write(&key, original).unwrap();
+    assert!(
+        aanmelden(dir.path(), &["user", "list"], "")
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -182,7 +255,22 @@ fn admin_commands_manage_users_and_never_take_a_password_argument() {
     let unlock = aanmelden(dir.path(), &["user", "unlock", user], "");
     assert!(unlock.status.success());
 
+    let disabled = aanmelden(dir.path(), &["user", "disable", user], "");
+    assert!(disabled.status.success(), "{disabled:?}");
+    let enabled = aanmelden(dir.path(), &["user", "enable", user], "");
+    assert!(enabled.status.success(), "{enabled:?}");
+
     let audit = stdout(&aanmelden(dir.path(), &["audit"], ""));
     assert!(audit.contains("user_added") && audit.contains("password_set"));
+    assert!(audit.contains("user_disabled") && audit.contains("user_enabled"));
     assert!(!audit.contains("wachtwoord"));
+
+    let removed = aanmelden(dir.path(), &["user", "remove", user], "");
+    assert!(removed.status.success(), "{removed:?}");
+    assert_eq!(stdout(&aanmelden(dir.path(), &["user", "list"], "")), "");
+    assert!(
+        !aanmelden(dir.path(), &["user", "remove", user], "")
+            .status
+            .success()
+    );
 }

@@ -144,11 +144,16 @@ async fn another_name_replaces_the_pending_enrolment(app: TestApp) {
 }
 
 async fn a_second_device_needs_the_second_factor(app: TestApp) {
-    let secret = app.user_with_device(USER).await;
+    app.add_user(USER).await;
+    let other_tab = app.new_browser();
+    assert_eq!(
+        other_tab.sign_in_password(USER, PASSWORD).await,
+        Step::RegisterDevice
+    );
+    let secret = app.register_first_device(USER).await;
 
-    // The registration session (password only) may not add another device.
-    let refused = app
-        .browser
+    // Another registration session (password only) may not add a device now.
+    let refused = other_tab
         .post("/devices", &json!({ "name": "Pixel" }))
         .await;
     assert_eq!(
@@ -249,11 +254,14 @@ async fn removing_a_device(app: TestApp) {
 }
 
 async fn registration_session_may_cancel_but_not_remove(app: TestApp) {
-    app.user_with_device(USER).await;
+    app.add_user(USER).await;
+    let other_tab = app.new_browser();
+    other_tab.sign_in_password(USER, PASSWORD).await;
+    app.register_first_device(USER).await;
     let listed: DeviceList = body(app.browser.get("/devices").await).await;
     let id = listed.devices[0].id;
 
-    let refused = app.browser.delete(&format!("/devices/{id}")).await;
+    let refused = other_tab.delete(&format!("/devices/{id}")).await;
 
     assert_eq!(
         error_code(refused, StatusCode::FORBIDDEN).await,

@@ -152,9 +152,16 @@ impl TestApp {
     }
 
     /// A user whose first device "iPhone" is active; returns its secret.
-    /// The browser is left on the devices page of that registration.
+    /// The browser is left signed in on the devices page of that
+    /// registration (password and the first code count as both factors).
     pub async fn user_with_device(&self, name: &str) -> String {
         self.add_user(name).await;
+        self.register_first_device(name).await
+    }
+
+    /// The browser signs in as `name`, who has no device yet, and registers
+    /// "iPhone" with its first code; returns its secret.
+    pub async fn register_first_device(&self, name: &str) -> String {
         let step = self.browser.sign_in_password(name, PASSWORD).await;
         assert_eq!(step, Step::RegisterDevice);
         let enrolment = self.browser.add_device("iPhone").await;

@@ -4,6 +4,7 @@
 // A failed step of a test is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accounts;
 mod branding;
 mod cli;
 mod devices;
@@ -14,3 +15,4 @@ mod nginx;
 mod proxy;
 mod push;
 mod requests;
+mod transport;

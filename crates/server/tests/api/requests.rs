@@ -160,6 +160,10 @@ async fn serves_the_app_with_fallback_and_security_headers(app: TestApp) {
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
     assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert!(
+        headers.get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
     let api = app.browser.get("/session").await;
     assert_eq!(api.headers()["cache-control"], "no-store");
 }
