@@ -13,7 +13,7 @@ use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::Config;
 use aanmelden_server::domain::secrets::{SecretBytes, SecretString, bound_to};
 use aanmelden_server::domain::totp;
-use aanmelden_server::{AppState, routes};
+use aanmelden_server::{AppState, listener};
 use fantoccini::elements::Element;
 use fantoccini::error::NewSessionError;
 use fantoccini::wd::WebDriverCompatibleCommand;
@@ -303,14 +303,11 @@ async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr, App
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    let router = routes::router(state.clone());
+    let served = state.clone();
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
+        listener::serve(listener, served, std::future::pending())
+            .await
+            .expect("serve");
     });
     (address, state)
 }

@@ -250,6 +250,9 @@ pub struct PendingChallenge {
     pub username: String,
     /// From which address.
     pub client: String,
+    /// Which browser, as it describes itself (shortened).
+    #[serde(default)]
+    pub browser: String,
     /// When the sign-in started, in seconds since the Unix epoch.
     pub created_at: i64,
     /// When it expires, in seconds since the Unix epoch.

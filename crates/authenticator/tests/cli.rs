@@ -5,7 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -14,7 +13,7 @@ use aanmelden_api::{Enrolment, PushChallenge, PushOutcome, PushStatus, StepRespo
 use aanmelden_server::clock::{Clock, SystemClock};
 use aanmelden_server::config::Config;
 use aanmelden_server::domain::secrets::SecretString;
-use aanmelden_server::{AppState, routes};
+use aanmelden_server::{AppState, listener};
 use serde_json::json;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_aanmelden-authenticator");
@@ -57,14 +56,11 @@ impl Portal {
             .create_user(USER, &hash, SystemClock.now())
             .await
             .unwrap();
-        let router = routes::router(state);
+        let served = state;
         tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .await
-            .unwrap();
+            listener::serve(listener, served, std::future::pending())
+                .await
+                .unwrap();
         });
         let portal = Self {
             base: format!("http://{address}/api/v1"),

@@ -95,6 +95,12 @@ impl AppState {
 
     /// The attempt succeeded: its places are given back.
     pub async fn attempt_succeeded(&self, attempt: Attempt) -> Result<(), ApiError> {
+        self.attempt_withdrawn(attempt).await
+    }
+
+    /// The attempt could not be verified (the server was busy): its places
+    /// are given back, since the user guessed nothing.
+    pub async fn attempt_withdrawn(&self, attempt: Attempt) -> Result<(), ApiError> {
         for counter in &attempt.counters {
             self.store.release(&counter.key).await?;
         }

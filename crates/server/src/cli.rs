@@ -2,22 +2,20 @@
 //! database.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use aes_gcm::aead::OsRng;
 use aes_gcm::aead::rand_core::RngCore;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
+use crate::AppState;
 use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::passwords::MIN_PASSWORD_CHARS;
 use crate::domain::secrets::SecretString;
 use crate::domain::{normalise_username, username_is_valid};
-use crate::{AppState, routes};
 
 /// The demo user created on first start.
 pub const DEMO_USER: &str = "testgebruiker@missingpiece.nl";
@@ -136,16 +134,12 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let app = AppState::open(config, Arc::new(SystemClock)).await?;
     create_demo_user(&app).await?;
-    tokio::spawn(drop_expired_sessions(app.clone()));
+    tokio::spawn(crate::upkeep::run(app.clone()));
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!("aanmelden listens on http://{}", listener.local_addr()?);
-    axum::serve(
-        listener,
-        routes::router(app).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    crate::listener::serve(listener, app, async {
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
@@ -173,24 +167,6 @@ async fn create_demo_user(app: &AppState) -> anyhow::Result<()> {
         tracing::info!(username = DEMO_USER, "created the demo user");
     }
     Ok(())
-}
-
-async fn drop_expired_sessions(app: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_mins(5));
-    loop {
-        tick.tick().await;
-        let now = app.clock.now();
-        let result = app
-            .store
-            .delete_expired_sessions(
-                now - app.config.session_absolute_timeout_s,
-                now - app.config.session_idle_timeout_s,
-            )
-            .await;
-        if let Err(error) = result {
-            tracing::warn!(%error, "could not drop expired sessions");
-        }
-    }
 }
 
 /// Carry out an admin command on the database of `app`.

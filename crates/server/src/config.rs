@@ -62,6 +62,10 @@ pub struct Config {
     pub password_concurrency: usize,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Seconds a client may take to send a request's headers.
+    pub header_read_timeout_s: u64,
+    /// Seconds a client may take to send a request's body.
+    pub body_read_timeout_s: u64,
     /// Failed passwords, codes or push answers within `lockout_window_s`
     /// that lock an account for the origin (address, IPv6 by /64) they came from.
     pub lockout_threshold: i64,
@@ -93,6 +97,16 @@ pub struct Config {
     /// Seconds the browser's wait for a push answer is held open before it
     /// asks again.
     pub push_wait_s: u64,
+    /// Push challenges one account may have open at once.
+    pub push_max_open: i64,
+    /// Push challenges one account may be sent within `lockout_window_s`.
+    pub push_max_per_window: i64,
+    /// Browsers waiting for a push answer at once, on this instance.
+    pub push_max_waits: usize,
+    /// Waits for a push answer one session may hold open at once.
+    pub push_max_waits_per_session: usize,
+    /// Days the audit log keeps its entries; 0: for ever.
+    pub audit_retention_days: i64,
     /// The address users and authenticators reach the server at, e.g.
     /// `https://aanmelden.example.nl`; default: `http://` and `listen`.
     pub public_url: Option<String>,
@@ -119,6 +133,8 @@ impl Default for Config {
             demo_user: false,
             password_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
             max_body_bytes: 64 * 1024,
+            header_read_timeout_s: 10,
+            body_read_timeout_s: 10,
             lockout_threshold: 5,
             lockout_account_threshold: 25,
             lockout_address_threshold: 30,
@@ -130,6 +146,11 @@ impl Default for Config {
             password_queue: 64,
             push_timeout_s: 30,
             push_wait_s: 25,
+            push_max_open: 3,
+            push_max_per_window: 10,
+            push_max_waits: 1000,
+            push_max_waits_per_session: 2,
+            audit_retention_days: 365,
             public_url: None,
         }
     }
@@ -307,6 +328,21 @@ impl Config {
         if self.max_devices == 0 {
             return Err(ConfigError::Invalid(
                 "max_devices must be at least 1".into(),
+            ));
+        }
+        if self.push_max_open < 1
+            || self.push_max_per_window < 1
+            || self.push_max_waits == 0
+            || self.push_max_waits_per_session == 0
+            || self.audit_retention_days < 0
+        {
+            return Err(ConfigError::Invalid(
+                "push limits must be at least 1, audit_retention_days at least 0".into(),
+            ));
+        }
+        if self.header_read_timeout_s == 0 || self.body_read_timeout_s == 0 {
+            return Err(ConfigError::Invalid(
+                "read time-outs must be at least 1 second".into(),
             ));
         }
         if self.password_queue == 0 {

@@ -11,8 +11,11 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod listener;
 pub mod routes;
 pub mod store;
+pub mod upkeep;
+pub mod waits;
 
 use std::sync::Arc;
 
@@ -35,6 +38,8 @@ pub struct Inner {
     pub clock: Arc<dyn Clock>,
     /// Ids of push challenges answered here, to wake the browsers waiting on them.
     pub push_answers: tokio::sync::broadcast::Sender<String>,
+    /// The browsers waiting for a push answer here.
+    pub push_waits: Arc<waits::Waits>,
 }
 
 impl AppState {
@@ -52,6 +57,7 @@ impl AppState {
             cipher,
             clock,
             push_answers: tokio::sync::broadcast::channel(64).0,
+            push_waits: Arc::default(),
         }))
     }
 }

@@ -10,6 +10,7 @@ pub mod login;
 pub mod push;
 
 use std::path::Path;
+use std::time::Duration;
 
 use aanmelden_api::API_PREFIX;
 use axum::Router;
@@ -23,6 +24,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -52,6 +54,9 @@ pub fn router(app: AppState) -> Router {
         .route("/devices/{id}/test", post(devices::test))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            app.config.body_read_timeout_s,
+        )))
         .layer(middleware::from_fn(same_site_only))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

@@ -16,6 +16,7 @@ mod sessions;
 mod throttle;
 mod users;
 
+pub use push::ChallengeLimits;
 pub use throttle::Reservation;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");

@@ -58,6 +58,8 @@ pub struct Challenge {
     pub session_hash: String,
     pub number: u8,
     pub client: String,
+    /// The browser's own description of itself (User-Agent), shortened.
+    pub browser: String,
     pub created_at: i64,
     pub expires_at: i64,
     pub status: Status,
@@ -137,6 +139,7 @@ mod tests {
             session_hash: String::new(),
             number: 42,
             client: "127.0.0.1".into(),
+            browser: String::new(),
             created_at: 1000,
             expires_at: 1030,
             status,

@@ -11,6 +11,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
+use super::secrets::{Cipher, bound_to};
+
 /// How far a session has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -127,6 +129,38 @@ impl SessionToken {
     }
 }
 
+/// What a cookie of a session that has only identified itself starts
+/// with: such a session lives in its cookie, sealed, not in the database,
+/// so anonymous requests cannot fill a table.
+const IDENTIFIED_PREFIX: &str = "i1.";
+
+impl SessionToken {
+    /// A token that carries an identified session: the user name and when
+    /// it started, sealed with the server's key.
+    pub fn identified(cipher: &Cipher, username: &str, now: i64) -> Self {
+        let mut plain = now.to_be_bytes().to_vec();
+        plain.extend_from_slice(username.as_bytes());
+        let sealed = cipher.seal(bound_to::IDENTIFIED, &plain);
+        Self(format!(
+            "{IDENTIFIED_PREFIX}{}",
+            URL_SAFE_NO_PAD.encode(sealed)
+        ))
+    }
+
+    /// The user name and start of an identified session this token
+    /// carries; `None` for a database session's token, or one that was
+    /// tampered with.
+    pub fn open_identified(&self, cipher: &Cipher) -> Option<(String, i64)> {
+        let sealed = URL_SAFE_NO_PAD
+            .decode(self.0.strip_prefix(IDENTIFIED_PREFIX)?)
+            .ok()?;
+        let plain = cipher.open(bound_to::IDENTIFIED, &sealed).ok()?;
+        let (time, name) = plain.expose().split_at_checked(8)?;
+        let started = i64::from_be_bytes(time.try_into().ok()?);
+        Some((String::from_utf8(name.to_vec()).ok()?, started))
+    }
+}
+
 impl fmt::Debug for SessionToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SessionToken(..)")
@@ -182,6 +216,32 @@ mod tests {
         assert!(s.is_expired(1600, 100, 1000));
         let s = session(1000, 1990);
         assert!(s.is_expired(2000, 100, 1000));
+    }
+
+    #[test]
+    fn identified_sessions_travel_sealed_in_their_cookie() {
+        use base64::engine::general_purpose::STANDARD;
+        let key = super::super::secrets::SecretString::new(STANDARD.encode([3u8; 32]));
+        let cipher = Cipher::from_base64(&key).unwrap();
+        let token = SessionToken::identified(&cipher, "a@b.nl", 1234);
+
+        assert!(!token.expose().contains("a@b.nl"));
+        assert_eq!(
+            token.open_identified(&cipher),
+            Some(("a@b.nl".to_owned(), 1234))
+        );
+        let mut forged = token.expose().to_owned();
+        forged.pop();
+        forged.push(if token.expose().ends_with('A') {
+            'B'
+        } else {
+            'A'
+        });
+        assert_eq!(
+            SessionToken::from_cookie(&forged).open_identified(&cipher),
+            None
+        );
+        assert_eq!(SessionToken::generate().open_identified(&cipher), None);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub async fn list(
             id: c.id,
             username: c.username,
             client: c.client,
+            browser: c.browser,
             created_at: c.created_at,
             expires_at: c.expires_at,
         })

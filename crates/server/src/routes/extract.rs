@@ -12,7 +12,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use crate::AppState;
 use crate::config::{Config, ForwardingHeader};
 use crate::domain::network::{client_address, forwarded_for};
-use crate::domain::sign_in::{Session, SessionToken};
+use crate::domain::sign_in::{Level, Session, SessionToken};
 use crate::error::ApiError;
 
 /// `axum::Json`, but a bad body (syntax, types, size, content type) becomes
@@ -91,12 +91,30 @@ impl FromRequestParts<AppState> for CurrentSession {
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
         let token = session_token(&parts.headers, &app.config).ok_or(ApiError::SessionExpired)?;
         let hash = token.hash();
+        let now = app.clock.now();
+        if let Some((username, started)) = token.open_identified(&app.cipher) {
+            let session = Session {
+                id_hash: hash,
+                username,
+                user_id: None,
+                level: Level::Identified,
+                created_at: started,
+                last_seen_at: started,
+            };
+            if session.is_expired(
+                now,
+                app.config.session_idle_timeout_s,
+                app.config.session_absolute_timeout_s,
+            ) {
+                return Err(ApiError::SessionExpired);
+            }
+            return Ok(Self(session));
+        }
         let session = app
             .store
             .find_session(&hash)
             .await?
             .ok_or(ApiError::SessionExpired)?;
-        let now = app.clock.now();
         if session.is_expired(
             now,
             app.config.session_idle_timeout_s,

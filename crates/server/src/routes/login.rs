@@ -32,18 +32,9 @@ pub async fn identify(
     if let Some(old) = session_token(&headers, &app.config) {
         app.store.delete_session(&old.hash()).await?;
     }
-    let now = app.clock.now();
-    let token = SessionToken::generate();
-    app.store
-        .insert_session(&Session {
-            id_hash: token.hash(),
-            username,
-            user_id: None,
-            level: Level::Identified,
-            created_at: now,
-            last_seen_at: now,
-        })
-        .await?;
+    // Kept in the cookie until the password is right: no row for anyone
+    // who only types a name.
+    let token = SessionToken::identified(&app.cipher, &username, app.clock.now());
     Ok(next_step(&app, &token, Step::Password))
 }
 
@@ -65,10 +56,17 @@ pub async fn password(
         .await?
         .filter(|user| !user.disabled);
     let password = SecretString::new(request.password);
-    let right = app
+    let verified = app
         .passwords
         .verify(user.as_ref().map(|u| u.password_hash.as_str()), &password)
-        .await?;
+        .await;
+    let right = match verified {
+        Ok(right) => right,
+        Err(busy) => {
+            app.attempt_withdrawn(attempt).await?;
+            return Err(busy.into());
+        }
+    };
     let Some(user) = user.filter(|_| right) else {
         app.audit(&session.username, "login_failed", "password", &client)
             .await?;
@@ -193,7 +191,9 @@ pub(super) async fn renew_session(
         created_at: session.created_at,
         last_seen_at: app.clock.now(),
     };
-    if !app
+    if session.level == Level::Identified {
+        app.store.insert_session(&stepped).await?;
+    } else if !app
         .store
         .replace_session(&session.id_hash, &stepped)
         .await?

@@ -6,6 +6,7 @@ use std::time::Duration;
 use aanmelden_api::{PushChallenge, PushOutcome, PushStatus, Step};
 use axum::Json;
 use axum::extract::State;
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use super::extract::{AppPath, ClientAddr, CurrentSession};
@@ -14,6 +15,8 @@ use crate::AppState;
 use crate::domain::push::{Challenge, Status, new_id, new_number};
 use crate::domain::sign_in::Level;
 use crate::error::ApiError;
+use crate::store::ChallengeLimits;
+use crate::waits::Refused;
 
 /// How often a waiting browser looks in the database, for answers given
 /// through another server instance (answers given here wake it at once).
@@ -25,6 +28,7 @@ pub async fn start(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     CurrentSession(session): CurrentSession,
+    headers: HeaderMap,
 ) -> Result<Json<PushChallenge>, ApiError> {
     let (Level::SecondFactor, Some(user_id)) = (session.level, session.user_id) else {
         return Err(ApiError::Forbidden);
@@ -42,11 +46,21 @@ pub async fn start(
         session_hash: session.id_hash.clone(),
         number: new_number(),
         client: client.clone(),
+        browser: browser_of(&headers),
         created_at: now,
         expires_at: now + app.config.push_timeout_s,
         status: Status::Pending,
     };
-    app.store.insert_challenge(&challenge).await?;
+    let limits = ChallengeLimits {
+        open: app.config.push_max_open,
+        recent: app.config.push_max_per_window,
+        since: now - app.config.lockout_window_s,
+    };
+    if !app.store.insert_challenge(&challenge, limits).await? {
+        return Err(ApiError::RateLimited {
+            retry_after_s: u64::try_from(app.config.push_timeout_s).unwrap_or(30),
+        });
+    }
     app.audit(&session.username, "push_created", "", &client)
         .await?;
     Ok(Json(PushChallenge {
@@ -64,6 +78,17 @@ pub async fn wait(
     CurrentSession(session): CurrentSession,
     AppPath(id): AppPath<String>,
 ) -> Result<Response, ApiError> {
+    let _wait = app
+        .push_waits
+        .enter(
+            &session.id_hash,
+            app.config.push_max_waits,
+            app.config.push_max_waits_per_session,
+        )
+        .map_err(|refused| match refused {
+            Refused::Full => ApiError::Busy { retry_after_s: 1 },
+            Refused::Session => ApiError::RateLimited { retry_after_s: 1 },
+        })?;
     let mut answers = app.push_answers.subscribe();
     let hold = tokio::time::Instant::now() + Duration::from_secs(app.config.push_wait_s);
     loop {
@@ -102,6 +127,21 @@ pub async fn wait(
             }
         }
     }
+}
+
+/// Longest browser description kept.
+const MAX_BROWSER_CHARS: usize = 200;
+
+/// The browser as it describes itself, for the authenticator to show.
+fn browser_of(headers: &HeaderMap) -> String {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MAX_BROWSER_CHARS)
+        .collect()
 }
 
 /// The step-up response (new session cookie) with an `approved` body.

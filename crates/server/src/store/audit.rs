@@ -39,4 +39,13 @@ impl Store {
             })
             .collect()
     }
+
+    /// Drop audit entries older than `before`.
+    pub async fn forget_audit(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM audit WHERE at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

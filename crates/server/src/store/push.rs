@@ -5,12 +5,33 @@ use sqlx::Row;
 use super::{Store, StoreError, is_unique_violation};
 use crate::domain::push::{Challenge, Status};
 
+/// How many push challenges one account may have.
+#[derive(Debug, Clone, Copy)]
+pub struct ChallengeLimits {
+    /// Open at once.
+    pub open: i64,
+    /// Created since `since`.
+    pub recent: i64,
+    pub since: i64,
+}
+
 impl Store {
-    pub async fn insert_challenge(&self, challenge: &Challenge) -> Result<(), StoreError> {
-        sqlx::query(
+    /// Insert `challenge`, unless its user already has `limits.open`
+    /// challenges open or has had `limits.recent` created since
+    /// `limits.since`; false when refused.
+    pub async fn insert_challenge(
+        &self,
+        challenge: &Challenge,
+        limits: ChallengeLimits,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
             "INSERT INTO push_challenges \
-             (id, user_id, username, session_hash, number, client, created_at, expires_at, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             (id, user_id, username, session_hash, number, client, browser, created_at, expires_at, status) \
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+             WHERE (SELECT COUNT(*) FROM push_challenges \
+                    WHERE user_id = $2 AND status = 'pending' AND expires_at > $8) < $11 \
+               AND (SELECT COUNT(*) FROM push_challenges \
+                    WHERE user_id = $2 AND created_at > $12) < $13",
         )
         .bind(&challenge.id)
         .bind(challenge.user_id)
@@ -18,12 +39,27 @@ impl Store {
         .bind(&challenge.session_hash)
         .bind(i64::from(challenge.number))
         .bind(&challenge.client)
+        .bind(&challenge.browser)
         .bind(challenge.created_at)
         .bind(challenge.expires_at)
         .bind(challenge.status.as_str())
+        .bind(limits.open)
+        .bind(limits.since)
+        .bind(limits.recent)
         .execute(&self.pool)
         .await?;
-        Ok(())
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Drop challenges created before `before` (answered or expired long
+    /// since; kept that long for the per-window limit).
+    pub async fn forget_challenges(&self, before: i64) -> Result<u64, StoreError> {
+        let done =
+            sqlx::query("DELETE FROM push_challenges WHERE created_at < $1 AND expires_at < $1")
+                .bind(before)
+                .execute(&self.pool)
+                .await?;
+        Ok(done.rows_affected())
     }
 
     pub async fn find_challenge(&self, id: &str) -> Result<Option<Challenge>, StoreError> {
@@ -124,17 +160,17 @@ impl Store {
     }
 
     /// Forget nonces older than `before`: their timestamps are refused anyway.
-    pub async fn forget_nonces(&self, before: i64) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM device_nonces WHERE at < $1")
+    pub async fn forget_nonces(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM device_nonces WHERE at < $1")
             .bind(before)
             .execute(&self.pool)
             .await?;
-        Ok(())
+        Ok(done.rows_affected())
     }
 }
 
 const CHALLENGE_COLUMNS: &str =
-    "id, user_id, username, session_hash, number, client, created_at, expires_at, status";
+    "id, user_id, username, session_hash, number, client, browser, created_at, expires_at, status";
 
 fn challenge_row(row: &sqlx::any::AnyRow) -> Result<Challenge, StoreError> {
     let status: String = row.try_get("status")?;
@@ -146,6 +182,7 @@ fn challenge_row(row: &sqlx::any::AnyRow) -> Result<Challenge, StoreError> {
         session_hash: row.try_get("session_hash")?,
         number: u8::try_from(number).unwrap_or(0),
         client: row.try_get("client")?,
+        browser: row.try_get("browser")?,
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         status: Status::parse(&status).unwrap_or(Status::Voided),

@@ -155,4 +155,13 @@ impl Store {
         .await?;
         Ok(row.is_some())
     }
+
+    /// Forget origins not signed in from since `before`.
+    pub async fn forget_origins(&self, before: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query("DELETE FROM familiar_origins WHERE last_seen_at < $1")
+            .bind(before)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
 }

@@ -9,7 +9,7 @@ use aanmelden_server::clock::ManualClock;
 use aanmelden_server::config::Config;
 use aanmelden_server::domain::secrets::SecretString;
 use aanmelden_server::store::Backend;
-use aanmelden_server::{AppState, routes};
+use aanmelden_server::{AppState, listener};
 use reqwest::StatusCode;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -97,14 +97,10 @@ async fn serve(state: AppState) -> SocketAddr {
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
-    let router = routes::router(state);
     tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-        .expect("serve");
+        listener::serve(listener, state, std::future::pending())
+            .await
+            .expect("serve");
     });
     address
 }

@@ -200,7 +200,8 @@ async fn every_step_up_gets_a_new_session_id(app: TestApp) {
     assert_ne!(first_cookie, second_cookie);
     assert!(first_cookie.contains("HttpOnly") && first_cookie.contains("SameSite=Strict"));
 
-    // The id given at identify no longer works.
+    // The cookie given at identify carries only that step (it lives in the
+    // cookie, not the database): it never reaches what the new id reached.
     let old_value = first_cookie.split(';').next().unwrap().to_owned();
     let response = reqwest::Client::new()
         .get(app.browser.url("/api/v1/session"))
@@ -208,7 +209,27 @@ async fn every_step_up_gets_a_new_session_id(app: TestApp) {
         .send()
         .await
         .unwrap();
+    assert_eq!(json::<SessionInfo>(response).await.step, Step::Password);
+    let now = json::<SessionInfo>(app.browser.get("/session").await).await;
+    assert_eq!(now.step, Step::RegisterDevice);
 
+    // The id of a stored session no longer works once it is stepped up.
+    let stored_cookie = second_cookie.split(';').next().unwrap().to_owned();
+    let enrolment = app.browser.add_device("iPhone").await;
+    let activated = app
+        .browser
+        .post(
+            &format!("/devices/{}/activate", enrolment.device_id),
+            &serde_json::json!({ "code": code(&enrolment.secret, app.now()) }),
+        )
+        .await;
+    assert_eq!(activated.status(), StatusCode::OK);
+    let response = reqwest::Client::new()
+        .get(app.browser.url("/api/v1/session"))
+        .header("cookie", stored_cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         error_code(response, StatusCode::UNAUTHORIZED).await,
         ErrorCode::SessionExpired
