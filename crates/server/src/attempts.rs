@@ -29,6 +29,7 @@ impl AppState {
         let origin = Origin::parse(client);
         let counter = |subject: Subject<'_>, policy| Counter {
             key: subject.key(),
+            kind: subject.kind(),
             account: subject.account().map(str::to_owned),
             policy,
         };
@@ -86,7 +87,7 @@ impl AppState {
         let now = self.clock.now();
         for counter in &attempt.counters {
             if self.store.lock_if_full(counter, now).await? {
-                self.audit(&attempt.username, "locked", &counter.key, &attempt.client)
+                self.audit(&attempt.username, "locked", counter.kind, &attempt.client)
                     .await?;
             }
         }

@@ -10,19 +10,63 @@ pub mod secrets;
 pub mod sign_in;
 pub mod totp;
 
-/// A user name as stored and compared: trimmed and lower-cased.
+/// A user name as stored and compared: trimmed, Unicode-normalised (NFKC)
+/// and case-folded, so that look-alike spellings (`ＪＡＮ`, `Jan`) are one name.
 pub fn normalise_username(raw: &str) -> String {
-    raw.trim().to_lowercase()
+    use unicode_normalization::UnicodeNormalization;
+    let composed: String = raw.trim().nfkc().collect();
+    caseless::default_case_fold_str(&composed).nfkc().collect()
 }
 
 /// Longest user name accepted (the longest e-mail address).
 pub const MAX_USERNAME_CHARS: usize = 254;
 
-/// Whether a normalised user name can be stored.
+/// Whether a normalised user name can be stored: not empty, not too long,
+/// and without control, zero-width or text-direction characters, which
+/// would let two names look the same.
 pub fn username_is_valid(name: &str) -> bool {
     !name.is_empty()
         && name.chars().count() <= MAX_USERNAME_CHARS
-        && !name.chars().any(char::is_control)
+        && !name
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c))
+}
+
+/// Format characters that change how text looks or reads without being
+/// seen: zero-width characters, bidirectional controls, and the like.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{034F}'
+            | '\u{061C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E0FFF}'
+    )
+}
+
+/// Whether text typed as a user name looks like one (an e-mail address),
+/// rather than, say, a password typed into the wrong field.
+pub fn looks_like_email(name: &str) -> bool {
+    let Some((local, domain)) = name.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !name.chars().any(char::is_whitespace)
 }
 
 #[cfg(test)]
@@ -38,10 +82,43 @@ mod tests {
     }
 
     #[test]
+    fn look_alike_spellings_are_one_name() {
+        assert_eq!(
+            normalise_username("ＴＥＳＴgebruiker@missingpiece.nl"),
+            "testgebruiker@missingpiece.nl"
+        );
+        assert_eq!(
+            normalise_username("STRASSE@x.nl"),
+            normalise_username("straße@x.nl")
+        );
+        assert_eq!(
+            normalise_username("e\u{301}@x.nl"),
+            normalise_username("\u{e9}@x.nl")
+        );
+    }
+
+    #[test]
     fn user_name_rules() {
         assert!(username_is_valid("a@b.nl"));
+        assert!(username_is_valid("jan"));
         assert!(!username_is_valid(""));
         assert!(!username_is_valid("a\nb"));
         assert!(!username_is_valid(&"a".repeat(255)));
+        for invisible in [
+            '\u{200B}', '\u{200D}', '\u{202E}', '\u{2066}', '\u{FEFF}', '\u{00AD}',
+        ] {
+            let name = format!("jan{invisible}@b.nl");
+            assert!(!username_is_valid(&normalise_username(&name)), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn e_mail_addresses_look_like_user_names_and_passwords_do_not() {
+        assert!(looks_like_email("testgebruiker@missingpiece.nl"));
+        assert!(!looks_like_email("Zomer2026!"));
+        assert!(!looks_like_email("geheim wachtwoord"));
+        assert!(!looks_like_email("a@b"));
+        assert!(!looks_like_email("@b.nl"));
+        assert!(!looks_like_email("a@b.nl extra"));
     }
 }

@@ -25,6 +25,9 @@ use crate::domain::passwords::Passwords;
 use crate::domain::secrets::{self, Cipher, bound_to};
 use crate::store::Store;
 
+/// What the log writes for text typed as a user name that is none.
+pub const NOT_A_USER_NAME: &str = "(not a user name)";
+
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
@@ -149,6 +152,20 @@ impl AppState {
         Ok(None)
     }
 
+    /// `name` as the log may show it: a user's name, or anything that looks
+    /// like one; text that does not (a password typed into the user-name
+    /// field by mistake) is never written down.
+    async fn loggable_name(&self, name: &str) -> Result<String, store::StoreError> {
+        if name.is_empty()
+            || domain::looks_like_email(name)
+            || self.store.find_user(name).await?.is_some()
+        {
+            Ok(name.to_owned())
+        } else {
+            Ok(NOT_A_USER_NAME.to_owned())
+        }
+    }
+
     /// A row in the audit log. Never pass a secret.
     pub async fn audit(
         &self,
@@ -157,11 +174,12 @@ impl AppState {
         detail: &str,
         client: &str,
     ) -> Result<(), store::StoreError> {
+        let username = self.loggable_name(username).await?;
         tracing::info!(username, event, detail, client, "audit");
         self.store
             .audit(&store::AuditEntry {
                 at: self.clock.now(),
-                username: username.to_owned(),
+                username,
                 event: event.to_owned(),
                 detail: detail.to_owned(),
                 client: client.to_owned(),

@@ -90,6 +90,16 @@ impl Subject<'_> {
         }
     }
 
+    /// What kind of counter this is, for the audit log (which never shows
+    /// the typed user name inside a key).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::AccountFrom(..) => "account_from_origin",
+            Self::Account(_) => "account",
+            Self::Origin(_) => "origin",
+        }
+    }
+
     /// The account this counter belongs to, so unlocking an account lifts
     /// all of its counters.
     pub fn account(&self) -> Option<&str> {
@@ -115,6 +125,8 @@ pub struct Policy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counter {
     pub key: String,
+    /// [`Subject::kind`].
+    pub kind: &'static str,
     pub account: Option<String>,
     pub policy: Policy,
 }

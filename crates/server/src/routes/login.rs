@@ -26,8 +26,14 @@ pub async fn identify(
     AppJson(request): AppJson<IdentifyRequest>,
 ) -> Result<Response, ApiError> {
     let username = normalise_username(&request.username);
-    if !username_is_valid(&username) {
+    if username.is_empty() {
         return Err(ApiError::validation("username", "enter a user name"));
+    }
+    if !username_is_valid(&username) {
+        return Err(ApiError::validation(
+            "username",
+            "a user name cannot contain invisible or control characters",
+        ));
     }
     if let Some(old) = session_token(&headers, &app.config) {
         app.store.delete_session(&old.hash()).await?;

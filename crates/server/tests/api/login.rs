@@ -295,7 +295,65 @@ async fn a_password_session_of_a_device_holder_cannot_manage_devices(app: TestAp
     );
 }
 
+async fn look_alike_spellings_of_a_name_are_one_account(app: TestApp) {
+    app.add_user(USER).await;
+
+    let step = app
+        .browser
+        .sign_in_password("ＴＥＳＴＧＥＢＲＵＩＫＥＲ@missingpiece.nl", PASSWORD)
+        .await;
+
+    assert_eq!(step, Step::RegisterDevice);
+}
+
+async fn invisible_characters_in_a_name_are_refused(app: TestApp) {
+    for name in [
+        "testgebruiker\u{200B}@missingpiece.nl",
+        "\u{202E}testgebruiker@missingpiece.nl",
+        "test\u{0007}gebruiker@missingpiece.nl",
+    ] {
+        let response = app.browser.identify(name).await;
+        assert_eq!(
+            error_code(response, StatusCode::BAD_REQUEST).await,
+            ErrorCode::Validation,
+            "{name:?}"
+        );
+    }
+}
+
+async fn a_password_typed_as_the_user_name_is_never_logged(app: TestApp) {
+    let typed = "Zomer2026!geheim";
+    for _ in 0..app.state.config.lockout_threshold {
+        let browser = app.new_browser();
+        browser.identify(typed).await;
+        browser.password("anything", None).await;
+    }
+
+    let log = app.state.store.audit_log(100).await.unwrap();
+    assert!(log.iter().any(|e| e.event == "locked"), "{log:?}");
+    assert!(
+        log.iter().all(|e| !e.username.contains("Zomer")
+            && !e.detail.contains("Zomer")
+            && !e.username.contains("zomer")
+            && !e.detail.contains("zomer")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .all(|e| e.username == aanmelden_server::NOT_A_USER_NAME)
+    );
+    // A name that looks like one is kept, to see what an attack aims at.
+    let browser = app.new_browser();
+    browser.identify("niemand@missingpiece.nl").await;
+    browser.password("anything", None).await;
+    let log = app.state.store.audit_log(1).await.unwrap();
+    assert_eq!(log[0].username, "niemand@missingpiece.nl");
+}
+
 crate::on_both_backends!(
+    look_alike_spellings_of_a_name_are_one_account,
+    invisible_characters_in_a_name_are_refused,
+    a_password_typed_as_the_user_name_is_never_logged,
     identify_answers_alike_for_known_and_unknown_users,
     wrong_password_and_unknown_user_are_invalid_credentials,
     user_name_is_trimmed_and_case_insensitive,
