@@ -380,6 +380,8 @@ fn authenticator(test: &BrowserTest, secret: &str, device_id: i64) -> impl Fn(&[
          &aanmelden_device={device_id}&aanmelden_server={}",
         test.base
     );
+    let uri_file = store.path().join("uri.txt");
+    std::fs::write(&uri_file, uri).unwrap();
     let run = move |args: &[&str]| {
         Command::new(&binary)
             .args(args)
@@ -390,7 +392,7 @@ fn authenticator(test: &BrowserTest, secret: &str, device_id: i64) -> impl Fn(&[
             .output()
             .unwrap()
     };
-    let added = run(&["add", &uri]);
+    let added = run(&["add", &uri_file.to_string_lossy()]);
     assert!(added.status.success(), "{added:?}");
     run
 }

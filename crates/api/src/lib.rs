@@ -265,8 +265,11 @@ pub struct PendingChallenge {
 pub enum ChallengeAnswer {
     /// Approve, with the number the browser shows.
     Approve { number: u8 },
-    /// Deny: this was not me.
+    /// Deny: not now.
     Deny,
+    /// Deny and report: "Dit was ik niet" / "This wasn't me". Recorded in
+    /// the audit log; the server may lock the account against the origin.
+    NotMe,
 }
 
 /// Headers of a request signed by an authenticator with its device secret.

@@ -3,7 +3,7 @@
 //! approves or denies push sign-ins with the number the browser shows.
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -27,8 +27,13 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Add a token from the otpauth:// URI behind the portal's QR code.
-    Add { uri: String },
+    /// Add a token from the otpauth:// URI behind the portal's QR code,
+    /// read from standard input, or from FILE. Never as an argument, where
+    /// the process list and the shell's history would show the secret.
+    Add {
+        /// A file holding the URI; `-` or nothing: standard input.
+        file: Option<PathBuf>,
+    },
     /// List the tokens.
     List,
     /// Show the current six-digit code.
@@ -36,21 +41,38 @@ enum Command {
         /// Which token: its number in `list`, or part of its name.
         device: Option<String>,
     },
+    /// List the sign-ins waiting for an answer: who, from which address and
+    /// browser, since when.
+    Pending {
+        /// Which token.
+        device: Option<String>,
+    },
     /// Wait for sign-ins and ask for each: type the number the browser shows.
     Watch {
         /// Which token.
         device: Option<String>,
     },
-    /// Approve the oldest waiting sign-in with the number the browser shows.
+    /// Approve a waiting sign-in with the number the browser shows.
     Approve {
         /// The number shown in the browser.
         #[arg(long)]
         number: u8,
+        /// Which sign-in (its id in `pending`, or the start of it); needed
+        /// when more than one is waiting.
+        #[arg(long)]
+        id: Option<String>,
         /// Which token.
         device: Option<String>,
     },
-    /// Deny the oldest waiting sign-in.
+    /// Deny a waiting sign-in.
     Deny {
+        /// Which sign-in, as for `approve`.
+        #[arg(long)]
+        id: Option<String>,
+        /// "Dit was ik niet" / "This wasn't me": report it, which may lock
+        /// the account against whoever tried.
+        #[arg(long)]
+        not_me: bool,
         /// Which token.
         device: Option<String>,
     },
@@ -75,7 +97,8 @@ fn run(cli: Cli) -> Result<(), String> {
     let lang = Lang::from_env();
     let mut tokens = store::load(&path)?;
     match cli.command {
-        Command::Add { uri } => {
+        Command::Add { file } => {
+            let uri = read_uri(file.as_deref(), lang)?;
             let token = Token::from_uri(uri.trim()).map_err(|e| e.to_string())?;
             let label = token.label();
             tokens.retain(|t| !(t.label() == label && t.device_id == token.device_id));
@@ -96,16 +119,40 @@ fn run(cli: Cli) -> Result<(), String> {
             let token = pick(&tokens, device.as_deref())?;
             println!("{}", token.code_at(u64::try_from(now()).unwrap_or(0)));
         }
-        Command::Watch { device } => watch(pick(&tokens, device.as_deref())?, lang)?,
-        Command::Approve { number, device } => {
+        Command::Pending { device } => {
             let token = pick(&tokens, device.as_deref())?;
-            answer_oldest(token, ChallengeAnswer::Approve { number }, lang)?;
+            let client = Client::new(token).map_err(|e| e.to_string())?;
+            let pending = client.pending(now()).map_err(|e| e.to_string())?;
+            if pending.is_empty() {
+                println!(
+                    "{}",
+                    lang.pick("Er wacht geen aanmelding.", "No sign-in is waiting.")
+                );
+            }
+            for challenge in &pending {
+                println!("{}", describe(challenge, lang));
+            }
+        }
+        Command::Watch { device } => watch(pick(&tokens, device.as_deref())?, lang)?,
+        Command::Approve { number, id, device } => {
+            let token = pick(&tokens, device.as_deref())?;
+            answer_one(
+                token,
+                id.as_deref(),
+                ChallengeAnswer::Approve { number },
+                lang,
+            )?;
             println!("{}", lang.pick("Goedgekeurd.", "Approved."));
         }
-        Command::Deny { device } => {
+        Command::Deny { id, not_me, device } => {
             let token = pick(&tokens, device.as_deref())?;
-            answer_oldest(token, ChallengeAnswer::Deny, lang)?;
-            println!("{}", lang.pick("Geweigerd.", "Denied."));
+            let answer = if not_me {
+                ChallengeAnswer::NotMe
+            } else {
+                ChallengeAnswer::Deny
+            };
+            answer_one(token, id.as_deref(), answer, lang)?;
+            println!("{}", said(answer, lang));
         }
     }
     Ok(())
@@ -129,17 +176,93 @@ fn pick<'a>(tokens: &'a [Token], which: Option<&str>) -> Result<&'a Token, Strin
     found.ok_or_else(|| format!("no token matches {which:?} (see `list`)"))
 }
 
-fn answer_oldest(token: &Token, answer: ChallengeAnswer, lang: Lang) -> Result<(), String> {
+/// The URI from `file`, or from standard input (`-` or none). A URI given
+/// where the file belongs is refused: it would stay in the shell's history.
+fn read_uri(file: Option<&Path>, lang: Lang) -> Result<String, String> {
+    match file {
+        Some(path) if path.to_string_lossy().starts_with("otpauth:") => Err(lang
+            .pick(
+                "geef de URI via standaardinvoer of een bestand, niet als argument: \
+                 de geschiedenis van de shell en de proceslijst zouden het geheim tonen",
+                "give the URI on standard input or in a file, not as an argument: \
+                 the shell's history and the process list would show the secret",
+            )
+            .to_owned()),
+        Some(path) if path != Path::new("-") => {
+            std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+        }
+        _ => {
+            let mut uri = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut uri)
+                .map_err(|e| e.to_string())?;
+            Ok(uri)
+        }
+    }
+}
+
+/// Answer the sign-in `id` names (the start of its id), or the only one
+/// waiting; with several waiting and no `id`, ask which.
+fn answer_one(
+    token: &Token,
+    id: Option<&str>,
+    answer: ChallengeAnswer,
+    lang: Lang,
+) -> Result<(), String> {
     let client = Client::new(token).map_err(|e| e.to_string())?;
     let pending = client.pending(now()).map_err(|e| e.to_string())?;
-    let Some(challenge) = pending.first() else {
-        return Err(lang
-            .pick("er wacht geen aanmelding", "no sign-in is waiting")
-            .to_owned());
+    let mut matching = pending
+        .iter()
+        .filter(|c| id.is_none_or(|id| !id.is_empty() && c.id.starts_with(id)));
+    let (Some(challenge), None) = (matching.next(), matching.next()) else {
+        return Err(match (pending.len(), id) {
+            (0, _) => lang.pick("er wacht geen aanmelding", "no sign-in is waiting"),
+            (_, None) => lang.pick(
+                "er wachten meer aanmeldingen: kies er een met --id (zie `pending`)",
+                "several sign-ins are waiting: choose one with --id (see `pending`)",
+            ),
+            (_, Some(_)) => lang.pick(
+                "geen (of meer dan één) wachtende aanmelding met dat id (zie `pending`)",
+                "no (or more than one) waiting sign-in with that id (see `pending`)",
+            ),
+        }
+        .to_owned());
     };
     client
         .answer(&challenge.id, answer, now())
         .map_err(|e| explain(&e, lang))
+}
+
+/// One line for a waiting sign-in: id, who, from where, which browser, when.
+fn describe(challenge: &PendingChallenge, lang: Lang) -> String {
+    format!(
+        "{}  {}  {} {}  {} {}  {} {} s",
+        challenge.id,
+        challenge.username,
+        lang.pick("vanaf", "from"),
+        challenge.client,
+        lang.pick("browser", "browser"),
+        if challenge.browser.is_empty() {
+            "?"
+        } else {
+            &challenge.browser
+        },
+        lang.pick("gestart", "started"),
+        now() - challenge.created_at,
+    )
+}
+
+/// What the program says after an answer.
+fn said(answer: ChallengeAnswer, lang: Lang) -> &'static str {
+    match answer {
+        ChallengeAnswer::Approve { .. } => lang.pick("Goedgekeurd.", "Approved."),
+        ChallengeAnswer::Deny => lang.pick("Geweigerd.", "Denied."),
+        ChallengeAnswer::NotMe => lang.pick(
+            "Geweigerd en gemeld: dit was ik niet.",
+            "Denied and reported: this wasn't me.",
+        ),
+    }
 }
 
 /// Ask for every sign-in that comes in, until interrupted.
@@ -164,10 +287,7 @@ fn watch(token: &Token, lang: Lang) -> Result<(), String> {
                     answered.push(challenge.id.clone());
                     let answer = ask(&challenge, lang, &mut stdin.lock())?;
                     match client.answer(&challenge.id, answer, now()) {
-                        Ok(()) if matches!(answer, ChallengeAnswer::Deny) => {
-                            println!("{}", lang.pick("Geweigerd.", "Denied."));
-                        }
-                        Ok(()) => println!("{}", lang.pick("Goedgekeurd.", "Approved.")),
+                        Ok(()) => println!("{}", said(answer, lang)),
                         Err(e) => println!("{}", explain(&e, lang)),
                     }
                 }
@@ -179,7 +299,8 @@ fn watch(token: &Token, lang: Lang) -> Result<(), String> {
     }
 }
 
-/// Who, from where, when; then the number, or nothing to deny.
+/// Who, from where and which browser, when; then the number, nothing to
+/// deny, or `x` for "this wasn't me".
 fn ask(
     challenge: &PendingChallenge,
     lang: Lang,
@@ -187,25 +308,33 @@ fn ask(
 ) -> Result<ChallengeAnswer, String> {
     let ago = now() - challenge.created_at;
     println!(
-        "\n{} {}\n{} {}\n{} {ago} s",
+        "\n{} {}\n{} {}\n{} {}\n{} {ago} s",
         lang.pick("Aanmelding van", "Sign-in by"),
         challenge.username,
         lang.pick("vanaf adres", "from address"),
         challenge.client,
+        lang.pick("in browser", "in browser"),
+        if challenge.browser.is_empty() {
+            "?"
+        } else {
+            &challenge.browser
+        },
         lang.pick("gestart", "started"),
     );
     print!(
         "{}",
         lang.pick(
-            "Typ het getal uit de browser (leeg = weigeren): ",
-            "Type the number from the browser (empty = deny): "
+            "Typ het getal uit de browser (leeg = weigeren, x = dit was ik niet): ",
+            "Type the number from the browser (empty = deny, x = this wasn't me): "
         )
     );
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     let mut line = String::new();
     input.read_line(&mut line).map_err(|e| e.to_string())?;
-    Ok(match line.trim().parse::<u8>() {
+    let line = line.trim();
+    Ok(match line.parse::<u8>() {
         Ok(number) => ChallengeAnswer::Approve { number },
+        Err(_) if line.eq_ignore_ascii_case("x") => ChallengeAnswer::NotMe,
         Err(_) => ChallengeAnswer::Deny,
     })
 }

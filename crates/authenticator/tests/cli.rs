@@ -64,10 +64,7 @@ impl Portal {
         });
         let portal = Self {
             base: format!("http://{address}/api/v1"),
-            browser: reqwest::Client::builder()
-                .cookie_store(true)
-                .build()
-                .unwrap(),
+            browser: browser(),
             store: tempfile::tempdir().unwrap(),
             _data: data,
         };
@@ -76,7 +73,16 @@ impl Portal {
     }
 
     async fn post(&self, path: &str, body: serde_json::Value) -> reqwest::Response {
-        self.browser
+        self.post_from(&self.browser, path, body).await
+    }
+
+    async fn post_from(
+        &self,
+        browser: &reqwest::Client,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
+        browser
             .post(format!("{}{path}", self.base))
             .json(&body)
             .send()
@@ -85,9 +91,13 @@ impl Portal {
     }
 
     async fn sign_in(&self) -> StepResponse {
-        self.post("/login/identify", json!({ "username": USER }))
+        self.sign_in_from(&self.browser).await
+    }
+
+    async fn sign_in_from(&self, browser: &reqwest::Client) -> StepResponse {
+        self.post_from(browser, "/login/identify", json!({ "username": USER }))
             .await;
-        self.post("/login/password", json!({ "password": PASSWORD }))
+        self.post_from(browser, "/login/password", json!({ "password": PASSWORD }))
             .await
             .json()
             .await
@@ -100,15 +110,39 @@ impl Portal {
     }
 }
 
+/// A browser (a cookie jar) that names itself.
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("aanmelden-test-browser")
+        .build()
+        .unwrap()
+}
+
 fn authenticator(store: &Path, args: &[&str]) -> Output {
-    Command::new(BINARY)
+    typed_into(store, args, "")
+}
+
+/// The authenticator with `input` on its standard input.
+fn typed_into(store: &Path, args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(BINARY)
         .args(args)
         .env("AANMELDEN_AUTHENTICATOR_STORE", store.join("tokens.json"))
         .env("LANG", "nl_NL.UTF-8")
         .env_remove("LC_ALL")
         .env_remove("LC_MESSAGES")
-        .output()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
         .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
 }
 
 fn stdout(output: &Output) -> String {
@@ -124,7 +158,11 @@ async fn challenged(portal: &Portal) -> PushChallenge {
         .json()
         .await
         .unwrap();
-    let added = portal.authenticator(&["add", &enrolment.otpauth_uri]);
+    let added = typed_into(
+        portal.store.path(),
+        &["add"],
+        &format!("{}\n", enrolment.otpauth_uri),
+    );
     assert!(added.status.success(), "{added:?}");
     assert_eq!(stdout(&added), format!("Toegevoegd: Missing Piece: {USER}"));
     let code = stdout(&portal.authenticator(&["code"]));
@@ -162,9 +200,17 @@ async fn approving_with_the_browsers_number_signs_in() {
     let challenge = challenged(&portal).await;
 
     let listed = portal.authenticator(&["list"]);
+    let pending = portal.authenticator(&["pending"]);
     let approved = portal.authenticator(&["approve", "--number", &challenge.number.to_string()]);
 
     assert!(stdout(&listed).starts_with(&format!("1. Missing Piece: {USER} (http://127.0.0.1:")));
+    let pending = stdout(&pending);
+    assert!(pending.starts_with(&challenge.id), "{pending}");
+    assert!(pending.contains("vanaf 127.0.0.1"), "{pending}");
+    assert!(
+        pending.contains("browser aanmelden-test-browser"),
+        "{pending}"
+    );
     assert!(approved.status.success(), "{approved:?}");
     assert_eq!(stdout(&approved), "Goedgekeurd.");
     let outcome: PushOutcome = outcome(&portal, &challenge.id).await.json().await.unwrap();
@@ -266,6 +312,70 @@ async fn watch_asks_for_the_number_and_approves() {
     assert_eq!(outcome.status, PushStatus::Approved);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_several_sign_ins_waiting_the_answer_names_one() {
+    let portal = Portal::start().await;
+    let first = challenged(&portal).await;
+    let other_tab = browser();
+    assert_eq!(
+        portal.sign_in_from(&other_tab).await.next,
+        aanmelden_api::Step::Push
+    );
+    let second: PushChallenge = portal
+        .post_from(&other_tab, "/login/push", json!(null))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let unnamed = portal.authenticator(&["approve", "--number", &second.number.to_string()]);
+    let named = portal.authenticator(&[
+        "approve",
+        "--number",
+        &second.number.to_string(),
+        "--id",
+        &second.id[..8],
+    ]);
+    let reported = portal.authenticator(&["deny", "--not-me", "--id", &first.id]);
+
+    assert!(!unnamed.status.success());
+    assert!(
+        String::from_utf8_lossy(&unnamed.stderr).contains("kies er een met --id"),
+        "{unnamed:?}"
+    );
+    assert!(named.status.success(), "{named:?}");
+    let outcome: PushOutcome = other_tab
+        .get(format!("{}/login/push/{}", portal.base, second.id))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome.status, PushStatus::Approved);
+    assert!(reported.status.success(), "{reported:?}");
+    assert_eq!(stdout(&reported), "Geweigerd en gemeld: dit was ik niet.");
+}
+
+#[test]
+fn a_uri_is_never_taken_from_the_command_line() {
+    let store = tempfile::tempdir().unwrap();
+    let uri = "otpauth://totp/X:y?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=X";
+
+    let refused = authenticator(store.path(), &["add", uri]);
+    let from_file = store.path().join("uri.txt");
+    std::fs::write(&from_file, uri).unwrap();
+    let from_a_file = authenticator(store.path(), &["add", &from_file.to_string_lossy()]);
+
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("niet als argument"),
+        "{refused:?}"
+    );
+    assert!(from_a_file.status.success(), "{from_a_file:?}");
+    assert_eq!(stdout(&authenticator(store.path(), &["list"])), "1. X: y");
+}
+
 #[test]
 fn clear_errors_for_an_unknown_token_or_an_unreachable_server() {
     let store = tempfile::tempdir().unwrap();
@@ -282,7 +392,11 @@ fn clear_errors_for_an_unknown_token_or_an_unreachable_server() {
     let uri = format!(
         "otpauth://totp/X:y?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=X&aanmelden_device=1&aanmelden_server=http%3A%2F%2F127.0.0.1%3A{port}"
     );
-    assert!(authenticator(store.path(), &["add", &uri]).status.success());
+    assert!(
+        typed_into(store.path(), &["add", "-"], &uri)
+            .status
+            .success()
+    );
     let unknown = authenticator(store.path(), &["code", "Nobody"]);
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("no token matches"));
     let unreachable = authenticator(store.path(), &["approve", "--number", "42"]);
@@ -291,4 +405,102 @@ fn clear_errors_for_an_unknown_token_or_an_unreachable_server() {
         String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach the server"),
         "{unreachable:?}"
     );
+}
+
+/// An https server whose certificate nobody vouches for (self-signed):
+/// `openssl s_server` on a free port, stopped on drop.
+struct SelfSignedServer {
+    port: u16,
+    child: std::process::Child,
+    _dir: tempfile::TempDir,
+}
+
+impl SelfSignedServer {
+    fn start() -> Option<Self> {
+        let openssl = Path::new("/usr/bin/openssl");
+        if !openssl.exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "openssl must be installed under CI"
+            );
+            eprintln!("SKIPPED: no openssl here, the certificate test did not run");
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
+        let made = Command::new(openssl)
+            .args([
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            ])
+            .args([
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "{made:?}");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(openssl)
+            .args(["s_server", "-quiet", "-www", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("-cert")
+            .arg(&cert)
+            .arg("-key")
+            .arg(&key)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "openssl s_server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        Some(Self {
+            port,
+            child,
+            _dir: dir,
+        })
+    }
+}
+
+impl Drop for SelfSignedServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn a_server_certificate_nobody_vouches_for_is_refused() {
+    let Some(server) = SelfSignedServer::start() else {
+        return;
+    };
+    let store = tempfile::tempdir().unwrap();
+    let uri = format!(
+        "otpauth://totp/X:y?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=X&aanmelden_device=1&aanmelden_server=https%3A%2F%2F127.0.0.1%3A{}",
+        server.port
+    );
+    assert!(typed_into(store.path(), &["add"], &uri).status.success());
+
+    let refused = authenticator(store.path(), &["pending"]);
+
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr).to_lowercase();
+    assert!(said.contains("cannot reach the server"), "{said}");
+    assert!(said.contains("certificate"), "{said}");
 }

@@ -94,6 +94,19 @@ impl AppState {
         Ok(())
     }
 
+    /// The attempt was reported as not the user's ("This wasn't me"): it
+    /// failed, and every counter it falls under is locked now, so whoever
+    /// has the password cannot try again from there, or from anywhere new.
+    pub async fn attempt_reported(&self, attempt: Attempt) -> Result<(), ApiError> {
+        let now = self.clock.now();
+        for counter in &attempt.counters {
+            self.store.lock(counter, now).await?;
+            self.audit(&attempt.username, "locked", counter.kind, &attempt.client)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The attempt succeeded: its places are given back.
     pub async fn attempt_succeeded(&self, attempt: Attempt) -> Result<(), ApiError> {
         self.attempt_withdrawn(attempt).await

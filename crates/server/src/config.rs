@@ -97,6 +97,10 @@ pub struct Config {
     /// Seconds the browser's wait for a push answer is held open before it
     /// asks again.
     pub push_wait_s: u64,
+    /// Whether "This wasn't me" in the authenticator locks the account
+    /// (for origins it has not signed in from before) and the origin of
+    /// that sign-in for `lockout_s`.
+    pub lock_on_not_me: bool,
     /// Push challenges one account may have open at once.
     pub push_max_open: i64,
     /// Push challenges one account may be sent within `lockout_window_s`.
@@ -146,6 +150,7 @@ impl Default for Config {
             password_queue: 64,
             push_timeout_s: 30,
             push_wait_s: 25,
+            lock_on_not_me: true,
             push_max_open: 3,
             push_max_per_window: 10,
             push_max_waits: 1000,

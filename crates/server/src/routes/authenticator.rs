@@ -75,6 +75,7 @@ pub async fn answer(
         }
         ChallengeAnswer::Approve { .. } => (Status::Denied, "push_wrong_number"),
         ChallengeAnswer::Deny => (Status::Denied, "push_denied"),
+        ChallengeAnswer::NotMe => (Status::Denied, "push_not_me"),
     };
     let now = app.clock.now();
     if !app
@@ -82,7 +83,7 @@ pub async fn answer(
         .answer_challenge(&challenge.id, status, Some(device.id), now)
         .await?
     {
-        app.attempt_succeeded(attempt).await?;
+        app.attempt_withdrawn(attempt).await?;
         return Err(ApiError::PushExpired);
     }
     let _ = app.push_answers.send(challenge.id.clone());
@@ -93,7 +94,16 @@ pub async fn answer(
         return Ok(StatusCode::NO_CONTENT);
     }
     // A denied sign-in counts as a failure, like a wrong password.
-    app.attempt_failed(attempt).await?;
+    match answer {
+        ChallengeAnswer::NotMe if app.config.lock_on_not_me => {
+            app.attempt_reported(attempt).await?;
+        }
+        _ => app.attempt_failed(attempt).await?,
+    }
+    if answer == ChallengeAnswer::NotMe {
+        // Whoever is waiting there has the password but is not the user.
+        app.store.delete_session(&challenge.session_hash).await?;
+    }
     if event == "push_wrong_number" {
         return Err(ApiError::PushDenied);
     }

@@ -76,6 +76,22 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Lock `counter` until `now + lock_s`, whatever its count.
+    pub async fn lock(&self, counter: &Counter, now: i64) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO throttle (key, account, failures, window_start, locked_until) \
+             VALUES ($1, $2, 0, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET failures = 0, window_start = $3, locked_until = $4",
+        )
+        .bind(&counter.key)
+        .bind(counter.account.as_deref())
+        .bind(now)
+        .bind(now + counter.policy.lock_s)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     /// Until when `key` is locked (0: never locked).
     pub async fn locked_until(&self, key: &str) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT locked_until FROM throttle WHERE key = $1")

@@ -25,6 +25,9 @@ pub const START: i64 = 1_800_000_000 + 5;
 
 pub const PASSWORD: &str = "correct horse battery";
 
+/// What the test browsers say they are.
+pub const USER_AGENT: &str = "Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0";
+
 /// A running server and one browser talking to it.
 pub struct TestApp {
     pub address: SocketAddr,
@@ -185,6 +188,7 @@ impl Browser {
         Self {
             client: reqwest::Client::builder()
                 .cookie_store(true)
+                .user_agent(USER_AGENT)
                 .local_address(local)
                 .build()
                 .expect("client"),

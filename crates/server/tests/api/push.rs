@@ -11,7 +11,7 @@ use aanmelden_server::domain::secrets::SecretBytes;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Browser, PASSWORD, TestApp, error_code, json};
+use crate::helpers::{Browser, PASSWORD, TestApp, USER_AGENT, error_code, json};
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const OTHER: &str = "ander@missingpiece.nl";
@@ -142,6 +142,7 @@ async fn approving_with_the_right_number_signs_in(app: TestApp) {
     assert_eq!(pending[0].id, challenge.id);
     assert_eq!(pending[0].username, USER);
     assert_eq!(pending[0].client, "127.0.0.1");
+    assert_eq!(pending[0].browser, USER_AGENT, "the browser is shown too");
 
     let approved = phone
         .answer(
@@ -456,8 +457,63 @@ async fn the_qr_code_names_this_server_and_the_device(app: TestApp) {
     assert_eq!(token.get_secret_base32(), enrolment.secret);
 }
 
+async fn this_was_not_me_is_recorded_and_locks_the_account_there(app: TestApp) {
+    let (browser, phone, challenge) = challenged(&app).await;
+
+    let reported = phone
+        .answer(&app, &challenge.id, json!({ "answer": "not_me" }))
+        .await;
+
+    assert_eq!(reported.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        error_code(
+            wait(&browser, &challenge.id).await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::SessionExpired,
+        "the session that asked is ended"
+    );
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|e| e.event == "push_not_me"));
+    assert!(audit.iter().any(|e| e.event == "locked"));
+    let again = app.new_browser();
+    again.identify(USER).await;
+    assert_eq!(
+        error_code(
+            again.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked,
+        "whoever has the password cannot try again from there"
+    );
+}
+
+async fn denials_count_as_failures(app: TestApp) {
+    let (browser, phone, mut challenge) = challenged(&app).await;
+    for _ in 0..app.state.config.lockout_threshold {
+        let denied = phone
+            .answer(&app, &challenge.id, json!({ "answer": "deny" }))
+            .await;
+        assert_eq!(denied.status(), StatusCode::NO_CONTENT);
+        let resent = browser.post("/login/push", &()).await;
+        if resent.status() != StatusCode::OK {
+            assert_eq!(
+                error_code(resent, StatusCode::TOO_MANY_REQUESTS).await,
+                ErrorCode::Locked
+            );
+            return;
+        }
+        challenge = json(resent).await;
+    }
+    panic!("five denials did not lock the account");
+}
+
 crate::on_both_backends!(
     configured_by configure;
+    this_was_not_me_is_recorded_and_locks_the_account_there,
+    denials_count_as_failures,
     approving_with_the_right_number_signs_in,
     a_waiting_browser_learns_the_answer_while_it_waits,
     without_an_answer_the_wait_says_pending,
