@@ -19,6 +19,9 @@ const OTHER: &str = "ander@missingpiece.nl";
 /// A short hold, so a wait without an answer comes back quickly.
 fn configure(config: &mut Config) {
     config.push_wait_s = 1;
+    // Room for the parallel-guess test's many open challenges.
+    config.push_max_open = 20;
+    config.push_max_per_window = 20;
 }
 
 /// The phone: signs its requests with the device's secret.
@@ -510,8 +513,44 @@ async fn denials_count_as_failures(app: TestApp) {
     panic!("five denials did not lock the account");
 }
 
+async fn parallel_wrong_numbers_get_no_more_than_the_threshold_verified(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let phone = Authenticator::of(&app, USER, &secret).await;
+    let mut challenges = Vec::new();
+    for _ in 0..12 {
+        let browser = app.new_browser();
+        assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
+        challenges.push(start(&browser).await);
+    }
+
+    let answers = futures_util::future::join_all(challenges.iter().map(|c| {
+        phone.answer(
+            &app,
+            &c.id,
+            json!({ "answer": "approve", "number": wrong(c.number) }),
+        )
+    }))
+    .await;
+
+    let mut verified = 0;
+    for answer in answers {
+        let status = answer.status();
+        let code = json::<aanmelden_api::ErrorBody>(answer).await.error.code;
+        match code {
+            ErrorCode::PushDenied => verified += 1,
+            ErrorCode::Locked | ErrorCode::RateLimited => {
+                assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    eprintln!("12 parallel wrong numbers: {verified} verified");
+    assert!(verified <= usize::try_from(app.state.config.lockout_threshold).unwrap());
+}
+
 crate::on_both_backends!(
     configured_by configure;
+    parallel_wrong_numbers_get_no_more_than_the_threshold_verified,
     this_was_not_me_is_recorded_and_locks_the_account_there,
     denials_count_as_failures,
     approving_with_the_right_number_signs_in,
