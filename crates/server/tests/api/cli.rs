@@ -43,6 +43,25 @@ fn stdout(output: &Output) -> String {
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
 
+/// `aanmelden ARGS` serving on a free port in `dir`, with no configuration;
+/// its standard output and error, line by line.
+fn serve(dir: &Path, args: &[&str]) -> (Server, mpsc::Receiver<String>, mpsc::Receiver<String>) {
+    let mut server = Server(
+        Command::new(BINARY)
+            .args(args)
+            .current_dir(dir)
+            .env("AANMELDEN_LISTEN", "127.0.0.1:0")
+            .env_remove("DATABASE_URL")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = drain(server.0.stdout.take().unwrap());
+    let stderr = drain(server.0.stderr.take().unwrap());
+    (server, stdout, stderr)
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -80,19 +99,7 @@ fn first_match<T>(
 #[tokio::test]
 async fn first_start_with_demo_prints_a_demo_user_that_signs_in() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server(
-        Command::new(BINARY)
-            .args(["serve", "--demo"])
-            .current_dir(dir.path())
-            .env("AANMELDEN_LISTEN", "127.0.0.1:0")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = drain(server.0.stdout.take().unwrap());
-    let stderr = drain(server.0.stderr.take().unwrap());
+    let (_server, stdout, stderr) = serve(dir.path(), &["serve", "--demo"]);
     let wait = Duration::from_mins(1);
 
     let password = first_match(&stdout, wait, |line| {
@@ -138,19 +145,7 @@ async fn first_start_with_demo_prints_a_demo_user_that_signs_in() {
 #[test]
 fn serve_creates_no_demo_user_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = Server(
-        Command::new(BINARY)
-            .arg("serve")
-            .current_dir(dir.path())
-            .env("AANMELDEN_LISTEN", "127.0.0.1:0")
-            .env_remove("DATABASE_URL")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout_lines = drain(server.0.stdout.take().unwrap());
-    let stderr = drain(server.0.stderr.take().unwrap());
+    let (server, stdout_lines, stderr) = serve(dir.path(), &["serve"]);
     first_match(&stderr, Duration::from_mins(1), |line| {
         line.contains("listens on").then_some(())
     })

@@ -128,6 +128,29 @@ async fn unlocking_lifts_the_lock(app: TestApp) {
     );
 }
 
+/// The right password from `browser` is refused: the account is locked there.
+async fn assert_locked_out(browser: &Browser, user: &str, why: &str) {
+    browser.identify(user).await;
+    let response = browser.password(PASSWORD, None).await;
+    assert_eq!(
+        error_code(response, StatusCode::TOO_MANY_REQUESTS).await,
+        ErrorCode::Locked,
+        "{why}"
+    );
+}
+
+/// USER signs in from `client` with password and code; the step reached.
+async fn sign_in_from(app: &TestApp, client: &str, secret: &str) -> Step {
+    app.clock.advance(30);
+    let browser = app.browser_at(client);
+    browser.identify(USER).await;
+    let response = browser
+        .password(PASSWORD, Some(&code(secret, app.now())))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json::<StepResponse>(response).await.next
+}
+
 /// A code other than the right one now.
 fn wrong_code(secret: &str, now: i64) -> &'static str {
     if code(secret, now) == "000000" {
@@ -192,17 +215,12 @@ async fn parallel_wrong_passwords_get_no_more_than_the_threshold_verified(app: T
         .filter(|e| e.event == "login_failed")
         .count();
     assert_eq!(failures, verified);
-    // And the account is locked from there now, right password or not.
-    let browser = app.browser_at("198.51.100.7");
-    browser.identify(USER).await;
-    assert_eq!(
-        error_code(
-            browser.password(PASSWORD, None).await,
-            StatusCode::TOO_MANY_REQUESTS
-        )
-        .await,
-        ErrorCode::Locked
-    );
+    assert_locked_out(
+        &app.browser_at("198.51.100.7"),
+        USER,
+        "the account is locked from there now, right password or not",
+    )
+    .await;
 }
 
 async fn parallel_wrong_passwords_on_two_instances_get_no_more_verified(app: TestApp) {
@@ -250,39 +268,21 @@ async fn an_attacker_elsewhere_does_not_lock_the_user_out(app: TestApp) {
         browser.identify(USER).await;
         browser.password("guess", None).await;
     }
-    let browser = app.browser_at(attacker);
-    browser.identify(USER).await;
-    assert_eq!(
-        error_code(
-            browser.password(PASSWORD, None).await,
-            StatusCode::TOO_MANY_REQUESTS
-        )
-        .await,
-        ErrorCode::Locked,
-        "the attacker's origin is locked out of the account"
-    );
+    assert_locked_out(
+        &app.browser_at(attacker),
+        USER,
+        "the attacker's origin is locked out of the account",
+    )
+    .await;
 
-    app.clock.advance(30);
-    let user = app.browser_at(office);
-    user.identify(USER).await;
-    let response = user
-        .password(PASSWORD, Some(&code(&secret, app.now())))
-        .await;
-
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(json::<StepResponse>(response).await.next, Step::Done);
+    assert_eq!(sign_in_from(&app, office, &secret).await, Step::Done);
 }
 
 async fn a_distributed_attack_locks_the_account_for_unfamiliar_origins(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     // The user signs in from the office once: a familiar origin from now on.
-    app.clock.advance(30);
-    let office = app.browser_at("198.51.100.7");
-    office.identify(USER).await;
-    let signed_in = office
-        .password(PASSWORD, Some(&code(&secret, app.now())))
-        .await;
-    assert_eq!(json::<StepResponse>(signed_in).await.next, Step::Done);
+    let office = "198.51.100.7";
+    assert_eq!(sign_in_from(&app, office, &secret).await, Step::Done);
 
     let threshold = app.state.config.lockout_account_threshold;
     for i in 0..threshold {
@@ -292,25 +292,14 @@ async fn a_distributed_attack_locks_the_account_for_unfamiliar_origins(app: Test
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
 
-    let newcomer = app.browser_at("192.0.2.200");
-    newcomer.identify(USER).await;
+    assert_locked_out(
+        &app.browser_at("192.0.2.200"),
+        USER,
+        "a new origin is refused while the distributed attack goes on",
+    )
+    .await;
     assert_eq!(
-        error_code(
-            newcomer.password(PASSWORD, None).await,
-            StatusCode::TOO_MANY_REQUESTS
-        )
-        .await,
-        ErrorCode::Locked,
-        "a new origin is refused while the distributed attack goes on"
-    );
-    app.clock.advance(30);
-    let office = app.browser_at("198.51.100.7");
-    office.identify(USER).await;
-    let response = office
-        .password(PASSWORD, Some(&code(&secret, app.now())))
-        .await;
-    assert_eq!(
-        json::<StepResponse>(response).await.next,
+        sign_in_from(&app, office, &secret).await,
         Step::Done,
         "the familiar office still signs in"
     );
@@ -327,16 +316,12 @@ async fn a_noisy_address_throttles_only_itself(app: TestApp) {
         browser.password("guess", None).await;
     }
 
-    let from_noisy = app.browser_at(noisy);
-    from_noisy.identify(USER).await;
-    assert_eq!(
-        error_code(
-            from_noisy.password(PASSWORD, None).await,
-            StatusCode::TOO_MANY_REQUESTS
-        )
-        .await,
-        ErrorCode::Locked
-    );
+    assert_locked_out(
+        &app.browser_at(noisy),
+        USER,
+        "the noisy origin is locked for accounts it is unfamiliar to",
+    )
+    .await;
     let elsewhere = app.browser_at("198.51.100.7");
     assert_eq!(
         elsewhere.sign_in_password(USER, PASSWORD).await,
