@@ -242,15 +242,20 @@ fn describe(challenge: &PendingChallenge, lang: Lang) -> String {
         challenge.username,
         lang.pick("vanaf", "from"),
         challenge.client,
-        lang.pick("browser", "browser"),
-        if challenge.browser.is_empty() {
-            "?"
-        } else {
-            &challenge.browser
-        },
+        "browser",
+        browser_of(challenge),
         lang.pick("gestart", "started"),
         now() - challenge.created_at,
     )
+}
+
+/// The browser a sign-in comes from, as it describes itself.
+fn browser_of(challenge: &PendingChallenge) -> &str {
+    if challenge.browser.is_empty() {
+        "?"
+    } else {
+        &challenge.browser
+    }
 }
 
 /// What the program says after an answer.
@@ -313,12 +318,8 @@ fn ask(
         challenge.username,
         lang.pick("vanaf adres", "from address"),
         challenge.client,
-        lang.pick("in browser", "in browser"),
-        if challenge.browser.is_empty() {
-            "?"
-        } else {
-            &challenge.browser
-        },
+        "in browser",
+        browser_of(challenge),
         lang.pick("gestart", "started"),
     );
     print!(
