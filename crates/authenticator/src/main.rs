@@ -237,12 +237,11 @@ fn answer_one(
 /// One line for a waiting sign-in: id, who, from where, which browser, when.
 fn describe(challenge: &PendingChallenge, lang: Lang) -> String {
     format!(
-        "{}  {}  {} {}  {} {}  {} {} s",
+        "{}  {}  {} {}  browser {}  {} {} s",
         challenge.id,
         challenge.username,
         lang.pick("vanaf", "from"),
         challenge.client,
-        "browser",
         browser_of(challenge),
         lang.pick("gestart", "started"),
         now() - challenge.created_at,
@@ -313,12 +312,11 @@ fn ask(
 ) -> Result<ChallengeAnswer, String> {
     let ago = now() - challenge.created_at;
     println!(
-        "\n{} {}\n{} {}\n{} {}\n{} {ago} s",
+        "\n{} {}\n{} {}\nin browser {}\n{} {ago} s",
         lang.pick("Aanmelding van", "Sign-in by"),
         challenge.username,
         lang.pick("vanaf adres", "from address"),
         challenge.client,
-        "in browser",
         browser_of(challenge),
         lang.pick("gestart", "started"),
     );
