@@ -6,7 +6,6 @@
 
 mod api;
 mod dom;
-mod i18n;
 mod messages;
 mod platform;
 
@@ -35,6 +34,7 @@ mod pages {
 }
 
 use aanmelden_api::Step;
+use aanmelden_i18n as i18n;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 

@@ -1,4 +1,5 @@
-//! Dutch and English texts. The keys and both tables are generated from
+//! Dutch and English texts, one source for the single page app and the
+//! server's plain pages. The keys and both tables are generated from
 //! locales/*.json at build time (see build.rs), so a key missing in one
 //! language fails the build and an unknown key does not compile.
 
@@ -12,7 +13,7 @@ pub enum Lang {
 }
 
 impl Lang {
-    /// The BCP 47 code, as `<html lang>` and localStorage carry it.
+    /// The BCP 47 code, as `<html lang>` and the language cookie carry it.
     pub fn code(self) -> &'static str {
         match self {
             Self::Nl => "nl",
