@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod flow;
 pub mod listener;
 pub mod routes;
 pub mod store;

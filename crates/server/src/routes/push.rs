@@ -10,12 +10,10 @@ use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
 use super::extract::{AppPath, ClientAddr, CurrentSession};
-use super::login::step_up;
+use super::login::next_step;
 use crate::AppState;
-use crate::domain::push::{Challenge, Status, new_id, new_number};
-use crate::domain::sign_in::Level;
 use crate::error::ApiError;
-use crate::store::ChallengeLimits;
+use crate::flow::push::PushState;
 use crate::waits::Refused;
 
 /// How often a waiting browser looks in the database, for answers given
@@ -30,39 +28,11 @@ pub async fn start(
     CurrentSession(session): CurrentSession,
     headers: HeaderMap,
 ) -> Result<Json<PushChallenge>, ApiError> {
-    let (Level::SecondFactor, Some(user_id)) = (session.level, session.user_id) else {
-        return Err(ApiError::Forbidden);
-    };
-    app.refuse_if_locked(&session.username, &client).await?;
-    if app.store.active_devices(user_id).await?.is_empty() {
-        return Err(ApiError::Forbidden);
-    }
-    let now = app.clock.now();
-    app.store.void_challenges(&session.id_hash, now).await?;
-    let challenge = Challenge {
-        id: new_id(),
-        user_id,
-        username: session.username.clone(),
-        session_hash: session.id_hash.clone(),
-        number: new_number(),
-        client: client.clone(),
-        browser: browser_of(&headers),
-        created_at: now,
-        expires_at: now + app.config.push_timeout_s,
-        status: Status::Pending,
-    };
-    let limits = ChallengeLimits {
-        open: app.config.push_max_open,
-        recent: app.config.push_max_per_window,
-        since: now - app.config.lockout_window_s,
-    };
-    if !app.store.insert_challenge(&challenge, limits).await? {
-        return Err(ApiError::RateLimited {
-            retry_after_s: u64::try_from(app.config.push_timeout_s).unwrap_or(30),
-        });
-    }
-    app.audit(&session.username, "push_created", "", &client)
-        .await?;
+    let browser = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let challenge = app.send_push(&session, &client, browser).await?;
     Ok(Json(PushChallenge {
         id: challenge.id,
         number: challenge.number,
@@ -92,64 +62,25 @@ pub async fn wait(
     let mut answers = app.push_answers.subscribe();
     let hold = tokio::time::Instant::now() + Duration::from_secs(app.config.push_wait_s);
     loop {
-        let challenge = app
-            .store
-            .find_challenge(&id)
-            .await?
-            .filter(|c| c.session_hash == session.id_hash)
-            .ok_or(ApiError::NotFound)?;
-        let now = app.clock.now();
-        match challenge.status_at(now) {
-            Status::Approved => {
-                let user_id = session.user_id.ok_or(ApiError::Forbidden)?;
-                app.signed_in_from(&session.username, &client).await?;
-                let stepped = step_up(&app, &session, user_id, Level::Done).await?;
-                return Ok(with_outcome(stepped));
+        match app.push_state(&session, &client, &id).await? {
+            PushState::Approved(stepped) => {
+                let (parts, _) = next_step(&app, &stepped).into_parts();
+                let body = Json(PushOutcome {
+                    status: PushStatus::Approved,
+                    next: Some(Step::Done),
+                });
+                return Ok((parts, body).into_response());
             }
-            Status::Denied => return Err(ApiError::PushDenied),
-            Status::Voided => return Err(ApiError::PushExpired),
-            Status::Expired => {
-                if app.store.expire_challenge(&id, now).await? {
-                    app.audit(&session.username, "push_expired", "", &client)
-                        .await?;
-                }
-                return Err(ApiError::PushExpired);
-            }
-            Status::Pending if tokio::time::Instant::now() >= hold => {
+            PushState::Pending(_) if tokio::time::Instant::now() >= hold => {
                 return Ok(Json(PushOutcome {
                     status: PushStatus::Pending,
                     next: None,
                 })
                 .into_response());
             }
-            Status::Pending => {
+            PushState::Pending(_) => {
                 let _ = tokio::time::timeout(LOOK_AGAIN, answers.recv()).await;
             }
         }
     }
-}
-
-/// Longest browser description kept.
-const MAX_BROWSER_CHARS: usize = 200;
-
-/// The browser as it describes itself, for the authenticator to show.
-fn browser_of(headers: &HeaderMap) -> String {
-    headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(MAX_BROWSER_CHARS)
-        .collect()
-}
-
-/// The step-up response (new session cookie) with an `approved` body.
-fn with_outcome(stepped: Response) -> Response {
-    let (parts, _) = stepped.into_parts();
-    let body = Json(PushOutcome {
-        status: PushStatus::Approved,
-        next: Some(Step::Done),
-    });
-    (parts, body).into_response()
 }

@@ -1,0 +1,326 @@
+//! "Mijn geregistreerde apparaten": list, enrol ("+ Apparaat toevoegen" →
+//! "OK" → QR → "Gereed"), test, remove.
+
+use aanmelden_api::{Device, DeviceList, Enrolment};
+
+use crate::AppState;
+use crate::domain::devices::{DeviceName, MAX_NAME_CHARS, NameError};
+use crate::domain::secrets::{SecretBytes, bound_to};
+use crate::domain::sign_in::{Level, Session};
+use crate::domain::totp;
+use crate::error::ApiError;
+use crate::flow::Stepped;
+use crate::store::DeviceRow;
+
+/// A started enrolment, and whether this request started it (asking again
+/// for the same name gives the same one).
+#[derive(Debug)]
+pub struct Started {
+    pub enrolment: Enrolment,
+    pub created: bool,
+}
+
+/// A device made active ("Gereed"), and where a registration session went.
+#[derive(Debug)]
+pub struct Activated {
+    pub device: Device,
+    pub stepped: Option<Stepped>,
+}
+
+impl AppState {
+    /// Active devices, and the pending enrolment of this session.
+    pub async fn list_devices(&self, session: &Session) -> Result<DeviceList, ApiError> {
+        let user_id = self.device_owner(session).await?;
+        let devices = self
+            .store
+            .active_devices(user_id)
+            .await?
+            .into_iter()
+            .map(to_device)
+            .collect();
+        // A pending enrolment's secret is shown only to the session that started it.
+        let pending = match self.store.pending_device(user_id).await? {
+            Some(row) if is_own(&row, session) => Some(self.enrolment(session, &row)?),
+            _ => None,
+        };
+        Ok(DeviceList {
+            devices,
+            pending,
+            limit: self.config.max_devices,
+            first_code_required: self.config.require_first_code,
+        })
+    }
+
+    /// Start enrolling a device named `typed`. Asking again for the same
+    /// name gives the same secret; another name replaces the pending
+    /// enrolment.
+    pub async fn start_enrolment(
+        &self,
+        session: &Session,
+        client: &str,
+        typed: &str,
+    ) -> Result<Started, ApiError> {
+        let user_id = self.device_owner(session).await?;
+        let name = DeviceName::parse(typed).map_err(name_error)?;
+        if let Some(pending) = self.store.pending_device(user_id).await? {
+            if is_own(&pending, session) && pending.name.to_lowercase() == name.key() {
+                return Ok(Started {
+                    enrolment: self.enrolment(session, &pending)?,
+                    created: false,
+                });
+            }
+            self.store.delete_device(user_id, pending.id).await?;
+        }
+        let secret = SecretBytes::random(totp::SECRET_BYTES);
+        let id = self
+            .store
+            .insert_pending_device(
+                user_id,
+                name.as_str(),
+                &name.key(),
+                &session.id_hash,
+                self.clock.now(),
+                self.config.max_devices,
+                |id| {
+                    self.cipher
+                        .seal(&bound_to::device(user_id, id), secret.expose())
+                },
+            )
+            .await?;
+        self.audit(
+            &session.username,
+            "device_enrolment_started",
+            name.as_str(),
+            client,
+        )
+        .await?;
+        Ok(Started {
+            enrolment: self.enrolment_of(session, id, name.as_str(), &secret),
+            created: true,
+        })
+    }
+
+    /// "Gereed": the pending device `id` becomes active, after its first
+    /// code when that is required. A registration session is spent by it:
+    /// with the first code from the new device it has shown both factors
+    /// and is signed in; without, it goes on to confirm one.
+    pub async fn activate_device(
+        &self,
+        session: &Session,
+        client: &str,
+        id: i64,
+        code: Option<&str>,
+    ) -> Result<Activated, ApiError> {
+        let user_id = self.device_owner(session).await?;
+        let row = self
+            .store
+            .device(user_id, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if row.activated_at.is_some() {
+            return Err(ApiError::validation(
+                "device",
+                "the device is already active",
+            ));
+        }
+        if !is_own(&row, session) {
+            return Err(ApiError::NotFound);
+        }
+        let step = match code.filter(|code| !code.trim().is_empty()) {
+            Some(code) => {
+                let secret = self.open_secret(&row)?;
+                let step = totp::matching_step(&secret, code, self.clock.now());
+                if step.is_none() {
+                    self.audit(
+                        &session.username,
+                        "device_activation_failed",
+                        &row.name,
+                        client,
+                    )
+                    .await?;
+                    return Err(ApiError::InvalidOtp);
+                }
+                step
+            }
+            None if self.config.require_first_code => {
+                return Err(ApiError::validation(
+                    "code",
+                    "enter the first code from the app",
+                ));
+            }
+            None => None,
+        };
+        let now = self.clock.now();
+        if !self.store.activate_device(row.id, step, now).await? {
+            return Err(ApiError::InvalidOtp);
+        }
+        self.audit(&session.username, "device_added", &row.name, client)
+            .await?;
+        let device = Device {
+            id: row.id,
+            name: row.name,
+            activated_at: now,
+        };
+        if session.level != Level::RegisterDevice {
+            return Ok(Activated {
+                device,
+                stepped: None,
+            });
+        }
+        let level = if step.is_some() {
+            self.signed_in_from(&session.username, client).await?;
+            Level::Done
+        } else {
+            Level::SecondFactor
+        };
+        let stepped = self.step_up(session, user_id, level).await?;
+        Ok(Activated {
+            device,
+            stepped: Some(stepped),
+        })
+    }
+
+    /// "Testen": whether a code from the app is right for device `id`. A
+    /// right code is used up, as at sign-in, and a wrong one counts as a
+    /// failure, so testing is no way around the sign-in's lock.
+    pub async fn test_device(
+        &self,
+        session: &Session,
+        client: &str,
+        id: i64,
+        code: &str,
+    ) -> Result<bool, ApiError> {
+        let user_id = self.device_owner(session).await?;
+        let row = self
+            .store
+            .device(user_id, id)
+            .await?
+            .filter(|row| row.activated_at.is_some())
+            .ok_or(ApiError::NotFound)?;
+        let attempt = self.begin_attempt(&session.username, client).await?;
+        let valid = self
+            .accept_code(std::slice::from_ref(&row), code)
+            .await?
+            .is_some();
+        let event = if valid {
+            "device_test_ok"
+        } else {
+            "device_test_failed"
+        };
+        self.audit(&session.username, event, &row.name, client)
+            .await?;
+        if valid {
+            self.attempt_succeeded(attempt).await?;
+        } else {
+            self.attempt_failed(attempt).await?;
+        }
+        Ok(valid)
+    }
+
+    /// "Verwijderen" (or "Annuleren" for a pending enrolment). Removing an
+    /// active device needs a fully signed-in session, and ends the user's
+    /// other sessions.
+    pub async fn remove_device(
+        &self,
+        session: &Session,
+        client: &str,
+        id: i64,
+    ) -> Result<(), ApiError> {
+        let user_id = self.device_owner(session).await?;
+        let row = self
+            .store
+            .device(user_id, id)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        if row.activated_at.is_some() && session.level != Level::Done {
+            return Err(ApiError::Forbidden);
+        }
+        if row.activated_at.is_none() && !is_own(&row, session) {
+            return Err(ApiError::NotFound);
+        }
+        if !self.store.delete_device(user_id, row.id).await? {
+            return Err(ApiError::NotFound);
+        }
+        if row.activated_at.is_some() {
+            // Whoever signed in elsewhere with that device is signed out.
+            self.store
+                .delete_user_sessions(user_id, Some(&session.id_hash))
+                .await?;
+        }
+        let event = if row.activated_at.is_some() {
+            "device_removed"
+        } else {
+            "device_enrolment_cancelled"
+        };
+        self.audit(&session.username, event, &row.name, client)
+            .await?;
+        Ok(())
+    }
+
+    /// The user whose devices this session may manage. A password alone
+    /// registers the first device only: a registration session loses its
+    /// rights once the account has an active device.
+    async fn device_owner(&self, session: &Session) -> Result<i64, ApiError> {
+        match (session.level, session.user_id) {
+            (Level::Done, Some(id)) => Ok(id),
+            (Level::RegisterDevice, Some(id))
+                if self.store.active_devices(id).await?.is_empty() =>
+            {
+                Ok(id)
+            }
+            _ => Err(ApiError::Forbidden),
+        }
+    }
+
+    fn enrolment(&self, session: &Session, row: &DeviceRow) -> Result<Enrolment, ApiError> {
+        let secret = self.open_secret(row)?;
+        Ok(self.enrolment_of(session, row.id, &row.name, &secret))
+    }
+
+    /// What the QR screen shows. The otpauth URI also names this server
+    /// and the device, for the aanmelden authenticator to answer push
+    /// challenges; other authenticator apps ignore parameters they do not
+    /// know.
+    fn enrolment_of(
+        &self,
+        session: &Session,
+        device_id: i64,
+        name: &str,
+        secret: &SecretBytes,
+    ) -> Enrolment {
+        let uri = totp::otpauth_uri(secret, &self.config.organisation, &session.username);
+        Enrolment {
+            device_id,
+            name: name.to_owned(),
+            otpauth_uri: format!(
+                "{uri}&{}={device_id}&{}={}",
+                totp::DEVICE_PARAMETER,
+                totp::SERVER_PARAMETER,
+                totp::percent_encode(&self.config.public_url())
+            ),
+            secret: totp::base32(secret),
+        }
+    }
+}
+
+/// Whether `row` is a pending enrolment this session started.
+fn is_own(row: &DeviceRow, session: &Session) -> bool {
+    row.session_hash.as_deref() == Some(session.id_hash.as_str())
+}
+
+fn to_device(row: DeviceRow) -> Device {
+    Device {
+        id: row.id,
+        name: row.name,
+        activated_at: row.activated_at.unwrap_or(row.created_at),
+    }
+}
+
+fn name_error(error: NameError) -> ApiError {
+    let message = match error {
+        NameError::Empty => "enter a name for the device".to_owned(),
+        NameError::TooLong => format!("a device name has at most {MAX_NAME_CHARS} characters"),
+        NameError::ControlCharacter => "a device name cannot contain control characters".to_owned(),
+    };
+    ApiError::validation("name", message)
+}

@@ -1,0 +1,184 @@
+//! Identify, password, one-time password, logging off.
+
+use crate::AppState;
+use crate::domain::secrets::SecretString;
+use crate::domain::sign_in::{AfterPassword, Level, Session, SessionToken, after_password};
+use crate::domain::{normalise_username, username_is_valid};
+use crate::error::ApiError;
+use crate::flow::Stepped;
+use crate::store::DeviceRow;
+
+impl AppState {
+    /// "Aanmelden": the same answer for every user name, known or not. A
+    /// session the browser had (`old`) ends.
+    pub async fn identify(
+        &self,
+        old: Option<&SessionToken>,
+        typed: &str,
+    ) -> Result<Stepped, ApiError> {
+        let username = normalise_username(typed);
+        if username.is_empty() {
+            return Err(ApiError::validation("username", "enter a user name"));
+        }
+        if !username_is_valid(&username) {
+            return Err(ApiError::validation(
+                "username",
+                "a user name cannot contain invisible or control characters",
+            ));
+        }
+        if let Some(old) = old {
+            self.store.delete_session(&old.hash()).await?;
+        }
+        // Kept in the cookie until the password is right: no row for
+        // anyone who only types a name.
+        Ok(Stepped {
+            level: Level::Identified,
+            token: SessionToken::identified(&self.cipher, &username, self.clock.now()),
+        })
+    }
+
+    /// "Verzenden": the password, and a code typed with it.
+    pub async fn check_password(
+        &self,
+        session: &Session,
+        client: &str,
+        password: &SecretString,
+        code: Option<&str>,
+    ) -> Result<Stepped, ApiError> {
+        if session.level != Level::Identified {
+            return Err(ApiError::Forbidden);
+        }
+        let attempt = self.begin_attempt(&session.username, client).await?;
+        // A disabled user is checked like an unknown one.
+        let user = self
+            .store
+            .find_user(&session.username)
+            .await?
+            .filter(|user| !user.disabled);
+        let verified = self
+            .passwords
+            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
+            .await;
+        let right = match verified {
+            Ok(right) => right,
+            Err(busy) => {
+                self.attempt_withdrawn(attempt).await?;
+                return Err(busy.into());
+            }
+        };
+        let Some(user) = user.filter(|_| right) else {
+            self.audit(&session.username, "login_failed", "password", client)
+                .await?;
+            self.attempt_failed(attempt).await?;
+            return Err(ApiError::InvalidCredentials);
+        };
+        self.attempt_succeeded(attempt).await?;
+        let devices = self.store.active_devices(user.id).await?;
+        let code = code.filter(|code| !code.trim().is_empty());
+        match after_password(!devices.is_empty(), code.is_some()) {
+            AfterPassword::RegisterDevice => {
+                self.audit(&user.username, "password_ok", "register_device", client)
+                    .await?;
+                self.step_up(session, user.id, Level::RegisterDevice).await
+            }
+            AfterPassword::AskSecondFactor => {
+                self.audit(&user.username, "password_ok", "second_factor", client)
+                    .await?;
+                self.step_up(session, user.id, Level::SecondFactor).await
+            }
+            AfterPassword::CheckCode => {
+                let code = code.unwrap_or_default();
+                self.sign_in_with_code(session, user.id, &devices, code, client)
+                    .await
+            }
+        }
+    }
+
+    /// The one-time password on its own step, after a right password.
+    pub async fn check_code(
+        &self,
+        session: &Session,
+        client: &str,
+        code: &str,
+    ) -> Result<Stepped, ApiError> {
+        let (Level::SecondFactor, Some(user_id)) = (session.level, session.user_id) else {
+            return Err(ApiError::Forbidden);
+        };
+        let devices = self.store.active_devices(user_id).await?;
+        self.sign_in_with_code(session, user_id, &devices, code, client)
+            .await
+    }
+
+    /// "Afmelden": the session of `token`, if any, ends on the server.
+    pub async fn log_off(
+        &self,
+        token: Option<&SessionToken>,
+        client: &str,
+    ) -> Result<(), ApiError> {
+        let Some(token) = token else { return Ok(()) };
+        let hash = token.hash();
+        if let Some(session) = self.store.find_session(&hash).await? {
+            self.store.delete_session(&hash).await?;
+            self.audit(&session.username, "logout", "", client).await?;
+        }
+        Ok(())
+    }
+
+    async fn sign_in_with_code(
+        &self,
+        session: &Session,
+        user_id: i64,
+        devices: &[DeviceRow],
+        code: &str,
+        client: &str,
+    ) -> Result<Stepped, ApiError> {
+        let attempt = self.begin_attempt(&session.username, client).await?;
+        if let Some(device) = self.accept_code(devices, code).await? {
+            self.attempt_succeeded(attempt).await?;
+            self.audit(
+                &session.username,
+                "login_ok",
+                &format!("otp:{}", device.name),
+                client,
+            )
+            .await?;
+            self.signed_in_from(&session.username, client).await?;
+            self.step_up(session, user_id, Level::Done).await
+        } else {
+            self.audit(&session.username, "login_failed", "otp", client)
+                .await?;
+            self.attempt_failed(attempt).await?;
+            Err(ApiError::InvalidOtp)
+        }
+    }
+
+    /// Move the session to `level` under a new id (the old one stops
+    /// working; an identified session, which lives in its cookie, is
+    /// stored from now on).
+    pub async fn step_up(
+        &self,
+        session: &Session,
+        user_id: i64,
+        level: Level,
+    ) -> Result<Stepped, ApiError> {
+        let token = SessionToken::generate();
+        let stepped = Session {
+            id_hash: token.hash(),
+            username: session.username.clone(),
+            user_id: Some(user_id),
+            level,
+            created_at: session.created_at,
+            last_seen_at: self.clock.now(),
+        };
+        if session.level == Level::Identified {
+            self.store.insert_session(&stepped).await?;
+        } else if !self
+            .store
+            .replace_session(&session.id_hash, &stepped)
+            .await?
+        {
+            return Err(ApiError::SessionExpired);
+        }
+        Ok(Stepped { level, token })
+    }
+}
