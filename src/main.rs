@@ -7,7 +7,6 @@
 mod api;
 mod dom;
 mod messages;
-mod platform;
 
 mod components {
     pub mod action;

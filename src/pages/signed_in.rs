@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::contexts::session_context::{Screen, use_session};
 use crate::i18n::Key;
-use crate::platform::Os;
+use aanmelden_api::platform::Os;
 
 /// The landing page after signing in.
 #[component]

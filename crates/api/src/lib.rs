@@ -3,11 +3,14 @@
 //! Every request body, response body and error code of the JSON API under
 //! [`API_PREFIX`] is a type here, so the two sides cannot drift apart. Field
 //! names are `snake_case` on the wire; enums are lower-case strings.
+//! [`platform`] tells both sides which client download suits a visitor.
 
 use serde::{Deserialize, Serialize};
 
 /// Every endpoint lives under this path.
 pub const API_PREFIX: &str = "/api/v1";
+
+pub mod platform;
 
 /// Name of the cookie that carries the session id.
 pub const SESSION_COOKIE: &str = "aanmelden_session";

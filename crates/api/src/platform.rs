@@ -1,7 +1,7 @@
 //! Which operating system the visitor uses, for the download link of the
 //! workspace client app.
 
-use aanmelden_api::ClientDownloads;
+use crate::ClientDownloads;
 
 /// An operating system with a client download.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
