@@ -3,6 +3,10 @@
 //! locales/*.json at build time (see build.rs), so a key missing in one
 //! language fails the build and an unknown key does not compile.
 
+mod errors;
+
+pub use errors::error_text;
+
 include!(concat!(env!("OUT_DIR"), "/i18n_keys.rs"));
 
 /// A language of the portal.
