@@ -2,12 +2,11 @@
 //! the first code and "Gereed". Until then the enrolment is pending, and a
 //! reload shows the same QR code.
 
+use aanmelden_api::display::{group_secret, qr_svg};
 use aanmelden_api::{Enrolment, ErrorCode};
 use leptos::ev::SubmitEvent;
 use leptos::html::H2;
 use leptos::prelude::*;
-use qrcode::QrCode;
-use qrcode::render::svg;
 
 use crate::api::{self, Failure};
 use crate::components::action::Action;
@@ -144,48 +143,5 @@ fn KeyFallback(
             <Show when=move || uri_shown.get()>
                 <code id="otpauth-uri" class="uri">{uri.clone()}</code>
             </Show>
-    }
-}
-
-/// The key in groups of four, as apps show it and people can type it.
-pub fn group_secret(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().filter(|c| !c.is_whitespace()).collect();
-    chars
-        .chunks(4)
-        .map(|group| group.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// The otpauth URI as an SVG QR code, drawn here: nothing is fetched.
-fn qr_svg(uri: &str) -> String {
-    QrCode::new(uri.as_bytes())
-        .map(|code| {
-            code.render::<svg::Color<'_>>()
-                .min_dimensions(220, 220)
-                .quiet_zone(true)
-                .build()
-        })
-        .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_grouped_by_four() {
-        assert_eq!(
-            group_secret("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"),
-            "JBSW Y3DP EHPK 3PXP JBSW Y3DP EHPK 3PXP"
-        );
-        assert_eq!(group_secret("ABCDEF"), "ABCD EF");
-        assert_eq!(group_secret(""), "");
-    }
-
-    #[test]
-    fn the_qr_code_is_an_svg_of_the_uri() {
-        let svg = qr_svg("otpauth://totp/Missing%20Piece:a%40b.nl?secret=JBSWY3DPEHPK3PXP");
-        assert!(svg.contains("<svg") && svg.contains("</svg>"));
     }
 }

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Every endpoint lives under this path.
 pub const API_PREFIX: &str = "/api/v1";
 
+pub mod display;
 pub mod platform;
 
 /// Name of the cookie that carries the session id.
