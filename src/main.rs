@@ -7,6 +7,7 @@
 mod api;
 mod dom;
 mod messages;
+mod takeover;
 
 mod components {
     pub mod action;
@@ -49,12 +50,26 @@ use crate::pages::otp::OtpPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::push::PushPage;
 use crate::pages::signed_in::SignedInPage;
+use crate::takeover::Typed;
 
 /// The portal: a top bar (organisation, language, user menu) and the
 /// current step.
 #[component]
-fn App() -> impl IntoView {
+fn App(
+    /// What was typed into the server's plain page, handed over to the
+    /// app's fields once its first screen shows.
+    typed: Typed,
+) -> impl IntoView {
     let session = provide_session(initial_language());
+    let ready = move || session.screen.get() != Screen::Loading;
+    let typed = StoredValue::new(Some(typed));
+    Effect::new(move |_| {
+        if ready()
+            && let Some(typed) = typed.try_update_value(Option::take).flatten()
+        {
+            typed.hand_over();
+        }
+    });
 
     Effect::new(move |_| {
         let lang = session.lang.get();
@@ -89,9 +104,7 @@ fn App() -> impl IntoView {
         match api::session().await {
             Ok(info) => {
                 session.username.set(info.username);
-                let on_devices_page =
-                    window().location().pathname().ok().as_deref() == Some(Screen::Devices.path());
-                if info.step == Step::Done && on_devices_page {
+                if info.step == Step::Done && on_path(Screen::Devices) {
                     session.step.set(Some(Step::Done));
                     session.go(Screen::Devices);
                 } else {
@@ -99,6 +112,7 @@ fn App() -> impl IntoView {
                 }
             }
             Err(Failure::Unreachable) => session.restart(Key::ErrorUnavailable),
+            Err(Failure::Api { .. }) if on_path(Screen::LoggedOff) => session.go(Screen::LoggedOff),
             Err(Failure::Api { .. }) => session.go(Screen::Identify),
         }
     });
@@ -110,7 +124,10 @@ fn App() -> impl IntoView {
             .with(|b| b.as_ref().and_then(|b| b.logo_url.clone()))
     };
 
+    // Hidden until its first screen is ready: until then the server's plain
+    // page shows (and works).
     view! {
+        <div id="app" hidden=move || !ready()>
         <header class="topbar">
             <div class="brand">
                 {move || logo().map(|src| view! { <img class="logo" src=src alt="" /> })}
@@ -137,10 +154,17 @@ fn App() -> impl IntoView {
                 Screen::LoggedOff => view! { <LoggedOffPage /> }.into_any(),
             }}
         </main>
+        </div>
     }
+}
+
+/// Whether the address bar shows `screen`'s own path.
+fn on_path(screen: Screen) -> bool {
+    window().location().pathname().ok().as_deref() == Some(screen.path())
 }
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(App);
+    let typed = Typed::read();
+    leptos::mount::mount_to_body(move || view! { <App typed=typed /> });
 }

@@ -1,13 +1,15 @@
 //! NL | EN, on every screen. Switching changes every text at once, keeps
-//! what was typed, and is remembered in localStorage.
+//! what was typed, and is remembered in a cookie that the server's plain
+//! pages read too.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::contexts::session_context::use_session;
 use crate::i18n::{Key, Lang};
 
-/// The localStorage key of the chosen language.
-pub const STORAGE_KEY: &str = "aanmelden.lang";
+/// The cookie of the chosen language (the server reads it too).
+const LANG_COOKIE: &str = "aanmelden_lang";
 
 /// The language toggle.
 #[component]
@@ -15,8 +17,11 @@ pub fn LanguageToggle() -> impl IntoView {
     let session = use_session();
     let choose = move |lang: Lang| {
         session.lang.set(lang);
-        if let Ok(Some(storage)) = window().local_storage() {
-            let _ = storage.set_item(STORAGE_KEY, lang.code());
+        if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
+            let _ = document.set_cookie(&format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
+                lang.code()
+            ));
         }
     };
     view! {
@@ -44,21 +49,12 @@ pub fn LanguageToggle() -> impl IntoView {
     }
 }
 
-/// The language to start in: the one chosen before, else the browser's.
+/// The language to start in: the one the server chose for the page (the
+/// chosen one, else the browser's), in `<html lang>`.
 pub fn initial_language() -> Lang {
-    let stored = window()
-        .local_storage()
-        .ok()
-        .flatten()
-        .and_then(|storage| storage.get_item(STORAGE_KEY).ok().flatten())
-        .and_then(|code| Lang::from_code(&code));
-    stored.unwrap_or_else(|| {
-        let languages: Vec<String> = window()
-            .navigator()
-            .languages()
-            .iter()
-            .filter_map(|value| value.as_string())
-            .collect();
-        Lang::preferred(languages.iter().map(String::as_str))
-    })
+    document()
+        .document_element()
+        .and_then(|html| html.get_attribute("lang"))
+        .and_then(|code| Lang::from_code(&code))
+        .unwrap_or(Lang::Nl)
 }

@@ -39,6 +39,7 @@ impl Screen {
     pub fn path(self) -> &'static str {
         match self {
             Self::Devices => "/apparaten",
+            Self::LoggedOff => "/afgemeld",
             _ => "/",
         }
     }

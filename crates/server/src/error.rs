@@ -77,7 +77,7 @@ impl ApiError {
         }
     }
 
-    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Self::InvalidOtp => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidOtp),
@@ -100,6 +100,24 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The contract's code of this error, the field it names and the
+    /// seconds after which to try again, where it has them.
+    pub fn parts(&self) -> (ErrorCode, Option<String>, Option<u64>) {
+        let field = match self {
+            Self::Validation { field, .. } => field.map(str::to_owned),
+            _ => None,
+        };
+        let retry_after_s = match self {
+            Self::Locked { retry_after_s }
+            | Self::RateLimited { retry_after_s }
+            | Self::Busy { retry_after_s } => Some(*retry_after_s),
+            _ => None,
+        };
+        (self.status_and_code().1, field, retry_after_s)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
@@ -108,16 +126,7 @@ impl IntoResponse for ApiError {
             Self::Unavailable(e) => tracing::warn!(error = ?e, "database unavailable"),
             _ => {}
         }
-        let field = match &self {
-            Self::Validation { field, .. } => field.map(str::to_owned),
-            _ => None,
-        };
-        let retry_after_s = match &self {
-            Self::Locked { retry_after_s }
-            | Self::RateLimited { retry_after_s }
-            | Self::Busy { retry_after_s } => Some(*retry_after_s),
-            _ => None,
-        };
+        let (_, field, retry_after_s) = self.parts();
         let body = ErrorBody {
             error: ErrorDetail {
                 code,

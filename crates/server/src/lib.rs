@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod flow;
 pub mod listener;
+pub mod plain;
 pub mod routes;
 pub mod store;
 pub mod upkeep;
@@ -44,6 +45,9 @@ pub struct Inner {
     pub push_answers: tokio::sync::broadcast::Sender<String>,
     /// The browsers waiting for a push answer here.
     pub push_waits: Arc<waits::Waits>,
+    /// What every plain page's `<head>` carries of the built app: its
+    /// stylesheet and loader (empty when the app is not built).
+    pub page_head: String,
 }
 
 impl AppState {
@@ -54,6 +58,7 @@ impl AppState {
         cipher: Cipher,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let page_head = routes::page_head(&config.spa_dir);
         Self(Arc::new(Inner {
             config,
             store,
@@ -62,6 +67,7 @@ impl AppState {
             clock,
             push_answers: tokio::sync::broadcast::channel(64).0,
             push_waits: Arc::default(),
+            page_head,
         }))
     }
 }

@@ -22,12 +22,12 @@ use axum::routing::{any, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
-use tower_http::services::{ServeDir, ServeFile};
+use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::{AppState, plain};
 
 /// The whole application: the API under [`API_PREFIX`] and the SPA at `/`.
 pub fn router(app: AppState) -> Router {
@@ -62,8 +62,31 @@ pub fn router(app: AppState) -> Router {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
-        .with_state(app);
-    let spa = ServeDir::new(&spa_dir).fallback(ServeFile::new(spa_dir.join("index.html")));
+        .with_state(app.clone());
+    // The plain pages: every address of the portal shows the page of the
+    // session's step, which the app takes over where it runs; the forms
+    // post under /flow.
+    let forms = Router::new()
+        .route("/identify", post(plain::identify::submit))
+        .route("/password", post(plain::password::submit))
+        .route("/otp", post(plain::otp::submit))
+        .route("/push", post(plain::push::resend))
+        .route("/devices", post(plain::devices::add))
+        .route("/devices/test", post(plain::devices::test))
+        .route("/devices/remove", post(plain::devices::ask_remove))
+        .route("/devices/{id}/activate", post(plain::devices::activate))
+        .route("/devices/{id}/remove", post(plain::devices::remove))
+        .route("/logout", post(plain::logged_off::submit))
+        .fallback(plain::no_such_form)
+        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(middleware::from_fn(same_site_only))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(app.clone());
+    let pages = get(plain::show).with_state(app);
+    let files = ServeDir::new(&spa_dir).fallback(pages.clone());
     // Behind https, browsers are told to come back over https only.
     let hsts = app_is_https.then(|| {
         SetResponseHeaderLayer::overriding(
@@ -75,7 +98,10 @@ pub fn router(app: AppState) -> Router {
         .nest(API_PREFIX, api)
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
-        .fallback_service(spa)
+        .nest(plain::FORMS, forms)
+        .route_service("/", pages.clone())
+        .route_service("/index.html", pages)
+        .fallback_service(files)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             csp,
@@ -136,6 +162,21 @@ fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
         .and_then(|h| h.to_str().ok())
         .unwrap_or_default();
     !origin_host.eq_ignore_ascii_case(host)
+}
+
+/// What the plain pages' `<head>` takes from the built app's index.html:
+/// everything after its `<title>` (the stylesheet, the loader script and
+/// the preloads, with Trunk's hashed names); empty when it is not built.
+pub fn page_head(spa_dir: &Path) -> String {
+    let html = std::fs::read_to_string(spa_dir.join("index.html")).unwrap_or_default();
+    let Some((_, after_title)) = html.split_once("</title>") else {
+        return String::new();
+    };
+    after_title
+        .split_once("</head>")
+        .map_or(after_title, |(head, _)| head)
+        .trim()
+        .to_owned()
 }
 
 /// A policy without 'unsafe-inline': the inline loader script that Trunk

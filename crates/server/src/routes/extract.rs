@@ -89,43 +89,46 @@ impl FromRequestParts<AppState> for CurrentSession {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
-        let token = session_token(&parts.headers, &app.config).ok_or(ApiError::SessionExpired)?;
-        let hash = token.hash();
-        let now = app.clock.now();
-        if let Some((username, started)) = token.open_identified(&app.cipher) {
-            let session = Session {
-                id_hash: hash,
-                username,
-                user_id: None,
-                level: Level::Identified,
-                created_at: started,
-                last_seen_at: started,
-            };
-            if session.is_expired(
-                now,
-                app.config.session_idle_timeout_s,
-                app.config.session_absolute_timeout_s,
-            ) {
-                return Err(ApiError::SessionExpired);
-            }
-            return Ok(Self(session));
-        }
-        let session = app
-            .store
-            .find_session(&hash)
-            .await?
-            .ok_or(ApiError::SessionExpired)?;
-        if session.is_expired(
-            now,
-            app.config.session_idle_timeout_s,
-            app.config.session_absolute_timeout_s,
-        ) {
-            app.store.delete_session(&hash).await?;
+        current_session(app, &parts.headers).await.map(Self)
+    }
+}
+
+/// The live session of a request with `headers`; a missing, unknown or
+/// timed-out one is `session_expired`. Each use counts as activity for the
+/// idle time-out.
+pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    let token = session_token(headers, &app.config).ok_or(ApiError::SessionExpired)?;
+    let hash = token.hash();
+    let now = app.clock.now();
+    let (idle, absolute) = (
+        app.config.session_idle_timeout_s,
+        app.config.session_absolute_timeout_s,
+    );
+    if let Some((username, started)) = token.open_identified(&app.cipher) {
+        let session = Session {
+            id_hash: hash,
+            username,
+            user_id: None,
+            level: Level::Identified,
+            created_at: started,
+            last_seen_at: started,
+        };
+        if session.is_expired(now, idle, absolute) {
             return Err(ApiError::SessionExpired);
         }
-        app.store.touch_session(&hash, now).await?;
-        Ok(Self(session))
+        return Ok(session);
     }
+    let session = app
+        .store
+        .find_session(&hash)
+        .await?
+        .ok_or(ApiError::SessionExpired)?;
+    if session.is_expired(now, idle, absolute) {
+        app.store.delete_session(&hash).await?;
+        return Err(ApiError::SessionExpired);
+    }
+    app.store.touch_session(&hash, now).await?;
+    Ok(session)
 }
 
 /// The session token in the request's cookies, if any.

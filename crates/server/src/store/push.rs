@@ -72,6 +72,21 @@ impl Store {
         row.as_ref().map(challenge_row).transpose()
     }
 
+    /// The newest challenge a session was sent, whatever its status.
+    pub async fn latest_challenge(
+        &self,
+        session_hash: &str,
+    ) -> Result<Option<Challenge>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {CHALLENGE_COLUMNS} FROM push_challenges \
+             WHERE session_hash = $1 ORDER BY created_at DESC, status = 'pending' DESC LIMIT 1"
+        ))
+        .bind(session_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(challenge_row).transpose()
+    }
+
     /// The user's challenges still open at `now`, oldest first.
     pub async fn pending_challenges(
         &self,

@@ -1,0 +1,469 @@
+//! The plain pages: every screen of the flow as HTML forms the server
+//! renders, which work without script, without WebAssembly, in any
+//! browser. They use the same session cookie, flow, lockout and audit as
+//! the JSON API, so a sign-in can start on one and finish on the other.
+//! Every page also carries the single page app's loader: where it runs,
+//! the app takes the screen over; where it cannot, the page works alone.
+//!
+//! One module per screen, named as in the app's `src/pages/`. Forms post
+//! under [`FORMS`] and are answered with a redirect to the page to show
+//! (Post/Redirect/Get); an error travels to that page in a short-lived
+//! cookie with what was typed (never a password).
+
+pub mod devices;
+pub mod enrol;
+pub mod identify;
+pub mod logged_off;
+pub mod otp;
+pub mod password;
+pub mod push;
+pub mod signed_in;
+
+use aanmelden_api::ErrorCode;
+use aanmelden_i18n::{Key, Lang, error_text};
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header::{self, HeaderMap, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::{Deserialize, Serialize};
+
+use crate::AppState;
+use crate::domain::sign_in::{Level, Session};
+use crate::error::ApiError;
+use crate::flow::Stepped;
+use crate::routes::extract::{
+    ClientAddr, clear_session_cookie, current_session, session_token, set_session_cookie,
+};
+
+/// Where the plain forms post.
+pub const FORMS: &str = "/flow";
+
+/// The page of the devices ("Mijn geregistreerde apparaten").
+pub const DEVICES_PATH: &str = "/apparaten";
+
+/// The page after "Afmelden".
+pub const LOGGED_OFF_PATH: &str = "/afgemeld";
+
+/// The cookie that keeps the chosen language.
+pub const LANG_COOKIE: &str = "aanmelden_lang";
+
+/// The cookie that carries a message to the next page.
+const FLASH_COOKIE: &str = "aanmelden_flash";
+
+/// What the address of a page may add.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    /// `nl` or `en`: switch the language (kept in a cookie).
+    lang: Option<String>,
+    /// `gebruikersnaam`: back to the user name; `code`: the one-time
+    /// password typed by hand instead of the push.
+    stap: Option<String>,
+    /// A device to confirm removing.
+    verwijderen: Option<i64>,
+}
+
+/// `GET /` (and the portal's other addresses): the page of the step this
+/// browser's session is at.
+pub async fn show(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Query(query): Query<PageQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(lang) = query.lang.as_deref().and_then(Lang::from_code) {
+        // The choice is kept, and the address loses the parameter.
+        return (
+            [(header::SET_COOKIE, lang_cookie(lang))],
+            Redirect::to(uri.path()),
+        )
+            .into_response();
+    }
+    let flash = Flash::read(&headers);
+    let had_flash = Flash::present(&headers);
+    let had_cookie = session_token(&headers, &app.config).is_some();
+    let session = current_session(&app, &headers).await.ok();
+    let live = session.is_some();
+    let frame = Frame::new(&app, &headers, uri.path());
+    let shown = page(&app, &frame, session, &client, &query, flash, had_cookie).await;
+    let mut response = match shown {
+        Ok(Shown::Page(markup)) => markup.into_response(),
+        Ok(Shown::Stepped(stepped)) => return stepped_to(&app, &stepped, "/"),
+        Err(failure) => {
+            let (status, _) = failure.status_and_code();
+            let message = failure.message(frame.lang);
+            (status, frame.page(&error(Some(&message)))).into_response()
+        }
+    };
+    let response_headers = response.headers_mut();
+    response_headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if had_cookie && !live {
+        // The cookie of a session that is over goes with this page.
+        response_headers.append(header::SET_COOKIE, clear_session_cookie(&app.config));
+    }
+    if had_flash {
+        response_headers.append(header::SET_COOKIE, Flash::clear());
+    }
+    response
+}
+
+/// What a GET shows: a page, or (push approved) a step to redirect after.
+enum Shown {
+    Page(Markup),
+    Stepped(Stepped),
+}
+
+async fn page(
+    app: &AppState,
+    frame: &Frame<'_>,
+    session: Option<Session>,
+    client: &str,
+    query: &PageQuery,
+    flash: Option<Flash>,
+    had_cookie: bool,
+) -> Result<Shown, ApiError> {
+    let path = frame.path;
+    if path == LOGGED_OFF_PATH && session.is_none() {
+        return Ok(Shown::Page(frame.page(&logged_off::page(frame))));
+    }
+    let Some(session) = session else {
+        let notice = had_cookie.then(|| Key::ErrorSessionExpired.text(frame.lang).to_owned());
+        let typed = flash.as_ref().map_or("", |f| f.typed.as_str());
+        let error = flash.as_ref().and_then(|f| f.error_text(frame.lang));
+        let screen = identify::page(frame, typed, error.as_deref(), notice.as_deref());
+        return Ok(Shown::Page(frame.page(&screen)));
+    };
+    let frame = &frame.for_session(&session);
+    let markup = match session.level {
+        Level::Identified if query.stap.as_deref() == Some("gebruikersnaam") => {
+            identify::page(frame, &session.username, None, None)
+        }
+        Level::Identified => password::page(frame, &session.username, flash.as_ref()),
+        Level::SecondFactor if query.stap.as_deref() == Some("code") => {
+            otp::page(frame, flash.as_ref())
+        }
+        Level::SecondFactor => match push::state(app, &session, client, frame.headers).await? {
+            push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
+            push::Screen::Show(state) => push::page(frame, &state, flash.as_ref()),
+        },
+        Level::RegisterDevice => devices::page(app, frame, &session, query, flash.as_ref()).await?,
+        Level::Done if path == DEVICES_PATH => {
+            devices::page(app, frame, &session, query, flash.as_ref()).await?
+        }
+        Level::Done => signed_in::page(app, frame),
+    };
+    Ok(Shown::Page(frame.page(&markup)))
+}
+
+/// Everything every page shares: the language, the organisation, who is
+/// signed in (for the user menu), and where the page is.
+pub struct Frame<'a> {
+    pub app: &'a AppState,
+    pub lang: Lang,
+    pub path: &'a str,
+    pub headers: &'a HeaderMap,
+    /// The user name, once the session has passed both factors or
+    /// registers its first device (the user menu shows then).
+    pub signed_in: bool,
+    pub username: String,
+}
+
+impl<'a> Frame<'a> {
+    fn new(app: &'a AppState, headers: &'a HeaderMap, path: &'a str) -> Self {
+        Self {
+            app,
+            lang: request_lang(headers),
+            path,
+            headers,
+            signed_in: false,
+            username: String::new(),
+        }
+    }
+
+    fn for_session(&self, session: &Session) -> Self {
+        Self {
+            app: self.app,
+            lang: self.lang,
+            path: self.path,
+            headers: self.headers,
+            signed_in: matches!(session.level, Level::Done | Level::RegisterDevice),
+            username: session.username.clone(),
+        }
+    }
+
+    /// The text of `key` in the page's language.
+    pub fn t(&self, key: Key) -> &'static str {
+        key.text(self.lang)
+    }
+
+    /// The whole document around a screen: the top bar (organisation,
+    /// NL | EN, user menu) and the screen, plus the app's loader.
+    pub fn page(&self, screen: &Markup) -> Markup {
+        self.document(screen, None)
+    }
+
+    /// As [`Frame::page`], reloading itself every `refresh_s` seconds (the
+    /// push screen learns the answer so, without script).
+    pub fn page_refreshing(&self, screen: &Markup, refresh_s: u32) -> Markup {
+        self.document(screen, Some(refresh_s))
+    }
+
+    fn document(&self, screen: &Markup, refresh_s: Option<u32>) -> Markup {
+        let config = &self.app.config;
+        html! {
+            (DOCTYPE)
+            html lang=(self.lang.code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    @if let Some(seconds) = refresh_s {
+                        meta http-equiv="refresh" content=(seconds);
+                    }
+                    title { (self.t(Key::PageTitle)) }
+                    (PreEscaped(self.app.page_head.as_str()))
+                }
+                body {
+                    div id="plain" {
+                        header class="topbar" {
+                            div class="brand" {
+                                @if let Some(logo) = &config.logo_url {
+                                    img class="logo" src=(logo) alt="";
+                                }
+                                span class="organisation" { (config.organisation) }
+                            }
+                            div class="tools" {
+                                nav class="language" aria-label=(self.t(Key::Language)) {
+                                    (self.lang_link(Lang::Nl, "NL"))
+                                    span aria-hidden="true" { "|" }
+                                    (self.lang_link(Lang::En, "EN"))
+                                }
+                                @if self.signed_in {
+                                    (self.user_menu())
+                                }
+                            }
+                        }
+                        main class="panel" { (screen) }
+                    }
+                }
+            }
+        }
+    }
+
+    fn lang_link(&self, lang: Lang, label: &str) -> Markup {
+        let current = lang == self.lang;
+        html! {
+            a id={ "lang-" (lang.code()) } lang=(lang.code()) hreflang=(lang.code())
+                href={ (self.path) "?lang=" (lang.code()) }
+                aria-current=[current.then_some("true")] { (label) }
+        }
+    }
+
+    /// The user name, "Mijn geregistreerde apparaten" and "Afmelden",
+    /// behind a disclosure that needs no script.
+    fn user_menu(&self) -> Markup {
+        html! {
+            details class="user-menu" {
+                summary id="user-menu" { (self.username) " ▾" }
+                ul class="menu" {
+                    li { a id="menu-devices" href=(DEVICES_PATH) { (self.t(Key::MyDevices)) } }
+                    li {
+                        form method="post" action={ (FORMS) "/logout" } {
+                            button type="submit" id="logout" { (self.t(Key::LogOff)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// An error above a form, tied to its field by the caller.
+pub fn error(text: Option<&str>) -> Markup {
+    html! {
+        @if let Some(text) = text {
+            p id="error" class="error" role="alert" { (text) }
+        }
+    }
+}
+
+/// A notice (not an error) above a form.
+pub fn notice(text: Option<&str>) -> Markup {
+    html! {
+        @if let Some(text) = text {
+            p id="notice" class="notice" role="status" { (text) }
+        }
+    }
+}
+
+/// The language of a request: the chosen one (cookie), else the browser's
+/// first that the portal speaks, else Dutch.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(Lang::from_code)
+        .unwrap_or_else(|| {
+            let accepted = headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            Lang::preferred(
+                accepted
+                    .split(',')
+                    .map(|tag| tag.split(';').next().unwrap_or_default().trim()),
+            )
+        })
+}
+
+fn lang_cookie(lang: Lang) -> HeaderValue {
+    let text = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
+        lang.code()
+    );
+    HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The value of cookie `name`.
+fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(cookie, _)| *cookie == name)
+        .map(|(_, value)| value)
+}
+
+/// A message for the next page, and what was typed (never a password).
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct Flash {
+    code: Option<ErrorCode>,
+    field: Option<String>,
+    retry_after_s: Option<u64>,
+    /// A message that is not an error.
+    pub notice: Option<Notice>,
+    /// What was typed in the form's first text field.
+    pub typed: String,
+}
+
+/// Messages that are not errors.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// "Testen": the code was right.
+    TestOk,
+    /// "Testen": the code was wrong.
+    TestWrong,
+    /// A device was registered (its name).
+    DeviceAdded(String),
+}
+
+impl Flash {
+    /// A flash for `error`, keeping `typed`.
+    pub fn error(error: &ApiError, typed: &str) -> Self {
+        let (code, field, retry_after_s) = error.parts();
+        Self {
+            code: Some(code),
+            field,
+            retry_after_s,
+            notice: None,
+            typed: typed.chars().take(256).collect(),
+        }
+    }
+
+    pub fn notice(notice: Notice) -> Self {
+        Self {
+            notice: Some(notice),
+            ..Self::default()
+        }
+    }
+
+    /// The error's message in `lang`, if this flash carries one.
+    pub fn error_text(&self, lang: Lang) -> Option<String> {
+        self.code
+            .map(|code| error_text(code, self.field.as_deref(), self.retry_after_s, lang))
+    }
+
+    /// The error's code, if this flash carries one.
+    pub fn code(&self) -> Option<ErrorCode> {
+        self.code
+    }
+
+    /// Whether the error is about `field`.
+    pub fn is_about(&self, field: &str) -> bool {
+        self.field.as_deref() == Some(field)
+    }
+
+    fn read(headers: &HeaderMap) -> Option<Self> {
+        let bytes = URL_SAFE_NO_PAD
+            .decode(cookie(headers, FLASH_COOKIE)?)
+            .ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    fn present(headers: &HeaderMap) -> bool {
+        cookie(headers, FLASH_COOKIE).is_some()
+    }
+
+    fn set(&self) -> HeaderValue {
+        let value = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default());
+        let text = format!("{FLASH_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict");
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
+    fn clear() -> HeaderValue {
+        HeaderValue::from_static("aanmelden_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict")
+    }
+}
+
+/// After a form: to `to`, with a message.
+pub fn back_to(to: &str, flash: &Flash) -> Response {
+    ([(header::SET_COOKIE, flash.set())], Redirect::to(to)).into_response()
+}
+
+/// After a step up: to `to`, with the new session cookie.
+pub fn stepped_to(app: &AppState, stepped: &Stepped, to: &str) -> Response {
+    (
+        [(
+            header::SET_COOKIE,
+            set_session_cookie(&stepped.token, &app.config),
+        )],
+        Redirect::to(to),
+    )
+        .into_response()
+}
+
+/// A form's answer when the session it was for is gone.
+pub fn expired() -> Response {
+    back_to("/", &Flash::error(&ApiError::SessionExpired, ""))
+}
+
+/// The session of a form post; a gone one is answered with [`expired`].
+pub struct FormSession(pub Session);
+
+impl FromRequestParts<AppState> for FormSession {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, Response> {
+        current_session(app, &parts.headers)
+            .await
+            .map(Self)
+            .map_err(|_| expired())
+    }
+}
+
+impl ApiError {
+    /// The user's words for this error.
+    pub(crate) fn message(&self, lang: Lang) -> String {
+        let (code, field, retry_after_s) = self.parts();
+        error_text(code, field.as_deref(), retry_after_s, lang)
+    }
+}
+
+/// 404 for addresses under [`FORMS`] that are no form.
+pub async fn no_such_form() -> StatusCode {
+    StatusCode::NOT_FOUND
+}
