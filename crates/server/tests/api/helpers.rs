@@ -259,6 +259,14 @@ impl Browser {
             .expect("request")
     }
 
+    /// A page of the portal (not the API), with this browser's cookies.
+    pub async fn get_page(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn delete(&self, path: &str) -> reqwest::Response {
         self.request(reqwest::Method::DELETE, self.api(path))
             .send()

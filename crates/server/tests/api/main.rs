@@ -13,6 +13,7 @@ mod helpers;
 mod lockout;
 mod login;
 mod nginx;
+mod plain;
 mod proxy;
 mod push;
 mod requests;

@@ -1,0 +1,429 @@
+//! The plain pages over HTTP: every step as a form, Post/Redirect/Get,
+//! errors in the user's language with what was typed kept, the language
+//! toggle, the lockout, and a sign-in that moves between the app's JSON API
+//! and the plain pages.
+
+use aanmelden_api::{SessionInfo, Step};
+use aanmelden_server::config::{Application, Config};
+use aanmelden_server::domain::push::Status;
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+
+use crate::helpers::{PASSWORD, TestApp, code, json};
+
+const USER: &str = "testgebruiker@missingpiece.nl";
+
+fn configure(config: &mut Config) {
+    config.applications = vec![Application {
+        name: "Webmail".to_owned(),
+        url: "https://mail.missingpiece.nl/".to_owned(),
+    }];
+    config.client_downloads.windows = Some("https://downloads.missingpiece.nl/ws.msi".into());
+    config.client_downloads.linux = Some("https://downloads.missingpiece.nl/ws.deb".into());
+}
+
+/// A browser without script: it follows no redirect by itself, so each
+/// answer can be looked at.
+struct Plain {
+    client: reqwest::Client,
+    base: String,
+}
+
+impl Plain {
+    fn new(app: &TestApp, language: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::ACCEPT_LANGUAGE, language.parse().unwrap());
+        Self {
+            client: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .default_headers(headers)
+                .user_agent("Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/140.0")
+                .build()
+                .unwrap(),
+            base: app.browser.url(""),
+        }
+    }
+
+    /// The page at `path`: status and HTML.
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Post a form; it must answer with a redirect (Post/Redirect/Get),
+    /// which is followed to the page it names.
+    async fn submit(&self, action: &str, fields: &[(&str, &str)]) -> String {
+        let response = self
+            .client
+            .post(format!("{}{action}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{action}");
+        let to = response.headers()["location"].to_str().unwrap().to_owned();
+        let (status, html) = self.get(&to).await;
+        assert_eq!(status, StatusCode::OK, "{to}");
+        html
+    }
+}
+
+/// The text of the element with `id` (up to its first tag inside).
+fn text_of(html: &str, id: &str) -> String {
+    let start = html
+        .find(&format!("id=\"{id}\""))
+        .unwrap_or_else(|| panic!("no #{id} in {html}"));
+    let after = &html[start..];
+    let content = &after[after.find('>').unwrap() + 1..];
+    content[..content.find('<').unwrap()].trim().to_owned()
+}
+
+/// The number in a form action such as `/flow/devices/7/activate`.
+fn device_in(html: &str) -> String {
+    let at = html.find("/flow/devices/").unwrap() + "/flow/devices/".len();
+    html[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect()
+}
+
+async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
+    app.add_user(USER).await;
+    let browser = Plain::new(&app, "nl-NL,nl;q=0.9");
+
+    let (status, first) = browser.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(first.contains("<html lang=\"nl\">"), "{first}");
+    assert!(first.contains("action=\"/flow/identify\""));
+    assert!(first.contains("Voer een gebruikersnaam in..."));
+
+    let password = browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+    assert_eq!(text_of(&password, "username-shown"), USER);
+    assert!(password.contains("Klik om eenmalig wachtwoord handmatig in te voeren"));
+
+    let devices = browser
+        .submit("/flow/password", &[("password", PASSWORD), ("otp", "")])
+        .await;
+    assert!(
+        devices.contains("Mijn geregistreerde apparaten"),
+        "{devices}"
+    );
+    assert!(devices.contains("Geen geregistreerde apparaten"));
+
+    let qr = browser.submit("/flow/devices", &[("name", "iPhone")]).await;
+    assert!(
+        qr.contains("<svg") && qr.contains("Scan de QR-code"),
+        "{qr}"
+    );
+    let secret: String = text_of(&qr, "secret").split_whitespace().collect();
+    assert!(text_of(&qr, "otpauth-uri").contains(&format!("secret={secret}")));
+    let device = device_in(&qr);
+    let (_, reloaded) = browser.get("/").await;
+    assert_eq!(
+        text_of(&reloaded, "secret").replace(' ', ""),
+        secret,
+        "a reload shows the same key"
+    );
+
+    let added = browser
+        .submit(
+            &format!("/flow/devices/{device}/activate"),
+            &[("code", &code(&secret, app.now()))],
+        )
+        .await;
+    assert_eq!(
+        text_of(&added, "device-added"),
+        "iPhone is geregistreerd. Meld je voortaan aan met een code uit de app."
+    );
+    assert!(added.contains("<option value=\"") && added.contains(">iPhone</option>"));
+
+    let (_, signed_in) = browser.get("/").await;
+    assert_eq!(
+        text_of(&signed_in, "signed-in-message"),
+        "Je bent nu succesvol ingelogd op de Missing Piece omgeving."
+    );
+    assert!(signed_in.contains("href=\"https://mail.missingpiece.nl/\""));
+    assert!(
+        signed_in.contains("Download de Workspace-app voor Windows")
+            || !signed_in.contains("client-download")
+    );
+
+    let off = browser.submit("/flow/logout", &[]).await;
+    assert_eq!(text_of(&off, "logged-off-message"), "Je bent afgemeld.");
+    assert_eq!(app.state.store.count_sessions().await.unwrap(), 0);
+    let (_, again) = browser.get("/").await;
+    assert!(again.contains("action=\"/flow/identify\""));
+}
+
+async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let browser = Plain::new(&app, "en");
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+
+    let signed_in = browser
+        .submit(
+            "/flow/password",
+            &[("password", PASSWORD), ("otp", &code(&secret, app.now()))],
+        )
+        .await;
+
+    assert_eq!(
+        text_of(&signed_in, "signed-in-message"),
+        "You are now signed in to the Missing Piece environment."
+    );
+    assert!(signed_in.contains("id=\"logout\""));
+}
+
+async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
+    app.user_with_device(USER).await;
+    let browser = Plain::new(&app, "nl");
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+
+    let push = browser
+        .submit("/flow/password", &[("password", PASSWORD)])
+        .await;
+
+    assert!(push.contains("http-equiv=\"refresh\""), "{push}");
+    assert_eq!(text_of(&push, "push-countdown"), "Nog 30 seconden.");
+    let number: u8 = text_of(&push, "push-number").parse().unwrap();
+    let user = app.state.store.find_user(USER).await.unwrap().unwrap();
+    let challenge = &app
+        .state
+        .store
+        .pending_challenges(user.id, app.now())
+        .await
+        .unwrap()[0];
+    assert_eq!(challenge.number, number);
+    // What the authenticator's approval does.
+    assert!(
+        app.state
+            .store
+            .answer_challenge(&challenge.id, Status::Approved, None, app.now())
+            .await
+            .unwrap()
+    );
+
+    let response = browser
+        .client
+        .get(format!("{}/", browser.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let (_, signed_in) = browser.get("/").await;
+    assert!(
+        signed_in.contains("id=\"signed-in-message\""),
+        "{signed_in}"
+    );
+}
+
+async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
+    app.user_with_device(USER).await;
+    let browser = Plain::new(&app, "nl");
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+    browser
+        .submit("/flow/password", &[("password", PASSWORD)])
+        .await;
+    let user = app.state.store.find_user(USER).await.unwrap().unwrap();
+    let challenge = &app
+        .state
+        .store
+        .pending_challenges(user.id, app.now())
+        .await
+        .unwrap()[0];
+    app.state
+        .store
+        .answer_challenge(&challenge.id, Status::Denied, None, app.now())
+        .await
+        .unwrap();
+
+    let (_, denied) = browser.get("/").await;
+    assert_eq!(text_of(&denied, "push-outcome"), "Aanmelding geweigerd");
+    assert!(!denied.contains("http-equiv=\"refresh\""));
+
+    let resent = browser.submit("/flow/push", &[]).await;
+    assert!(resent.contains("id=\"push-number\""));
+    let code_step = browser.get("/?stap=code").await.1;
+    assert!(code_step.contains("action=\"/flow/otp\""));
+}
+
+async fn a_wrong_password_says_so_in_the_users_language_and_keeps_the_name(app: TestApp) {
+    app.add_user(USER).await;
+    let browser = Plain::new(&app, "en-GB,en;q=0.8");
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+
+    let again = browser
+        .submit("/flow/password", &[("password", "wrong password")])
+        .await;
+
+    assert_eq!(text_of(&again, "error"), "Incorrect user name or password.");
+    assert_eq!(text_of(&again, "username-shown"), USER);
+    assert!(
+        !again.contains("wrong password"),
+        "the password is never sent back"
+    );
+    assert!(again.contains("aria-describedby=\"error\""));
+    let (_, reloaded) = browser.get("/").await;
+    assert!(
+        !reloaded.contains("id=\"error\""),
+        "the message is shown once"
+    );
+}
+
+async fn a_bad_user_name_keeps_what_was_typed(app: TestApp) {
+    let browser = Plain::new(&app, "nl");
+
+    let again = browser
+        .submit(
+            "/flow/identify",
+            &[("username", "jan\u{200B}@missingpiece.nl")],
+        )
+        .await;
+
+    assert_eq!(
+        text_of(&again, "error"),
+        "Voer een geldige gebruikersnaam in, zoals je e-mailadres."
+    );
+    assert!(again.contains("value=\"jan\u{200B}@missingpiece.nl\""));
+}
+
+async fn the_language_follows_the_toggle_then_the_browser(app: TestApp) {
+    let browser = Plain::new(&app, "en-US");
+    let (_, english) = browser.get("/").await;
+    assert!(english.contains("<html lang=\"en\">") && english.contains("Log on"));
+
+    let response = browser
+        .client
+        .get(format!("{}/?lang=nl", browser.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(
+        response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .starts_with("aanmelden_lang=nl")
+    );
+    let (_, dutch) = browser.get("/").await;
+    assert!(dutch.contains("<html lang=\"nl\">") && dutch.contains("Aanmelden"));
+    assert!(dutch.contains("href=\"/?lang=en\""));
+}
+
+async fn five_wrong_passwords_lock_here_too(app: TestApp) {
+    app.add_user(USER).await;
+    let browser = Plain::new(&app, "nl");
+    for _ in 0..app.state.config.lockout_threshold {
+        browser
+            .submit("/flow/identify", &[("username", USER)])
+            .await;
+        browser
+            .submit("/flow/password", &[("password", "wrong")])
+            .await;
+    }
+
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+    let locked = browser
+        .submit("/flow/password", &[("password", PASSWORD)])
+        .await;
+
+    assert_eq!(
+        text_of(&locked, "error"),
+        "Te veel mislukte pogingen. Probeer het over 15 minuten opnieuw."
+    );
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|e| e.event == "locked"));
+}
+
+async fn a_sign_in_moves_between_the_app_and_the_plain_pages(app: TestApp) {
+    app.add_user(USER).await;
+    // Started in the app (JSON), finished on the plain pages, same cookie.
+    assert_eq!(
+        app.browser.sign_in_password(USER, PASSWORD).await,
+        Step::RegisterDevice
+    );
+    let (_, page) = app_page(&app, "/").await;
+    assert!(page.contains("Mijn geregistreerde apparaten"), "{page}");
+
+    // Started on the plain pages, the app knows where it stands.
+    let other = "ander@missingpiece.nl";
+    app.add_user(other).await;
+    let browser = Plain::new(&app, "nl");
+    browser
+        .submit("/flow/identify", &[("username", other)])
+        .await;
+    let session: SessionInfo = json(
+        browser
+            .client
+            .get(format!("{}/api/v1/session", browser.base))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(session.step, Step::Password);
+    assert_eq!(session.username, other);
+}
+
+/// A page as the app's browser (with its cookies) gets it.
+async fn app_page(app: &TestApp, path: &str) -> (StatusCode, String) {
+    let response = app.browser.get_page(path).await;
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn forms_from_another_site_are_refused(app: TestApp) {
+    let response = reqwest::Client::new()
+        .post(app.browser.url("/flow/identify"))
+        .header("origin", "https://evil.example")
+        .form(&[("username", USER)])
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+}
+
+async fn what_users_type_is_escaped(app: TestApp) {
+    let browser = Plain::new(&app, "nl");
+
+    let page = browser
+        .submit("/flow/identify", &[("username", "<b>jan</b>@x.nl")])
+        .await;
+
+    assert!(page.contains("&lt;b&gt;jan&lt;/b&gt;@x.nl"), "{page}");
+    assert!(!page.contains("<b>jan"));
+}
+
+crate::on_both_backends!(
+    configured_by configure;
+    the_first_registration_and_logging_off_without_script,
+    a_returning_user_signs_in_with_the_code_typed_by_hand,
+    the_push_page_shows_the_number_and_learns_the_answer,
+    a_denied_push_says_so_and_offers_to_resend,
+    a_wrong_password_says_so_in_the_users_language_and_keeps_the_name,
+    a_bad_user_name_keeps_what_was_typed,
+    the_language_follows_the_toggle_then_the_browser,
+    five_wrong_passwords_lock_here_too,
+    a_sign_in_moves_between_the_app_and_the_plain_pages,
+    forms_from_another_site_are_refused,
+    what_users_type_is_escaped,
+);
