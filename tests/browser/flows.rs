@@ -8,21 +8,21 @@ use aanmelden_server::config::{Application, Config};
 use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::helpers::{BrowserTest, next_totp_code, totp_code};
+use crate::helpers::{BrowserTest, Kind, next_totp_code, totp_code};
 use crate::pages::{Devices, Identify, Language, Password, Push, Qr, SignedIn, UserMenu, error};
 
-const USER: &str = "testgebruiker@missingpiece.nl";
-const PASSWORD: &str = "correct horse battery";
+pub const USER: &str = "testgebruiker@missingpiece.nl";
+pub const PASSWORD: &str = "correct horse battery";
 
 /// A server with applications and a Linux client download (Chromium here
 /// runs on Linux), and a user without a device.
-async fn portal() -> BrowserTest {
-    let test = BrowserTest::start_with(configure).await;
+async fn portal(kind: Kind) -> BrowserTest {
+    let test = BrowserTest::start_in(kind, configure).await;
     test.add_user(USER, PASSWORD).await;
     test
 }
 
-fn configure(config: &mut Config) {
+pub fn configure(config: &mut Config) {
     config.applications = vec![Application {
         name: "Webmail".to_owned(),
         url: "https://mail.missingpiece.nl/".to_owned(),
@@ -50,9 +50,8 @@ async fn to_first_registration(test: &BrowserTest) -> Devices<'_> {
     Devices::shown(test).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_time_walkthrough_in_dutch() {
-    let test = portal().await;
+async fn first_time_walkthrough_in_dutch(kind: Kind) {
+    let test = portal(kind).await;
     test.open("/").await;
 
     let identify = Identify::shown(&test).await;
@@ -104,9 +103,8 @@ async fn first_time_walkthrough_in_dutch() {
     assert!(test.csp_violations().await.is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn returning_user_signs_in_with_a_code_typed_by_hand() {
-    let test = portal().await;
+async fn returning_user_signs_in_with_a_code_typed_by_hand(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
 
@@ -135,9 +133,8 @@ async fn returning_user_signs_in_with_a_code_typed_by_hand() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn first_time_walkthrough_in_english() {
-    let test = portal().await;
+async fn first_time_walkthrough_in_english(kind: Kind) {
+    let test = portal(kind).await;
     test.open("/").await;
     let identify = Identify::shown(&test).await;
     // Typed input survives the switch of language.
@@ -183,9 +180,8 @@ async fn first_time_walkthrough_in_english() {
     assert_eq!(test.html_lang().await, "nl");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn returning_user_in_english() {
-    let test = portal().await;
+async fn returning_user_in_english(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
     Language(&test).english().await;
@@ -201,9 +197,8 @@ async fn returning_user_in_english() {
     test.wait_for_text("#user-menu", USER).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_password_says_so_and_keeps_the_user_name() {
-    let test = portal().await;
+async fn wrong_password_says_so_and_keeps_the_user_name(kind: Kind) {
+    let test = portal(kind).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
 
@@ -219,9 +214,8 @@ async fn wrong_password_says_so_and_keeps_the_user_name() {
     Devices::shown(&test).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn going_back_keeps_the_user_name_to_correct() {
-    let test = portal().await;
+async fn going_back_keeps_the_user_name_to_correct(kind: Kind) {
+    let test = portal(kind).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
 
@@ -235,9 +229,8 @@ async fn going_back_keeps_the_user_name_to_correct() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn returning_user_types_the_code_on_its_own_step() {
-    let test = portal().await;
+async fn returning_user_types_the_code_on_its_own_step(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
@@ -252,9 +245,8 @@ async fn returning_user_types_the_code_on_its_own_step() {
     SignedIn::shown(&test).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_reload_during_enrolment_shows_the_same_secret() {
-    let test = portal().await;
+async fn a_reload_during_enrolment_shows_the_same_secret(kind: Kind) {
+    let test = portal(kind).await;
     let devices = to_first_registration(&test).await;
     let qr = devices.add_device("iPhone").await;
     let secret = qr.secret().await;
@@ -276,9 +268,8 @@ async fn a_reload_during_enrolment_shows_the_same_secret() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn testing_and_removing_a_device() {
-    let test = portal().await;
+async fn testing_and_removing_a_device(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
     sign_in_with_code(&test, &secret).await;
@@ -314,9 +305,8 @@ async fn testing_and_removing_a_device() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn logging_off_from_the_signed_in_page_and_signing_in_again() {
-    let test = portal().await;
+async fn logging_off_from_the_signed_in_page_and_signing_in_again(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     test.open("/").await;
     sign_in_with_code(&test, &secret).await;
@@ -340,10 +330,9 @@ async fn logging_off_from_the_signed_in_page_and_signing_in_again() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_expired_session_sends_the_user_back_with_a_message() {
+async fn an_expired_session_sends_the_user_back_with_a_message(kind: Kind) {
     const IDLE_S: i64 = 2;
-    let test = BrowserTest::start_with(|config| config.session_idle_timeout_s = IDLE_S).await;
+    let test = BrowserTest::start_in(kind, |config| config.session_idle_timeout_s = IDLE_S).await;
     test.add_user(USER, PASSWORD).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
@@ -368,7 +357,11 @@ async fn an_expired_session_sends_the_user_back_with_a_message() {
 }
 
 /// The command-line authenticator, holding USER's device of `test`.
-fn authenticator(test: &BrowserTest, secret: &str, device_id: i64) -> impl Fn(&[&str]) -> Output {
+pub fn authenticator(
+    test: &BrowserTest,
+    secret: &str,
+    device_id: i64,
+) -> impl Fn(&[&str]) -> Output {
     let store = tempfile::tempdir().unwrap();
     let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/aanmelden-authenticator");
     assert!(
@@ -397,14 +390,13 @@ fn authenticator(test: &BrowserTest, secret: &str, device_id: i64) -> impl Fn(&[
     run
 }
 
-async fn device_id(test: &BrowserTest) -> i64 {
+pub async fn device_id(test: &BrowserTest) -> i64 {
     let user = test.state.store.find_user(USER).await.unwrap().unwrap();
     test.state.store.active_devices(user.id).await.unwrap()[0].id
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn approving_the_number_in_the_authenticator_signs_in() {
-    let test = portal().await;
+async fn approving_the_number_in_the_authenticator_signs_in(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     let phone = authenticator(&test, &secret, device_id(&test).await);
     test.open("/").await;
@@ -430,9 +422,8 @@ async fn approving_the_number_in_the_authenticator_signs_in() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_denied_push_says_so_and_the_code_still_works() {
-    let test = portal().await;
+async fn a_denied_push_says_so_and_the_code_still_works(kind: Kind) {
+    let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     let phone = authenticator(&test, &secret, device_id(&test).await);
     test.open("/").await;
@@ -456,3 +447,20 @@ async fn a_denied_push_says_so_and_the_code_still_works() {
     otp.submit(&totp_code(&secret)).await;
     SignedIn::shown(&test).await;
 }
+
+crate::in_browsers!(
+    [Chromium, Firefox];
+    first_time_walkthrough_in_dutch,
+    returning_user_signs_in_with_a_code_typed_by_hand,
+    first_time_walkthrough_in_english,
+    returning_user_in_english,
+    wrong_password_says_so_and_keeps_the_user_name,
+    going_back_keeps_the_user_name_to_correct,
+    returning_user_types_the_code_on_its_own_step,
+    a_reload_during_enrolment_shows_the_same_secret,
+    testing_and_removing_a_device,
+    logging_off_from_the_signed_in_page_and_signing_in_again,
+    an_expired_session_sends_the_user_back_with_a_message,
+    approving_the_number_in_the_authenticator_signs_in,
+    a_denied_push_says_so_and_the_code_still_works,
+);

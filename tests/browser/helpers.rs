@@ -1,6 +1,7 @@
 //! `BrowserTest::start()`: the real server in this process on a free port with
 //! a fresh database, serving the built portal from dist/, and a headless
-//! Chromium of its own driven through chromedriver.
+//! browser of its own: Chromium through chromedriver or Firefox ESR through
+//! geckodriver, with or without JavaScript or WebAssembly (see [`Kind`]).
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -35,8 +36,42 @@ const RECORD_CSP_VIOLATIONS: &str = "window.__cspViolations = [];\
      document.addEventListener('securitypolicyviolation', e => \
      window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));";
 
+/// Which browser a test runs in, and what that browser may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Chromium with JavaScript and WebAssembly: the app takes over.
+    Chromium,
+    /// Chromium with JavaScript switched off: the plain pages alone.
+    ChromiumNoScript,
+    /// Chromium without its JIT (`--js-flags=--jitless`), as JIT-blocking
+    /// policies run it: script runs, but there is no WebAssembly.
+    ChromiumJitless,
+    /// Firefox ESR with JavaScript and WebAssembly: the app takes over.
+    Firefox,
+    /// Firefox ESR with JavaScript switched off.
+    FirefoxNoScript,
+}
+
+impl Kind {
+    /// Whether the app (WebAssembly) runs and takes over the plain pages.
+    pub fn runs_app(self) -> bool {
+        matches!(self, Self::Chromium | Self::Firefox)
+    }
+
+    /// Whether page scripts run at all.
+    pub fn runs_script(self) -> bool {
+        !matches!(self, Self::ChromiumNoScript | Self::FirefoxNoScript)
+    }
+
+    fn is_firefox(self) -> bool {
+        matches!(self, Self::Firefox | Self::FirefoxNoScript)
+    }
+}
+
 /// One server, one browser, and the temporary folders both use.
 pub struct BrowserTest {
+    /// The browser and what it runs.
+    pub kind: Kind,
     /// The server's state: its store, password hasher and configuration.
     pub state: AppState,
     /// `http://127.0.0.1:<port>`.
@@ -48,18 +83,24 @@ pub struct BrowserTest {
 }
 
 impl BrowserTest {
-    /// The server with its defaults (no demo user), and a browser on a blank page.
+    /// The server with its defaults (no demo user), and Chromium on a blank page.
     pub async fn start() -> Self {
         Self::start_with(|_| {}).await
     }
 
-    /// The server with `adjust` applied to its configuration first.
+    /// The server with `adjust` applied to its configuration first, and Chromium.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::start_in(Kind::Chromium, adjust).await
+    }
+
+    /// The server with `adjust` applied, and a browser of `kind`.
+    pub async fn start_in(kind: Kind, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (address, state) = serve(dir.path(), adjust).await;
-        let driver = Driver::start(&dir.path().join("chromium-profile"));
+        let driver = Driver::start(kind, &dir.path().join("browser-profile"));
         let client = driver.connect().await;
         let mut test = Self {
+            kind,
             state,
             base: format!("http://{address}"),
             client,
@@ -67,16 +108,27 @@ impl BrowserTest {
             _dir: dir,
         };
         test.driver.session = test.client.session_id().await.expect("session id");
-        test.client
-            .issue_cmd(Cdp::new(
+        if !kind.is_firefox() {
+            test.cdp(
                 "Page.addScriptToEvaluateOnNewDocument",
                 &json!({ "source": RECORD_CSP_VIOLATIONS }),
-            ))
-            .await
-            .expect("install the CSP violation recorder");
-        let language = test.execute("return navigator.language").await;
-        assert_eq!(language, "nl", "Chromium must prefer Dutch");
+            )
+            .await;
+        }
+        if kind.runs_script() {
+            let language = test.execute("return navigator.language").await;
+            assert_eq!(language, "nl", "the browser must prefer Dutch");
+        }
         test
+    }
+
+    /// A Chrome `DevTools` Protocol command (Chromium only).
+    pub async fn cdp(&self, command: &str, params: &Value) -> Value {
+        assert!(!self.kind.is_firefox(), "{command}: DevTools is Chromium's");
+        self.client
+            .issue_cmd(Cdp::new(command, params))
+            .await
+            .unwrap_or_else(|e| panic!("{command}: {e}"))
     }
 
     /// A user added the way the admin command line adds one.
@@ -128,9 +180,24 @@ impl BrowserTest {
         format!("{}{path}", self.base)
     }
 
-    /// Load `path` in the browser.
+    /// Load `path` in the browser. Where the app runs, this waits until it
+    /// has taken the server's plain page over, so that a test acts on the
+    /// app and not on the page it is about to replace.
     pub async fn open(&self, path: &str) {
         self.client.goto(&self.url(path)).await.expect("navigate");
+        if self.kind.runs_app() {
+            self.wait_until_gone("#plain").await;
+        }
+    }
+
+    /// Wait until nothing matches `css`.
+    pub async fn wait_until_gone(&self, css: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.is_present(css).await {
+            self.fail_after(deadline, &format!("{css:?} is still there"))
+                .await;
+            tokio::time::sleep(POLL).await;
+        }
     }
 
     /// The element that `css` finds, once there is one.
@@ -223,7 +290,12 @@ impl BrowserTest {
     }
 
     /// Content-Security-Policy violations since the current page loaded.
+    /// Only Chromium can be given the recorder before the page's own
+    /// scripts (through DevTools); elsewhere the policy is not checked.
     pub async fn csp_violations(&self) -> Vec<String> {
+        if self.kind != Kind::Chromium {
+            return Vec::new();
+        }
         let recorded = self.execute("return window.__cspViolations").await;
         serde_json::from_value(recorded).expect("the recorder's list")
     }
@@ -312,9 +384,10 @@ async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr, App
     (address, state)
 }
 
-/// A chromedriver process on a port of its own; on drop it ends the browser
-/// session (which closes Chromium) and then itself.
+/// A chromedriver or geckodriver process on a port of its own; on drop it
+/// ends the browser session (which closes the browser) and then itself.
 struct Driver {
+    kind: Kind,
     process: Child,
     port: u16,
     profile: PathBuf,
@@ -322,18 +395,24 @@ struct Driver {
 }
 
 impl Driver {
-    fn start(profile: &Path) -> Self {
+    fn start(kind: Kind, profile: &Path) -> Self {
         let port = free_port();
-        let process = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
+        let (program, args) = if kind.is_firefox() {
+            ("geckodriver", vec![format!("--port={port}")])
+        } else {
+            ("chromedriver", vec![format!("--port={port}")])
+        };
+        let process = Command::new(program)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|e| {
-                panic!("cannot start chromedriver ({e}): run `cargo xtask setup` to install it")
+                panic!("cannot start {program} ({e}): run `cargo xtask setup` to install it")
             });
         Self {
+            kind,
             process,
             port,
             profile: profile.to_owned(),
@@ -341,10 +420,25 @@ impl Driver {
         }
     }
 
-    /// A new session in a fresh headless Chromium, retried while
-    /// chromedriver is still starting to listen.
-    async fn connect(&self) -> Client {
-        let args = [
+    /// What to ask the driver for: a fresh headless browser of this kind,
+    /// which prefers Dutch, the default users know, whatever the locale of
+    /// the machine running this.
+    fn capabilities(&self) -> Value {
+        let script = self.kind.runs_script();
+        if self.kind.is_firefox() {
+            return json!({
+                "browserName": "firefox",
+                "moz:firefoxOptions": {
+                    "binary": "/usr/bin/firefox-esr",
+                    "args": ["-headless", "-width=1280", "-height=900"],
+                    "prefs": {
+                        "intl.accept_languages": "nl",
+                        "javascript.enabled": script,
+                    },
+                },
+            });
+        }
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".to_owned(),
             "--disable-gpu".to_owned(),
@@ -358,13 +452,20 @@ impl Driver {
             "--lang=nl".to_owned(),
             format!("--user-data-dir={}", self.profile.display()),
         ];
-        // The portal starts in the browser's language; pinned to Dutch, the
-        // default users know, whatever the locale of the machine running this.
-        let capabilities = json!({ "goog:chromeOptions": {
-            "args": args,
-            "prefs": { "intl.accept_languages": "nl" },
-        } });
-        let Value::Object(capabilities) = capabilities else {
+        if self.kind == Kind::ChromiumJitless {
+            args.push("--js-flags=--jitless".to_owned());
+        }
+        let mut prefs = json!({ "intl.accept_languages": "nl" });
+        if !script {
+            prefs["profile.managed_default_content_settings.javascript"] = json!(2);
+        }
+        json!({ "goog:chromeOptions": { "args": args, "prefs": prefs } })
+    }
+
+    /// A new session in a fresh headless browser, retried while the driver
+    /// is still starting to listen.
+    async fn connect(&self) -> Client {
+        let Value::Object(capabilities) = self.capabilities() else {
             unreachable!("a JSON object literal")
         };
         let url = format!("http://127.0.0.1:{}", self.port);
@@ -377,10 +478,10 @@ impl Driver {
             match connected {
                 Ok(client) => return client,
                 Err(NewSessionError::SessionNotCreated(e)) => {
-                    panic!("chromedriver could not start Chromium: {e}")
+                    panic!("the driver could not start {:?}: {e}", self.kind)
                 }
                 Err(e) if Instant::now() > deadline => {
-                    panic!("no chromedriver session after {TIMEOUT:?}: {e}")
+                    panic!("no driver session after {TIMEOUT:?}: {e}")
                 }
                 Err(_) => tokio::time::sleep(POLL).await,
             }
@@ -400,8 +501,8 @@ impl Drop for Driver {
     }
 }
 
-/// `DELETE /session/{id}` on chromedriver, over a plain blocking socket; returns
-/// once it has answered.
+/// `DELETE /session/{id}` on the driver, over a plain blocking socket;
+/// returns once it has answered.
 fn delete_session(port: u16, session: &str) -> std::io::Result<()> {
     let mut stream = TcpStream::connect(("127.0.0.1", port))?;
     stream.set_read_timeout(Some(TIMEOUT))?;

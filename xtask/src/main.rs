@@ -10,6 +10,8 @@ use std::process::{Command, ExitCode};
 const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen 132 from npm; Debian's older wasm-opt produces a blank page.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The driver the browser tests start Firefox ESR through.
+const GECKODRIVER_VERSION: &str = "0.37.1";
 /// The environment variable with the PostgreSQL URL for the API tests.
 const POSTGRES_TEST_URL: &str = "TEST_POSTGRES_URL";
 
@@ -52,8 +54,8 @@ fn root() -> PathBuf {
 }
 
 /// Install what is missing: the wasm target, trunk, the wasm-bindgen CLI of
-/// Cargo.lock's version, wasm-opt, and Chromium with its driver for the
-/// browser tests. Each is checked first, so a second run takes seconds.
+/// Cargo.lock's version, wasm-opt, and the browsers, their drivers and
+/// nginx for the tests. Each is checked first, so a second run takes seconds.
 fn setup() -> Result<Tools> {
     let root = root();
     let tools_dir = root.join("target").join("tools");
@@ -128,15 +130,33 @@ fn setup() -> Result<Tools> {
     Ok(tools)
 }
 
-/// What the tests start from Debian: headless Chromium and chromedriver,
-/// which the browser tests drive, and nginx, which the proxy tests put in
-/// front of the server. The package index is refreshed only when something
-/// is missing.
+/// What the tests start from Debian: headless Chromium and chromedriver and
+/// Firefox ESR, which the browser tests drive, and nginx, which the proxy
+/// tests put in front of the server; and geckodriver for Firefox, from
+/// crates. The package index is refreshed only when something is missing.
 fn browsers(tools: &Tools) -> Result {
     let runs = |program| output(tools, program, &["--version"]).is_some();
+    if !output(tools, "geckodriver", &["--version"])
+        .is_some_and(|v| v.contains(GECKODRIVER_VERSION))
+    {
+        step(
+            tools,
+            "cargo",
+            &[
+                "install",
+                "geckodriver",
+                "--version",
+                GECKODRIVER_VERSION,
+                "--locked",
+            ],
+        )?;
+    }
     let mut missing = Vec::new();
     if !(runs("chromium") && runs("chromedriver")) {
         missing.extend(["chromium", "chromium-driver"]);
+    }
+    if !Path::new("/usr/bin/firefox-esr").exists() {
+        missing.push("firefox-esr");
     }
     if !Path::new("/usr/sbin/nginx").exists() {
         missing.push("nginx");
