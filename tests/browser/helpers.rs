@@ -291,7 +291,8 @@ impl BrowserTest {
 
     /// Content-Security-Policy violations since the current page loaded.
     /// Only Chromium can be given the recorder before the page's own
-    /// scripts (through DevTools); elsewhere the policy is not checked.
+    /// scripts (through the `DevTools` protocol); elsewhere the policy is
+    /// not checked.
     pub async fn csp_violations(&self) -> Vec<String> {
         if self.kind != Kind::Chromium {
             return Vec::new();
