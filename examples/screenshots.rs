@@ -1,6 +1,8 @@
 //! `cargo xtask screenshots`: every screen of the portal, in Dutch and in
 //! English, rendered by headless Chromium from the built portal on the real
-//! server, into the folder given as the first argument (docs/screenshots).
+//! server, into the folder given as the first argument (docs/screenshots);
+//! and the plain pages, as a browser without JavaScript shows them
+//! (`plain-*.png`).
 
 // A failed step is a failed run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use aanmelden_server::config::{Application, Config};
 
-use crate::helpers::{BrowserTest, totp_code};
+use crate::helpers::{BrowserTest, Kind, totp_code};
 use crate::pages::{Devices, Identify, Language, Password, Push, SignedIn, UserMenu};
 
 const NEWCOMER: &str = "nieuw@missingpiece.nl";
@@ -33,6 +35,7 @@ async fn main() {
     std::fs::create_dir_all(&folder).expect("create the folder");
     for lang in ["nl", "en"] {
         shoot_language(&folder, lang).await;
+        shoot_plain(&folder, lang).await;
     }
     println!("screenshots written to {}", folder.display());
 }
@@ -106,6 +109,67 @@ async fn shoot_language(folder: &Path, lang: &str) {
     test.click("#to-devices").await;
     Devices::shown(&test).await;
     shot("10-phone-devices").await;
+}
+
+/// The plain pages, in Chromium with JavaScript off.
+async fn shoot_plain(folder: &Path, lang: &str) {
+    let test = BrowserTest::start_in(Kind::ChromiumNoScript, configure).await;
+    test.add_user(NEWCOMER, PASSWORD).await;
+    test.add_user(RETURNING, PASSWORD).await;
+    test.registered_device(RETURNING).await;
+    let shot = |name: &'static str| {
+        let test = &test;
+        async move {
+            let png = test.client.screenshot().await.expect("screenshot");
+            let path = folder.join(format!("plain-{lang}-{name}.png"));
+            std::fs::write(&path, png).expect("write the screenshot");
+        }
+    };
+    test.client
+        .set_window_size(1280, 1000)
+        .await
+        .expect("resize");
+    test.open("/").await;
+    if lang == "en" {
+        test.click("#lang-en").await;
+        test.wait_for_text("#identify-submit", "Log on").await;
+    }
+    shot("1-identify").await;
+    test.type_into("#username", NEWCOMER).await;
+    test.click("#identify-submit").await;
+    test.type_into("#password", "wrong password").await;
+    test.click("#password-submit").await;
+    test.wait_for("#error").await;
+    test.click("#show-otp").await;
+    shot("2-password-error-otp").await;
+    test.type_into("#password", PASSWORD).await;
+    test.click("#password-submit").await;
+    test.wait_for("#device-name").await;
+    shot("3-devices-empty").await;
+    test.type_into("#device-name", "iPhone").await;
+    test.click("#device-name-ok").await;
+    test.wait_for("#qr svg").await;
+    shot("4-qr").await;
+    let secret = test.text("#secret").await;
+    test.type_into("#first-code", &totp_code(&secret)).await;
+    test.click("#enrol-done").await;
+    test.wait_for("#device-added").await;
+    shot("5-devices").await;
+    test.click("#user-menu").await;
+    test.click("#logout").await;
+    test.wait_for("#logged-off-message").await;
+    shot("7-logged-off").await;
+
+    test.click("#sign-in-again").await;
+    test.type_into("#username", RETURNING).await;
+    test.click("#identify-submit").await;
+    test.type_into("#password", PASSWORD).await;
+    test.click("#password-submit").await;
+    test.wait_for("#push-number").await;
+    shot("8-push").await;
+    test.open("/?stap=code").await;
+    test.wait_for("#otp").await;
+    shot("8-otp").await;
 }
 
 fn configure(config: &mut Config) {

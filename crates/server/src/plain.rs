@@ -138,6 +138,7 @@ async fn page(
         return Ok(Shown::Page(frame.page(&screen)));
     };
     let frame = &frame.for_session(&session);
+    let mut refresh_s = None;
     let markup = match session.level {
         Level::Identified if query.stap.as_deref() == Some("gebruikersnaam") => {
             identify::page(frame, &session.username, None, None)
@@ -148,7 +149,10 @@ async fn page(
         }
         Level::SecondFactor => match push::state(app, &session, client, frame.headers).await? {
             push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
-            push::Screen::Show(state) => push::page(frame, &state, flash.as_ref()),
+            push::Screen::Show(view) => {
+                refresh_s = view.refresh_s();
+                push::page(frame, &view, flash.as_ref())
+            }
         },
         Level::RegisterDevice => devices::page(app, frame, &session, query, flash.as_ref()).await?,
         Level::Done if path == DEVICES_PATH => {
@@ -156,7 +160,7 @@ async fn page(
         }
         Level::Done => signed_in::page(app, frame),
     };
-    Ok(Shown::Page(frame.page(&markup)))
+    Ok(Shown::Page(frame.document(&markup, refresh_s)))
 }
 
 /// Everything every page shares: the language, the organisation, who is
@@ -206,13 +210,10 @@ impl<'a> Frame<'a> {
         self.document(screen, None)
     }
 
-    /// As [`Frame::page`], reloading itself every `refresh_s` seconds (the
-    /// push screen learns the answer so, without script).
-    pub fn page_refreshing(&self, screen: &Markup, refresh_s: u32) -> Markup {
-        self.document(screen, Some(refresh_s))
-    }
-
-    fn document(&self, screen: &Markup, refresh_s: Option<u32>) -> Markup {
+    /// The whole document around a screen that reloads itself every
+    /// `refresh_s` seconds, if given (the push screen learns the answer so,
+    /// without script).
+    pub fn document(&self, screen: &Markup, refresh_s: Option<u32>) -> Markup {
         let config = &self.app.config;
         html! {
             (DOCTYPE)

@@ -80,14 +80,21 @@ pub async fn state(
     })
 }
 
-/// The push page; it reloads itself while it waits.
+impl View {
+    /// Every how many seconds the page reloads itself: while it waits.
+    pub fn refresh_s(&self) -> Option<u32> {
+        self.number.map(|_| REFRESH_S)
+    }
+}
+
+/// The push screen.
 pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
     let failed = view
         .failed
         .as_ref()
         .map(|e| e.message(frame.lang))
         .or_else(|| flash.and_then(|f| f.error_text(frame.lang)));
-    let screen = html! {
+    html! {
         section class="step push" {
             h1 { (frame.t(Key::PushHeading)) }
             p { (frame.t(Key::PushInstruction)) }
@@ -109,11 +116,6 @@ pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
             }
             a id="show-otp" class="link" href=(super::otp::PATH) { (frame.t(Key::ShowOtp)) }
         }
-    };
-    if view.number.is_some() {
-        frame.page_refreshing(&screen, REFRESH_S)
-    } else {
-        frame.page(&screen)
     }
 }
 

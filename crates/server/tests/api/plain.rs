@@ -100,6 +100,7 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     let (status, first) = browser.get("/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(first.contains("<html lang=\"nl\">"), "{first}");
+    assert_eq!(first.matches("<main").count(), 1);
     assert!(first.contains("action=\"/flow/identify\""));
     assert!(first.contains("Voer een gebruikersnaam in..."));
 
@@ -197,6 +198,7 @@ async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
         .await;
 
     assert!(push.contains("http-equiv=\"refresh\""), "{push}");
+    assert_eq!(push.matches("<html").count(), 1, "one document: {push}");
     assert_eq!(text_of(&push, "push-countdown"), "Nog 30 seconden.");
     let number: u8 = text_of(&push, "push-number").parse().unwrap();
     let user = app.state.store.find_user(USER).await.unwrap().unwrap();
