@@ -344,7 +344,7 @@ pub fn totp_code_at(secret: &str, time: i64) -> String {
 }
 
 /// The workspace root, where `cargo xtask build` puts dist/.
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 

@@ -28,7 +28,7 @@ fn main() -> ExitCode {
         "bench" => bench(env::args().nth(2).as_deref()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench push   build, then time push approval -> signed-in page (median, p99)"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench push   build, then time push approval -> signed-in page (median, p99)\n  bench first-paint   build, then time to the user-name field on a slow CPU and line"
             );
             return ExitCode::FAILURE;
         }
@@ -253,18 +253,17 @@ fn screenshots() -> Result {
     )
 }
 
-/// `cargo xtask bench push`: figures, printed; never a timed assertion.
+/// `cargo xtask bench push | first-paint`: figures, printed; never a timed
+/// assertion.
 fn bench(which: Option<&str>) -> Result {
-    if which != Some("push") {
-        return Err("usage: cargo xtask bench push".into());
-    }
+    let example = match which {
+        Some("push") => "bench_push",
+        Some("first-paint") => "bench_first_paint",
+        _ => return Err("usage: cargo xtask bench push | first-paint".into()),
+    };
     let tools = setup()?;
     build_spa(&tools)?;
-    step(
-        &tools,
-        "cargo",
-        &["run", "--release", "--example", "bench_push"],
-    )
+    step(&tools, "cargo", &["run", "--release", "--example", example])
 }
 
 /// A release build of the portal into dist/, offline once the crates are fetched.
