@@ -164,6 +164,62 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     assert!(again.contains("action=\"/flow/identify\""));
 }
 
+async fn testing_and_removing_a_device_without_script(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let browser = Plain::new(&app, "nl");
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+    browser
+        .submit(
+            "/flow/password",
+            &[("password", PASSWORD), ("otp", &code(&secret, app.now()))],
+        )
+        .await;
+    let (_, devices) = browser.get("/apparaten").await;
+    let device = devices
+        .split("<option value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+
+    let wrong = browser
+        .submit(
+            "/flow/devices/test",
+            &[("device", &device), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(text_of(&wrong, "test-result"), "De code is onjuist.");
+    app.clock.advance(30);
+    let right = browser
+        .submit(
+            "/flow/devices/test",
+            &[("device", &device), ("code", &code(&secret, app.now()))],
+        )
+        .await;
+    assert_eq!(
+        text_of(&right, "test-result"),
+        "De code is juist: dit apparaat werkt."
+    );
+
+    let confirm = browser
+        .submit("/flow/devices/remove", &[("device", &device)])
+        .await;
+    assert!(
+        confirm.contains("Weet je zeker dat je iPhone wilt verwijderen?"),
+        "{confirm}"
+    );
+    let removed = browser
+        .submit(&format!("/flow/devices/{device}/remove"), &[])
+        .await;
+    assert!(
+        removed.contains("Geen geregistreerde apparaten"),
+        "{removed}"
+    );
+}
+
 async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     app.clock.advance(30);
@@ -418,6 +474,7 @@ async fn what_users_type_is_escaped(app: TestApp) {
 crate::on_both_backends!(
     configured_by configure;
     the_first_registration_and_logging_off_without_script,
+    testing_and_removing_a_device_without_script,
     a_returning_user_signs_in_with_the_code_typed_by_hand,
     the_push_page_shows_the_number_and_learns_the_answer,
     a_denied_push_says_so_and_offers_to_resend,
