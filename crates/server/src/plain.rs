@@ -89,7 +89,7 @@ pub async fn show(
     let session = current_session(&app, &headers).await.ok();
     let live = session.is_some();
     let frame = Frame::new(&app, &headers, uri.path());
-    let shown = page(&app, &frame, session, &client, &query, flash, had_cookie).await;
+    let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
         Ok(Shown::Page(markup)) => markup.into_response(),
         Ok(Shown::Stepped(stepped)) => return stepped_to(&app, &stepped, "/"),
@@ -118,7 +118,6 @@ enum Shown {
 }
 
 async fn page(
-    app: &AppState,
     frame: &Frame<'_>,
     session: Option<Session>,
     client: &str,
@@ -131,9 +130,10 @@ async fn page(
         return Ok(Shown::Page(frame.page(&logged_off::page(frame))));
     }
     let Some(session) = session else {
-        let notice = had_cookie.then(|| Key::ErrorSessionExpired.text(frame.lang).to_owned());
         let typed = flash.as_ref().map_or("", |f| f.typed.as_str());
         let error = flash.as_ref().and_then(|f| f.error_text(frame.lang));
+        let notice = (had_cookie && error.is_none())
+            .then(|| Key::ErrorSessionExpired.text(frame.lang).to_owned());
         let screen = identify::page(frame, typed, error.as_deref(), notice.as_deref());
         return Ok(Shown::Page(frame.page(&screen)));
     };
@@ -147,18 +147,19 @@ async fn page(
         Level::SecondFactor if query.stap.as_deref() == Some("code") => {
             otp::page(frame, flash.as_ref())
         }
-        Level::SecondFactor => match push::state(app, &session, client, frame.headers).await? {
+        Level::SecondFactor => match push::state(frame.app, &session, client, frame.headers).await?
+        {
             push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
             push::Screen::Show(view) => {
                 refresh_s = view.refresh_s();
                 push::page(frame, &view, flash.as_ref())
             }
         },
-        Level::RegisterDevice => devices::page(app, frame, &session, query, flash.as_ref()).await?,
+        Level::RegisterDevice => devices::page(frame, &session, query, flash.as_ref()).await?,
         Level::Done if path == DEVICES_PATH => {
-            devices::page(app, frame, &session, query, flash.as_ref()).await?
+            devices::page(frame, &session, query, flash.as_ref()).await?
         }
-        Level::Done => signed_in::page(app, frame),
+        Level::Done => signed_in::page(frame),
     };
     Ok(Shown::Page(frame.document(&markup, refresh_s)))
 }

@@ -20,13 +20,12 @@ use crate::routes::extract::ClientAddr;
 
 /// The devices page, or the QR page of this session's pending enrolment.
 pub async fn page(
-    app: &AppState,
     frame: &Frame<'_>,
     session: &Session,
     query: &PageQuery,
     flash: Option<&Flash>,
 ) -> Result<Markup, ApiError> {
-    let list = app.list_devices(session).await?;
+    let list = frame.app.list_devices(session).await?;
     if let Some(enrolment) = &list.pending {
         return Ok(super::enrol::page(
             frame,

@@ -7,11 +7,10 @@ use axum::http::header;
 use maud::{Markup, html};
 
 use super::{DEVICES_PATH, Frame};
-use crate::AppState;
 
 /// The signed-in page.
-pub fn page(app: &AppState, frame: &Frame<'_>) -> Markup {
-    let branding = app.config.branding();
+pub fn page(frame: &Frame<'_>) -> Markup {
+    let branding = frame.app.config.branding();
     let user_agent = frame
         .headers
         .get(header::USER_AGENT)

@@ -448,6 +448,23 @@ async fn app_page(app: &TestApp, path: &str) -> (StatusCode, String) {
     (response.status(), response.text().await.unwrap())
 }
 
+async fn an_expired_session_says_so_once(app: TestApp) {
+    app.add_user(USER).await;
+    let browser = Plain::new(&app, "nl");
+    browser
+        .submit("/flow/identify", &[("username", USER)])
+        .await;
+    app.clock
+        .advance(app.state.config.session_idle_timeout_s + 1);
+
+    let again = browser
+        .submit("/flow/password", &[("password", PASSWORD)])
+        .await;
+
+    assert!(again.contains("action=\"/flow/identify\""), "{again}");
+    assert_eq!(again.matches("Je sessie is verlopen").count(), 1, "{again}");
+}
+
 async fn forms_from_another_site_are_refused(app: TestApp) {
     let response = reqwest::Client::new()
         .post(app.browser.url("/flow/identify"))
@@ -483,6 +500,7 @@ crate::on_both_backends!(
     the_language_follows_the_toggle_then_the_browser,
     five_wrong_passwords_lock_here_too,
     a_sign_in_moves_between_the_app_and_the_plain_pages,
+    an_expired_session_says_so_once,
     forms_from_another_site_are_refused,
     what_users_type_is_escaped,
 );
