@@ -50,6 +50,9 @@ pub enum Kind {
     Firefox,
     /// Firefox ESR with JavaScript switched off.
     FirefoxNoScript,
+    /// Firefox ESR with WebAssembly switched off (`javascript.options.wasm`):
+    /// script runs, the app cannot.
+    FirefoxNoWasm,
 }
 
 impl Kind {
@@ -64,7 +67,10 @@ impl Kind {
     }
 
     fn is_firefox(self) -> bool {
-        matches!(self, Self::Firefox | Self::FirefoxNoScript)
+        matches!(
+            self,
+            Self::Firefox | Self::FirefoxNoScript | Self::FirefoxNoWasm
+        )
     }
 }
 
@@ -435,6 +441,7 @@ impl Driver {
                     "prefs": {
                         "intl.accept_languages": "nl",
                         "javascript.enabled": script,
+                        "javascript.options.wasm": self.kind != Kind::FirefoxNoWasm,
                     },
                 },
             });

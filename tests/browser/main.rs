@@ -9,6 +9,7 @@
 // A failed step of a test is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod flows;
 mod harness;
 mod helpers;

@@ -10,6 +10,8 @@ use std::process::{Command, ExitCode};
 const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen 132 from npm; Debian's older wasm-opt produces a blank page.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The accessibility checker the browser tests inject into every screen.
+const AXE_CORE_VERSION: &str = "4.14.1";
 /// The driver the browser tests start Firefox ESR through.
 const GECKODRIVER_VERSION: &str = "0.37.1";
 /// The environment variable with the PostgreSQL URL for the API tests.
@@ -123,6 +125,24 @@ fn setup() -> Result<Tools> {
                 "--no-audit",
                 "--no-fund",
                 &format!("binaryen@{BINARYEN_VERSION}"),
+            ],
+        )?;
+    }
+    let axe = tools_dir.join("node_modules/axe-core/package.json");
+    if !std::fs::read_to_string(&axe)
+        .is_ok_and(|package| package.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
+    {
+        std::fs::create_dir_all(&tools_dir).map_err(|e| e.to_string())?;
+        step(
+            &tools,
+            "npm",
+            &[
+                "install",
+                "--prefix",
+                &tools_dir.to_string_lossy(),
+                "--no-audit",
+                "--no-fund",
+                &format!("axe-core@{AXE_CORE_VERSION}"),
             ],
         )?;
     }
