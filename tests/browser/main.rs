@@ -13,6 +13,7 @@ mod accessibility;
 mod flows;
 mod harness;
 mod helpers;
+mod keyboard;
 mod pages;
 mod plain;
 mod smoke;
