@@ -13,6 +13,7 @@ mod components {
     pub mod action;
     pub mod alert;
     pub mod code_input;
+    pub mod kiosk_guard;
     pub mod language_toggle;
     pub mod submit_button;
     pub mod user_menu;
@@ -39,6 +40,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::Failure;
+use crate::components::kiosk_guard::KioskGuard;
 use crate::components::language_toggle::{LanguageToggle, initial_language};
 use crate::components::user_menu::UserMenu;
 use crate::contexts::session_context::{Screen, provide_session};
@@ -91,6 +93,16 @@ fn App(
             && let Ok(html) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(html)
         {
             let _ = html.style().set_property("--brand", &colour);
+        }
+    });
+
+    // A kiosk gets larger touch targets (style/main.css, `.kiosk`).
+    Effect::new(move |_| {
+        let kiosk = session
+            .branding
+            .with(|b| b.as_ref().is_some_and(|b| b.kiosk.is_some()));
+        if let Some(html) = document().document_element() {
+            let _ = html.class_list().toggle_with_force("kiosk", kiosk);
         }
     });
 
@@ -154,6 +166,7 @@ fn App(
                 Screen::LoggedOff => view! { <LoggedOffPage /> }.into_any(),
             }}
         </main>
+        <KioskGuard />
         </div>
     }
 }

@@ -17,12 +17,7 @@ pub fn LanguageToggle() -> impl IntoView {
     let session = use_session();
     let choose = move |lang: Lang| {
         session.lang.set(lang);
-        if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
-            let _ = document.set_cookie(&format!(
-                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
-                lang.code()
-            ));
-        }
+        remember_language(lang);
     };
     view! {
         <nav class="language" aria-label=session.t(Key::Language)>
@@ -46,6 +41,16 @@ pub fn LanguageToggle() -> impl IntoView {
                 "EN"
             </button>
         </nav>
+    }
+}
+
+/// Keep `lang` in the cookie the server reads too.
+pub fn remember_language(lang: Lang) {
+    if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
+        let _ = document.set_cookie(&format!(
+            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
+            lang.code()
+        ));
     }
 }
 

@@ -54,7 +54,11 @@ pub fn IdentifyPage() -> impl IntoView {
                 name="username"
                 type="text"
                 inputmode="email"
-                autocomplete="username"
+                // A shared terminal keeps no list of the names typed on it.
+                autocomplete=move || {
+                    let kiosk = session.branding.with(|b| b.as_ref().is_some_and(|b| b.kiosk.is_some()));
+                    if kiosk { "off" } else { "username" }
+                }
                 autocapitalize="none"
                 spellcheck="false"
                 placeholder=session.t(Key::UsernamePlaceholder)

@@ -14,6 +14,7 @@ mod flows;
 mod harness;
 mod helpers;
 mod keyboard;
+mod kiosk;
 mod pages;
 mod plain;
 mod smoke;

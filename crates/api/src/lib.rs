@@ -183,6 +183,21 @@ pub struct Branding {
     pub applications: Vec<Application>,
     /// Where to download the workspace client app, per operating system.
     pub client_downloads: ClientDownloads,
+    /// Set when the asking browser is a shared kiosk or thin client: how
+    /// long without input before everything starts over.
+    #[serde(default)]
+    pub kiosk: Option<Kiosk>,
+}
+
+/// The times of kiosk mode, in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Kiosk {
+    /// Without input this long on a step before sign-in, the warning shows.
+    pub idle_s: u32,
+    /// The warning's countdown: this long to answer "Ik ben er nog".
+    pub warning_s: u32,
+    /// Without input this long on the signed-in page, the warning shows.
+    pub signed_in_idle_s: u32,
 }
 
 /// An application that the signed-in page links to.

@@ -19,6 +19,8 @@ const ENV_PREFIX: &str = "AANMELDEN_";
 
 /// Everything the server can be told. Every field has a default, so the
 /// server starts with no file and no variables at all.
+// Each switch is a setting of the file, not a state to fold into an enum.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -109,6 +111,17 @@ pub struct Config {
     pub push_max_waits: usize,
     /// Waits for a push answer one session may hold open at once.
     pub push_max_waits_per_session: usize,
+    /// Kiosk mode for every browser: without input, everything starts over.
+    pub kiosk: bool,
+    /// Kiosk mode for browsers at these addresses or networks (terminals),
+    /// as the client address is known (through `trusted_proxies`).
+    pub kiosk_addresses: Networks,
+    /// Kiosk: seconds without input on a step before sign-in until the warning.
+    pub kiosk_idle_s: u32,
+    /// Kiosk: seconds the warning gives to answer (at least 20).
+    pub kiosk_warning_s: u32,
+    /// Kiosk: seconds without input on the signed-in page until the warning.
+    pub kiosk_signed_in_idle_s: u32,
     /// Days the audit log keeps its entries; 0: for ever.
     pub audit_retention_days: i64,
     /// The address users and authenticators reach the server at, e.g.
@@ -156,6 +169,11 @@ impl Default for Config {
             push_max_waits: 1000,
             push_max_waits_per_session: 2,
             audit_retention_days: 365,
+            kiosk: false,
+            kiosk_addresses: Networks::default(),
+            kiosk_idle_s: 60,
+            kiosk_warning_s: 20,
+            kiosk_signed_in_idle_s: 30,
             public_url: None,
         }
     }
@@ -345,6 +363,12 @@ impl Config {
                 "push limits must be at least 1, audit_retention_days at least 0".into(),
             ));
         }
+        if self.kiosk_warning_s < 20 || self.kiosk_idle_s == 0 || self.kiosk_signed_in_idle_s == 0 {
+            return Err(ConfigError::Invalid(
+                "kiosk_warning_s must be at least 20 (WCAG 2.2.1), the idle times at least 1"
+                    .into(),
+            ));
+        }
         if self.header_read_timeout_s == 0 || self.body_read_timeout_s == 0 {
             return Err(ConfigError::Invalid(
                 "read time-outs must be at least 1 second".into(),
@@ -423,7 +447,19 @@ impl Config {
         Ok(())
     }
 
-    /// What `GET /branding` answers.
+    /// The kiosk times for a browser at `client`, if it is a kiosk.
+    pub fn kiosk_for(&self, client: &str) -> Option<aanmelden_api::Kiosk> {
+        let terminal = client
+            .parse()
+            .is_ok_and(|address| self.kiosk_addresses.contains(address));
+        (self.kiosk || terminal).then_some(aanmelden_api::Kiosk {
+            idle_s: self.kiosk_idle_s,
+            warning_s: self.kiosk_warning_s,
+            signed_in_idle_s: self.kiosk_signed_in_idle_s,
+        })
+    }
+
+    /// What `GET /branding` answers (without kiosk times: see [`Config::kiosk_for`]).
     pub fn branding(&self) -> Branding {
         let downloads = &self.client_downloads;
         Branding {
@@ -445,6 +481,7 @@ impl Config {
                 ios: downloads.ios.clone(),
                 android: downloads.android.clone(),
             },
+            kiosk: None,
         }
     }
 
@@ -615,6 +652,16 @@ mod tests {
         assert!(!overridden.cookie_secure());
         let forced = Config::load(None, env(&[("AANMELDEN_SECURE_COOKIE", "true")])).unwrap();
         assert_eq!(forced.session_cookie_name(), "__Host-aanmelden_session");
+    }
+
+    #[test]
+    fn a_kiosk_gives_at_least_twenty_seconds_to_answer() {
+        assert!(Config::load(None, env(&[("AANMELDEN_KIOSK_WARNING_S", "19")])).is_err());
+        let config =
+            Config::load(None, env(&[("AANMELDEN_KIOSK_ADDRESSES", "10.1.0.0/16")])).unwrap();
+        assert!(config.kiosk_for("10.1.2.3").is_some());
+        assert!(config.kiosk_for("10.2.0.1").is_none());
+        assert!(config.kiosk_for("").is_none());
     }
 
     #[test]

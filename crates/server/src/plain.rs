@@ -19,7 +19,7 @@ pub mod password;
 pub mod push;
 pub mod signed_in;
 
-use aanmelden_api::ErrorCode;
+use aanmelden_api::{ErrorCode, Kiosk};
 use aanmelden_i18n::{Key, Lang, error_text};
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
@@ -47,6 +47,10 @@ pub const DEVICES_PATH: &str = "/apparaten";
 
 /// The page after "Afmelden".
 pub const LOGGED_OFF_PATH: &str = "/afgemeld";
+
+/// Where a kiosk's page goes when it has been left alone: the session ends,
+/// and the first screen returns, in Dutch.
+pub const RESET_PATH: &str = "/opnieuw";
 
 /// The cookie that keeps the chosen language.
 pub const LANG_COOKIE: &str = "aanmelden_lang";
@@ -88,7 +92,7 @@ pub async fn show(
     let had_cookie = session_token(&headers, &app.config).is_some();
     let session = current_session(&app, &headers).await.ok();
     let live = session.is_some();
-    let frame = Frame::new(&app, &headers, uri.path());
+    let frame = Frame::new(&app, &headers, uri.path(), &client);
     let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
         Ok(Shown::Page(markup)) => markup.into_response(),
@@ -108,6 +112,30 @@ pub async fn show(
     if had_flash {
         response_headers.append(header::SET_COOKIE, Flash::clear());
     }
+    response
+}
+
+/// `GET /opnieuw`: a kiosk starts over. The session ends on the server,
+/// the language is Dutch again, and the first screen returns. A GET, since
+/// a page without script can only reload itself; another site cannot use
+/// it, as the session cookie is not sent along with its navigations.
+pub async fn reset(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(error) = app
+        .log_off(session_token(&headers, &app.config).as_ref(), &client)
+        .await
+    {
+        tracing::warn!(%error, "could not end a session at a kiosk's reset");
+    }
+    let mut response = Redirect::to("/").into_response();
+    let set = response.headers_mut();
+    set.append(header::SET_COOKIE, clear_session_cookie(&app.config));
+    set.append(header::SET_COOKIE, lang_cookie(Lang::Nl));
+    set.append(header::SET_COOKIE, Flash::clear());
+    set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
 
@@ -168,23 +196,29 @@ async fn page(
 /// signed in (for the user menu), and where the page is.
 pub struct Frame<'a> {
     pub app: &'a AppState,
+    /// Set on a shared kiosk or thin client.
+    pub kiosk: Option<Kiosk>,
     pub lang: Lang,
     pub path: &'a str,
     pub headers: &'a HeaderMap,
     /// The user name, once the session has passed both factors or
     /// registers its first device (the user menu shows then).
     pub signed_in: bool,
+    /// Whether the session has passed both factors.
+    pub done: bool,
     pub username: String,
 }
 
 impl<'a> Frame<'a> {
-    fn new(app: &'a AppState, headers: &'a HeaderMap, path: &'a str) -> Self {
+    fn new(app: &'a AppState, headers: &'a HeaderMap, path: &'a str, client: &str) -> Self {
         Self {
             app,
+            kiosk: app.config.kiosk_for(client),
             lang: request_lang(headers),
             path,
             headers,
             signed_in: false,
+            done: false,
             username: String::new(),
         }
     }
@@ -192,10 +226,12 @@ impl<'a> Frame<'a> {
     fn for_session(&self, session: &Session) -> Self {
         Self {
             app: self.app,
+            kiosk: self.kiosk,
             lang: self.lang,
             path: self.path,
             headers: self.headers,
             signed_in: matches!(session.level, Level::Done | Level::RegisterDevice),
+            done: session.level == Level::Done,
             username: session.username.clone(),
         }
     }
@@ -216,14 +252,26 @@ impl<'a> Frame<'a> {
     /// without script).
     pub fn document(&self, screen: &Markup, refresh_s: Option<u32>) -> Markup {
         let config = &self.app.config;
+        // On a kiosk, the page goes to the reset address by itself once it
+        // has been left alone for the idle time and the warning's time.
+        let reset_s = self.kiosk.map(|kiosk| {
+            let idle = if self.done {
+                kiosk.signed_in_idle_s
+            } else {
+                kiosk.idle_s
+            };
+            idle + kiosk.warning_s
+        });
         html! {
             (DOCTYPE)
-            html lang=(self.lang.code()) {
+            html lang=(self.lang.code()) class=[self.kiosk.map(|_| "kiosk")] {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     @if let Some(seconds) = refresh_s {
                         meta http-equiv="refresh" content=(seconds);
+                    } @else if let Some(seconds) = reset_s {
+                        meta http-equiv="refresh" content={ (seconds) ";url=" (RESET_PATH) };
                     }
                     title { (self.t(Key::PageTitle)) }
                     (PreEscaped(self.app.page_head.as_str()))
@@ -248,7 +296,14 @@ impl<'a> Frame<'a> {
                                 }
                             }
                         }
-                        main class="panel" { (screen) }
+                        main class="panel" {
+                            (screen)
+                            @if let Some(seconds) = reset_s {
+                                p id="kiosk-notice" class="hint" {
+                                    (Key::KioskNotice.fill(self.lang, "seconds", &seconds.to_string()))
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -85,6 +85,7 @@ pub fn router(app: AppState) -> Router {
             HeaderValue::from_static("no-store"),
         ))
         .with_state(app.clone());
+    let reset = get(plain::reset).with_state(app.clone());
     let pages = get(plain::show).with_state(app);
     let files = ServeDir::new(&spa_dir).fallback(pages.clone());
     // Behind https, browsers are told to come back over https only.
@@ -99,6 +100,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api", any(api_not_found))
         .route("/api/{*rest}", any(api_not_found))
         .nest(plain::FORMS, forms)
+        .route_service(plain::RESET_PATH, reset)
         .route_service("/", pages.clone())
         .route_service("/index.html", pages)
         .fallback_service(files)

@@ -19,7 +19,9 @@ pub fn page(frame: &Frame<'_>, typed: &str, failed: Option<&str>, note: Option<&
             (notice(note))
             label for="username" { (frame.t(Key::UsernameLabel)) }
             input id="username" name="username" type="text" inputmode="email"
-                autocomplete="username" autocapitalize="none" spellcheck="false"
+                // A shared terminal keeps no list of the names typed on it.
+                autocomplete=(if frame.kiosk.is_some() { "off" } else { "username" })
+                autocapitalize="none" spellcheck="false"
                 placeholder=(frame.t(Key::UsernamePlaceholder)) value=(typed) autofocus
                 aria-invalid=[failed.is_some().then_some("true")]
                 aria-describedby=[failed.is_some().then_some("error")];

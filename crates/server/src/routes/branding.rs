@@ -4,10 +4,15 @@ use aanmelden_api::Branding;
 use axum::Json;
 use axum::extract::State;
 
+use super::extract::ClientAddr;
 use crate::AppState;
 
 /// `GET /branding`: from the configuration; no session needed, because the
-/// first screen shows it before anyone has signed in.
-pub async fn show(State(app): State<AppState>) -> Json<Branding> {
-    Json(app.config.branding())
+/// first screen shows it before anyone has signed in. A kiosk is told its
+/// times.
+pub async fn show(State(app): State<AppState>, ClientAddr(client): ClientAddr) -> Json<Branding> {
+    Json(Branding {
+        kiosk: app.config.kiosk_for(&client),
+        ..app.config.branding()
+    })
 }

@@ -57,6 +57,7 @@ async fn configured_branding_without_a_session(app: TestApp) {
                 ios: Some("https://apps.acme.example/client".to_owned()),
                 android: None,
             },
+            kiosk: None,
         }
     );
 }

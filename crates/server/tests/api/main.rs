@@ -10,6 +10,7 @@ mod branding;
 mod cli;
 mod devices;
 mod helpers;
+mod kiosk;
 mod lockout;
 mod login;
 mod nginx;
