@@ -3,6 +3,7 @@
 use leptos::html::Input;
 use leptos::prelude::*;
 
+use crate::api::Failure;
 use crate::dom::only_digits;
 
 /// Digits only, at most six, with the numeric keyboard on phones and the
@@ -16,10 +17,16 @@ pub fn CodeInput(
     /// To focus the field from outside.
     #[prop(optional)]
     node_ref: NodeRef<Input>,
+    /// The step's error, which this field points to while there is one.
+    #[prop(optional)]
+    error: Option<RwSignal<Option<Failure>>>,
 ) -> impl IntoView {
+    let failed = move || error.is_some_and(|e| e.with(Option::is_some));
     view! {
         <input
             id=id
+            aria-invalid=move || failed().then_some("true")
+            aria-describedby=move || failed().then_some("error")
             name=id
             type="text"
             inputmode="numeric"

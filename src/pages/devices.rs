@@ -205,6 +205,8 @@ fn AddDevice(
                     autocomplete="off"
                     placeholder=session.t(Key::DeviceNamePlaceholder)
                     node_ref=input
+                    aria-invalid=move || action.error.with(Option::is_some).then_some("true")
+                    aria-describedby=move || action.error.with(Option::is_some).then_some("error")
                     prop:value=move || name.get()
                     on:input=move |ev| name.set(event_target_value(&ev))
                 />
@@ -250,7 +252,7 @@ fn TestDevice(
         <form class="test-device" on:submit=submit novalidate>
             <label for="test-code">{session.t(Key::TestCodeLabel)}</label>
             <div class="inline">
-                <CodeInput id="test-code" value=code />
+                <CodeInput id="test-code" value=code error=action.error />
                 <SubmitButton id="test-device" label=Key::Test busy=action.busy />
             </div>
             <Show when=move || result.with(Option::is_some)>

@@ -79,7 +79,7 @@ pub fn EnrolPanel(
             <div id="qr" class="qr" role="img" aria-label=session.t(Key::QrLabel) inner_html=qr></div>
             <KeyFallback secret=secret uri=enrolment.otpauth_uri.clone() />
             <label for="first-code">{session.t(Key::FirstCodeLabel)}</label>
-            <CodeInput id="first-code" value=code />
+            <CodeInput id="first-code" value=code error=action.error />
             <Alert error=action.error />
             <div class="actions">
                 <SubmitButton id="enrol-done" label=Key::Done busy=action.busy />

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use crate::api::{self, Failure};
 use crate::components::action::Action;
-use crate::components::alert::{Alert, Notice};
+use crate::components::alert::{Alert, Notice, invalid_while};
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::use_session;
 use crate::dom::focus_on_mount;
@@ -22,6 +22,7 @@ pub fn IdentifyPage() -> impl IntoView {
     let action = Action::new();
     let input = NodeRef::<Input>::new();
     focus_on_mount(input);
+    let (invalid, described) = invalid_while(action.error);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -63,6 +64,8 @@ pub fn IdentifyPage() -> impl IntoView {
                 spellcheck="false"
                 placeholder=session.t(Key::UsernamePlaceholder)
                 node_ref=input
+                aria-invalid=invalid
+                aria-describedby=described
                 prop:value=move || name.get()
                 on:input=move |ev| name.set(event_target_value(&ev))
             />

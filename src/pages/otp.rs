@@ -42,7 +42,7 @@ pub fn OtpPage() -> impl IntoView {
             <h1>{session.t(Key::OtpHeading)}</h1>
             <p>{session.t(Key::OtpIntro)}</p>
             <label for="otp">{session.t(Key::OtpLabel)}</label>
-            <CodeInput id="otp" value=code node_ref=input />
+            <CodeInput id="otp" value=code node_ref=input error=action.error />
             <Alert error=action.error />
             <SubmitButton id="otp-submit" label=Key::Submit busy=action.busy />
         </form>

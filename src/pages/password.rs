@@ -9,7 +9,7 @@ use leptos::prelude::*;
 
 use crate::api;
 use crate::components::action::Action;
-use crate::components::alert::Alert;
+use crate::components::alert::{Alert, invalid_while};
 use crate::components::code_input::CodeInput;
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::{Screen, use_session};
@@ -27,6 +27,7 @@ pub fn PasswordPage() -> impl IntoView {
     let input = NodeRef::<Input>::new();
     let otp_input = NodeRef::<Input>::new();
     focus_on_mount(input);
+    let (invalid, described) = invalid_while(action.error);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -75,6 +76,8 @@ pub fn PasswordPage() -> impl IntoView {
                 type="password"
                 autocomplete="current-password"
                 node_ref=input
+                aria-invalid=invalid
+                aria-describedby=described
                 prop:value=move || password.get()
                 on:input=move |ev| password.set(event_target_value(&ev))
             />
@@ -89,7 +92,7 @@ pub fn PasswordPage() -> impl IntoView {
                 }
             >
                 <label for="otp">{session.t(Key::OtpLabel)}</label>
-                <CodeInput id="otp" value=otp node_ref=otp_input />
+                <CodeInput id="otp" value=otp node_ref=otp_input error=action.error />
             </Show>
             <Alert error=action.error />
             <SubmitButton id="password-submit" label=Key::Submit busy=action.busy />

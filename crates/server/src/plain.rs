@@ -338,11 +338,13 @@ impl<'a> Frame<'a> {
     }
 }
 
-/// An error above a form, tied to its field by the caller.
+/// An error below a form's fields, tied to its field by the caller
+/// (`aria-describedby`), and focused when the page loads, so it is read
+/// first and the user is where the problem is said.
 pub fn error(text: Option<&str>) -> Markup {
     html! {
         @if let Some(text) = text {
-            p id="error" class="error" role="alert" { (text) }
+            p id="error" class="error" role="alert" tabindex="-1" autofocus { (text) }
         }
     }
 }

@@ -22,7 +22,7 @@ pub fn page(frame: &Frame<'_>, typed: &str, failed: Option<&str>, note: Option<&
                 // A shared terminal keeps no list of the names typed on it.
                 autocomplete=(if frame.kiosk.is_some() { "off" } else { "username" })
                 autocapitalize="none" spellcheck="false"
-                placeholder=(frame.t(Key::UsernamePlaceholder)) value=(typed) autofocus
+                placeholder=(frame.t(Key::UsernamePlaceholder)) value=(typed) autofocus[failed.is_none()]
                 aria-invalid=[failed.is_some().then_some("true")]
                 aria-describedby=[failed.is_some().then_some("error")];
             (error(failed))

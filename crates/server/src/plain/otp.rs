@@ -23,7 +23,7 @@ pub fn page(frame: &Frame<'_>, flash: Option<&Flash>) -> Markup {
             p { (frame.t(Key::OtpIntro)) }
             label for="otp" { (frame.t(Key::OtpLabel)) }
             input id="otp" name="code" type="text" inputmode="numeric" pattern="[0-9]*"
-                maxlength="6" autocomplete="one-time-code" autofocus
+                maxlength="6" autocomplete="one-time-code" autofocus[failed.is_none()]
                 aria-invalid=[failed.is_some().then_some("true")]
                 aria-describedby=[failed.is_some().then_some("error")];
             (error(failed.as_deref()))

@@ -30,14 +30,15 @@ pub fn page(frame: &Frame<'_>, username: &str, flash: Option<&Flash>) -> Markup 
             input type="hidden" name="username" autocomplete="username" value=(username);
             label for="password" { (frame.t(Key::PasswordLabel)) }
             input id="password" name="password" type="password" autocomplete="current-password"
-                autofocus[!code_failed]
+                autofocus[failed.is_none()]
                 aria-invalid=[(failed.is_some() && !code_failed).then_some("true")]
-                aria-describedby=[failed.is_some().then_some("error")];
+                aria-describedby=[(failed.is_some() && !code_failed).then_some("error")];
             details class="otp-field" open[code_failed] {
                 summary id="show-otp" class="link" { (frame.t(Key::ShowOtp)) }
                 label for="otp" { (frame.t(Key::OtpLabel)) }
                 input id="otp" name="otp" type="text" inputmode="numeric" pattern="[0-9]*"
-                    maxlength="6" autocomplete="one-time-code" autofocus[code_failed]
+                    maxlength="6" autocomplete="one-time-code"
+                    aria-describedby=[code_failed.then_some("error")]
                     aria-invalid=[code_failed.then_some("true")];
             }
             (error(failed.as_deref()))
