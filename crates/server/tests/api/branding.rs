@@ -91,6 +91,7 @@ mod defaults {
                     "ios": null,
                     "android": null,
                 },
+                "kiosk": null,
             })
         );
     }
