@@ -36,6 +36,7 @@ async fn main() {
     for lang in ["nl", "en"] {
         shoot_language(&folder, lang).await;
         shoot_plain(&folder, lang).await;
+        shoot_kiosk(&folder, lang).await;
     }
     println!("screenshots written to {}", folder.display());
 }
@@ -109,6 +110,51 @@ async fn shoot_language(folder: &Path, lang: &str) {
     test.click("#to-devices").await;
     Devices::shown(&test).await;
     shot("10-phone-devices").await;
+}
+
+/// A kiosk's warning before everything starts over, and the first screen
+/// at 320 pixels, with the app and without script.
+async fn shoot_kiosk(folder: &Path, lang: &str) {
+    let terminal = |config: &mut Config| {
+        configure(config);
+        config.kiosk = true;
+        config.kiosk_idle_s = 1;
+        config.kiosk_warning_s = 60;
+    };
+    let test = BrowserTest::start_in(Kind::Chromium, terminal).await;
+    test.client
+        .set_window_size(1280, 800)
+        .await
+        .expect("resize");
+    test.open("/").await;
+    if lang == "en" {
+        Language(&test).english().await;
+        test.wait_for_text("#identify-submit", "Log on").await;
+    }
+    test.type_into("#username", RETURNING).await;
+    test.wait_for("#kiosk-warning").await;
+    let png = test.client.screenshot().await.expect("screenshot");
+    std::fs::write(folder.join(format!("{lang}-11-kiosk-warning.png")), png).expect("write");
+
+    for (kind, name) in [
+        (Kind::Chromium, "12-phone-identify"),
+        (Kind::ChromiumNoScript, "plain-12-phone-identify"),
+    ] {
+        let test = BrowserTest::start_in(kind, configure).await;
+        test.client.set_window_size(320, 640).await.expect("resize");
+        test.open("/").await;
+        if lang == "en" {
+            test.click("#lang-en").await;
+            test.wait_for_text("#identify-submit", "Log on").await;
+        }
+        test.wait_for("#username").await;
+        let png = test.client.screenshot().await.expect("screenshot");
+        let file = match name.strip_prefix("plain-") {
+            Some(rest) => format!("plain-{lang}-{rest}.png"),
+            None => format!("{lang}-{name}.png"),
+        };
+        std::fs::write(folder.join(file), png).expect("write");
+    }
 }
 
 /// The plain pages, in Chromium with JavaScript off.
