@@ -114,40 +114,33 @@ fn setup() -> Result<Tools> {
     if !output(&tools, &wasm_opt.to_string_lossy(), &["--version"])
         .is_some_and(|v| v.contains(&format!("version {}", major(BINARYEN_VERSION))))
     {
-        std::fs::create_dir_all(&tools_dir).map_err(|e| e.to_string())?;
-        step(
-            &tools,
-            "npm",
-            &[
-                "install",
-                "--prefix",
-                &tools_dir.to_string_lossy(),
-                "--no-audit",
-                "--no-fund",
-                &format!("binaryen@{BINARYEN_VERSION}"),
-            ],
-        )?;
+        npm_install(&tools, &tools_dir, &format!("binaryen@{BINARYEN_VERSION}"))?;
     }
     let axe = tools_dir.join("node_modules/axe-core/package.json");
     if !std::fs::read_to_string(&axe)
         .is_ok_and(|package| package.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
     {
-        std::fs::create_dir_all(&tools_dir).map_err(|e| e.to_string())?;
-        step(
-            &tools,
-            "npm",
-            &[
-                "install",
-                "--prefix",
-                &tools_dir.to_string_lossy(),
-                "--no-audit",
-                "--no-fund",
-                &format!("axe-core@{AXE_CORE_VERSION}"),
-            ],
-        )?;
+        npm_install(&tools, &tools_dir, &format!("axe-core@{AXE_CORE_VERSION}"))?;
     }
     browsers(&tools)?;
     Ok(tools)
+}
+
+/// Install `package` (`name@version`) from npm under `tools_dir`.
+fn npm_install(tools: &Tools, tools_dir: &Path, package: &str) -> Result {
+    std::fs::create_dir_all(tools_dir).map_err(|e| e.to_string())?;
+    step(
+        tools,
+        "npm",
+        &[
+            "install",
+            "--prefix",
+            &tools_dir.to_string_lossy(),
+            "--no-audit",
+            "--no-fund",
+            package,
+        ],
+    )
 }
 
 /// What the tests start from Debian: headless Chromium and chromedriver and

@@ -74,6 +74,13 @@ impl Plain {
     }
 }
 
+impl Plain {
+    /// "Aanmelden" as `user`: the password page.
+    async fn identify(&self, user: &str) -> String {
+        self.submit("/flow/identify", &[("username", user)]).await
+    }
+}
+
 /// The text of the element with `id` (up to its first tag inside).
 fn text_of(html: &str, id: &str) -> String {
     let start = html
@@ -104,9 +111,7 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     assert!(first.contains("action=\"/flow/identify\""));
     assert!(first.contains("Voer een gebruikersnaam in..."));
 
-    let password = browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    let password = browser.identify(USER).await;
     assert_eq!(text_of(&password, "username-shown"), USER);
     assert!(password.contains("Klik om eenmalig wachtwoord handmatig in te voeren"));
 
@@ -168,9 +173,7 @@ async fn testing_and_removing_a_device_without_script(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     app.clock.advance(30);
     let browser = Plain::new(&app, "nl");
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
     browser
         .submit(
             "/flow/password",
@@ -224,9 +227,7 @@ async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     app.clock.advance(30);
     let browser = Plain::new(&app, "en");
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
 
     let signed_in = browser
         .submit(
@@ -245,9 +246,7 @@ async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
 async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
     app.user_with_device(USER).await;
     let browser = Plain::new(&app, "nl");
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
 
     let push = browser
         .submit("/flow/password", &[("password", PASSWORD)])
@@ -291,9 +290,7 @@ async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
 async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
     app.user_with_device(USER).await;
     let browser = Plain::new(&app, "nl");
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
     browser
         .submit("/flow/password", &[("password", PASSWORD)])
         .await;
@@ -323,9 +320,7 @@ async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
 async fn a_wrong_password_says_so_in_the_users_language_and_keeps_the_name(app: TestApp) {
     app.add_user(USER).await;
     let browser = Plain::new(&app, "en-GB,en;q=0.8");
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
 
     let again = browser
         .submit("/flow/password", &[("password", "wrong password")])
@@ -389,17 +384,13 @@ async fn five_wrong_passwords_lock_here_too(app: TestApp) {
     app.add_user(USER).await;
     let browser = Plain::new(&app, "nl");
     for _ in 0..app.state.config.lockout_threshold {
-        browser
-            .submit("/flow/identify", &[("username", USER)])
-            .await;
+        browser.identify(USER).await;
         browser
             .submit("/flow/password", &[("password", "wrong")])
             .await;
     }
 
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
     let locked = browser
         .submit("/flow/password", &[("password", PASSWORD)])
         .await;
@@ -426,9 +417,7 @@ async fn a_sign_in_moves_between_the_app_and_the_plain_pages(app: TestApp) {
     let other = "ander@missingpiece.nl";
     app.add_user(other).await;
     let browser = Plain::new(&app, "nl");
-    browser
-        .submit("/flow/identify", &[("username", other)])
-        .await;
+    browser.identify(other).await;
     let session: SessionInfo = json(
         browser
             .client
@@ -451,9 +440,7 @@ async fn app_page(app: &TestApp, path: &str) -> (StatusCode, String) {
 async fn an_expired_session_says_so_once(app: TestApp) {
     app.add_user(USER).await;
     let browser = Plain::new(&app, "nl");
-    browser
-        .submit("/flow/identify", &[("username", USER)])
-        .await;
+    browser.identify(USER).await;
     app.clock
         .advance(app.state.config.session_idle_timeout_s + 1);
 
