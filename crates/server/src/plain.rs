@@ -36,7 +36,7 @@ use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
 use crate::routes::extract::{
-    ClientAddr, clear_session_cookie, current_session, session_token, set_session_cookie,
+    ClientAddr, clear_session_cookie, cookie, current_session, session_token, set_session_cookie,
 };
 
 /// Where the plain forms post.
@@ -382,18 +382,6 @@ fn lang_cookie(lang: Lang) -> HeaderValue {
         lang.code()
     );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
-}
-
-/// The value of cookie `name`.
-fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| value)
 }
 
 /// A message for the next page, and what was typed (never a password).

@@ -133,7 +133,11 @@ pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Sess
 
 /// The session token in the request's cookies, if any.
 pub fn session_token(headers: &HeaderMap, config: &Config) -> Option<SessionToken> {
-    let name = config.session_cookie_name();
+    cookie(headers, config.session_cookie_name()).map(SessionToken::from_cookie)
+}
+
+/// The value of the request's cookie `name`, if it has one.
+pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -141,21 +145,21 @@ pub fn session_token(headers: &HeaderMap, config: &Config) -> Option<SessionToke
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(cookie, _)| *cookie == name)
-        .map(|(_, value)| SessionToken::from_cookie(value))
+        .map(|(_, value)| value)
 }
 
 /// `Set-Cookie` for `token`: only over HTTP(S), never to script, never sent
 /// along with another site's requests.
 pub fn set_session_cookie(token: &SessionToken, config: &Config) -> HeaderValue {
-    cookie(token.expose(), "", config)
+    session_cookie(token.expose(), "", config)
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(config: &Config) -> HeaderValue {
-    cookie("", "; Max-Age=0", config)
+    session_cookie("", "; Max-Age=0", config)
 }
 
-fn cookie(value: &str, extra: &str, config: &Config) -> HeaderValue {
+fn session_cookie(value: &str, extra: &str, config: &Config) -> HeaderValue {
     let name = config.session_cookie_name();
     let secure = if config.cookie_secure() {
         "; Secure"
