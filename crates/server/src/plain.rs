@@ -80,10 +80,15 @@ pub async fn show(
     headers: HeaderMap,
 ) -> Response {
     if let Some(lang) = query.lang.as_deref().and_then(Lang::from_code) {
-        // The choice is kept, and the address loses the parameter.
+        // The choice is kept, and the address loses the parameter; back to
+        // one of the portal's own pages only, never to `//elsewhere`.
+        let back = [DEVICES_PATH, LOGGED_OFF_PATH]
+            .into_iter()
+            .find(|page| uri.path() == *page)
+            .unwrap_or("/");
         return (
             [(header::SET_COOKIE, lang_cookie(lang))],
-            Redirect::to(uri.path()),
+            Redirect::to(back),
         )
             .into_response();
     }

@@ -378,6 +378,21 @@ async fn the_language_follows_the_toggle_then_the_browser(app: TestApp) {
     let (_, dutch) = browser.get("/").await;
     assert!(dutch.contains("<html lang=\"nl\">") && dutch.contains("Aanmelden"));
     assert!(dutch.contains("href=\"/?lang=en\""));
+
+    // The toggle goes back to the portal's own pages only.
+    for (asked, back) in [
+        ("/apparaten", "/apparaten"),
+        ("//evil.example", "/"),
+        ("/x", "/"),
+    ] {
+        let response = browser
+            .client
+            .get(format!("{}{asked}?lang=en", browser.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["location"], back, "{asked}");
+    }
 }
 
 async fn five_wrong_passwords_lock_here_too(app: TestApp) {
