@@ -7,18 +7,7 @@ use crate::domain::sign_in::{Level, Session};
 
 impl Store {
     pub async fn insert_session(&self, session: &Session) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&session.id_hash)
-        .bind(&session.username)
-        .bind(session.user_id)
-        .bind(session.level.as_str())
-        .bind(session.created_at)
-        .bind(session.last_seen_at)
-        .execute(&self.pool)
-        .await?;
+        insert(session).execute(&self.pool).await?;
         Ok(())
     }
 
@@ -34,18 +23,7 @@ impl Store {
         if deleted.rows_affected() != 1 {
             return Ok(false);
         }
-        sqlx::query(
-            "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&new.id_hash)
-        .bind(&new.username)
-        .bind(new.user_id)
-        .bind(new.level.as_str())
-        .bind(new.created_at)
-        .bind(new.last_seen_at)
-        .execute(&mut *tx)
-        .await?;
+        insert(new).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok(true)
     }
@@ -127,4 +105,18 @@ impl Store {
             .await?;
         Ok(row.try_get("n")?)
     }
+}
+
+/// The statement that stores `session`, for the pool or a transaction.
+fn insert(session: &Session) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&session.id_hash)
+    .bind(&session.username)
+    .bind(session.user_id)
+    .bind(session.level.as_str())
+    .bind(session.created_at)
+    .bind(session.last_seen_at)
 }
