@@ -6,6 +6,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod compress;
+
 /// Trunk 0.22 needs a newer rustc than this project's; 0.21.14 works.
 const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen 132 from npm; Debian's older wasm-opt produces a blank page.
@@ -279,7 +281,8 @@ fn bench(which: Option<&str>) -> Result {
     step(&tools, "cargo", &["run", "--release", "--example", example])
 }
 
-/// A release build of the portal into dist/, offline once the crates are fetched.
+/// A release build of the portal into dist/, offline once the crates are
+/// fetched, with brotli and gzip copies of its files.
 fn build_spa(tools: &Tools) -> Result {
     step(tools, "cargo", &["fetch"])?;
     let mut trunk = Command::new("trunk");
@@ -288,7 +291,22 @@ fn build_spa(tools: &Tools) -> Result {
         .env("PATH", &tools.path)
         .env("TRUNK_OFFLINE", "true")
         .current_dir(root());
-    check(&mut trunk, "trunk build --release")
+    check(&mut trunk, "trunk build --release")?;
+    let dist = root().join("dist");
+    eprintln!("==> brotli and gzip copies in dist/");
+    for file in compress::precompress(&dist)? {
+        eprintln!(
+            "    {:<48} {:>8} raw {:>8} gzip {:>8} brotli",
+            file.path
+                .strip_prefix(&dist)
+                .unwrap_or(&file.path)
+                .display(),
+            file.raw,
+            file.gzip,
+            file.brotli
+        );
+    }
+    Ok(())
 }
 
 fn step(tools: &Tools, program: &str, args: &[&str]) -> Result {
