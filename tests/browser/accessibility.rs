@@ -21,7 +21,7 @@ const RUN_AXE: &str = "const done = arguments[arguments.length - 1]; \
 
 /// The violations axe-core finds on the page as it is now, with the rules
 /// `left_out` not run.
-async fn violations(test: &BrowserTest, left_out: &[&str]) -> Vec<String> {
+pub async fn violations(test: &BrowserTest, left_out: &[&str]) -> Vec<String> {
     let source = std::fs::read_to_string(crate::helpers::workspace_root().join(AXE))
         .expect("axe-core: run `cargo xtask setup`");
     test.client
@@ -104,16 +104,7 @@ async fn every_screen_passes_axe(kind: Kind) {
         test.add_user(user, PASSWORD).await;
         test.client.delete_all_cookies().await.expect("no cookies");
         walk(&test, lang, user, async |name: &str| {
-            // The plain push page reloads itself every two seconds to learn
-            // the answer, the one way a page without script can: axe's
-            // meta-refresh rule (WCAG 2.2.1) is left out there, and only
-            // there, until the product decides between that and a button.
-            let left_out: &[&str] = if name == "push" && !test.kind.runs_app() {
-                &["meta-refresh"]
-            } else {
-                &[]
-            };
-            for violation in violations(&test, left_out).await {
+            for violation in violations(&test, &[]).await {
                 found.push(format!("{lang} {name}: {violation}"));
             }
         })

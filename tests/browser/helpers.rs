@@ -355,8 +355,9 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// Start the server on 127.0.0.1, a free port, SQLite in `dir`, the real
-/// clock (the browser and the codes live in real time).
-async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr, AppState) {
+/// clock (the browser and the codes live in real time), serving the built
+/// portal from dist/.
+pub async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr, AppState) {
     let spa_dir = workspace_root().join("dist");
     assert!(
         spa_dir.join("index.html").is_file(),

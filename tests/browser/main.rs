@@ -17,6 +17,7 @@ mod keyboard;
 mod kiosk;
 mod pages;
 mod plain;
+mod serving;
 mod smoke;
 
 /// Run each named `async fn(Kind)` as a test in each named browser kind:

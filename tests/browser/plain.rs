@@ -71,7 +71,8 @@ async fn the_seed_walkthrough_without_the_app(kind: Kind) {
     test.wait_for_text("#client-download", "Linux").await;
     log_off(&test, "Je bent afgemeld.").await;
 
-    // Confirmed in the authenticator: the page reloads itself to learn it.
+    // Confirmed in the authenticator, then "Verder" (the page does not
+    // reload itself).
     let base32 = secret.replace(' ', "");
     let phone = authenticator(&test, &base32, device_id(&test).await);
     test.open("/").await;
@@ -82,6 +83,7 @@ async fn the_seed_walkthrough_without_the_app(kind: Kind) {
     test.wait_for_text("#push-countdown", "seconden").await;
     let approved = phone(&["approve", "--number", &number]);
     assert!(approved.status.success(), "{approved:?}");
+    test.click("#push-continue").await;
     test.wait_for("#signed-in-message").await;
 
     // English, from the toggle, on the signed-in page too.

@@ -6,6 +6,7 @@
 use crate::AppState;
 use crate::domain::regulation::{Counter, Origin, Subject, retry_after};
 use crate::error::ApiError;
+use crate::metrics::{SecondFactor, SignInResult};
 use crate::store::Reservation;
 
 /// An attempt that holds its places in the failure counters until it is
@@ -64,9 +65,12 @@ impl AppState {
         for (taken, counter) in counters.iter().enumerate() {
             let refusal = match self.store.reserve(counter, now).await? {
                 Reservation::Taken(_) => continue,
-                Reservation::Locked(until) => ApiError::Locked {
-                    retry_after_s: retry_after(until, now).unwrap_or(1),
-                },
+                Reservation::Locked(until) => {
+                    self.metrics.sign_in(SignInResult::Locked);
+                    ApiError::Locked {
+                        retry_after_s: retry_after(until, now).unwrap_or(1),
+                    }
+                }
                 Reservation::Full => ApiError::RateLimited { retry_after_s: 1 },
             };
             for reserved in &counters[..taken] {
@@ -130,15 +134,24 @@ impl AppState {
             if let Some(retry_after_s) =
                 retry_after(self.store.locked_until(&counter.key).await?, now)
             {
+                self.metrics.sign_in(SignInResult::Locked);
                 return Err(ApiError::Locked { retry_after_s });
             }
         }
         Ok(())
     }
 
-    /// The user signed in fully from `client`: that origin becomes familiar
-    /// to the account, and the account's failures from there are forgotten.
-    pub async fn signed_in_from(&self, username: &str, client: &str) -> Result<(), ApiError> {
+    /// The user signed in fully from `client`, the second factor given by
+    /// `method`: that origin becomes familiar to the account, and the
+    /// account's failures from there are forgotten.
+    pub async fn signed_in_from(
+        &self,
+        username: &str,
+        client: &str,
+        method: SecondFactor,
+    ) -> Result<(), ApiError> {
+        self.metrics.sign_in(SignInResult::SignedIn);
+        self.metrics.second_factor(method);
         let origin = Origin::parse(client);
         self.store
             .remember_origin(username, origin.as_str(), self.clock.now())

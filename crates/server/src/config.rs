@@ -122,6 +122,9 @@ pub struct Config {
     pub kiosk_warning_s: u32,
     /// Kiosk: seconds without input on the signed-in page until the warning.
     pub kiosk_signed_in_idle_s: u32,
+    /// Who may read `/metrics`: these addresses or networks, as the client
+    /// address is known (through `trusted_proxies`).
+    pub metrics_addresses: Networks,
     /// Days the audit log keeps its entries; 0: for ever.
     pub audit_retention_days: i64,
     /// The address users and authenticators reach the server at, e.g.
@@ -174,6 +177,7 @@ impl Default for Config {
             kiosk_idle_s: 60,
             kiosk_warning_s: 20,
             kiosk_signed_in_idle_s: 30,
+            metrics_addresses: Networks::loopback(),
             public_url: None,
         }
     }

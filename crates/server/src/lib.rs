@@ -13,6 +13,7 @@ pub mod domain;
 pub mod error;
 pub mod flow;
 pub mod listener;
+pub mod metrics;
 pub mod plain;
 pub mod routes;
 pub mod store;
@@ -45,6 +46,8 @@ pub struct Inner {
     pub push_answers: tokio::sync::broadcast::Sender<String>,
     /// The browsers waiting for a push answer here.
     pub push_waits: Arc<waits::Waits>,
+    /// What `/metrics` shows.
+    pub metrics: metrics::Metrics,
     /// What every plain page's `<head>` carries of the built app: its
     /// stylesheet and loader (empty when the app is not built).
     pub page_head: String,
@@ -67,6 +70,7 @@ impl AppState {
             clock,
             push_answers: tokio::sync::broadcast::channel(64).0,
             push_waits: Arc::default(),
+            metrics: metrics::Metrics::default(),
             page_head,
         }))
     }

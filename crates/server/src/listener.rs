@@ -25,6 +25,12 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(app.config.header_read_timeout_s);
+    // Stopped when serving stops.
+    let relay = tokio::spawn({
+        let app = app.clone();
+        async move { app.relay_push_answers().await }
+    });
+    let _relay = AbortOnDrop(relay);
     let router = routes::router(app);
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
@@ -70,4 +76,13 @@ pub async fn serve(
         tracing::warn!("requests still under way after 30 s; stopping anyway");
     }
     Ok(())
+}
+
+/// Ends a task when dropped.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

@@ -171,7 +171,6 @@ async fn page(
         return Ok(Shown::Page(frame.page(&screen)));
     };
     let frame = &frame.for_session(&session);
-    let mut refresh_s = None;
     let markup = match session.level {
         Level::Identified if query.stap.as_deref() == Some("gebruikersnaam") => {
             identify::page(frame, &session.username, None, None)
@@ -183,10 +182,7 @@ async fn page(
         Level::SecondFactor => match push::state(frame.app, &session, client, frame.headers).await?
         {
             push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
-            push::Screen::Show(view) => {
-                refresh_s = view.refresh_s();
-                push::page(frame, &view, flash.as_ref())
-            }
+            push::Screen::Show(view) => push::page(frame, &view, flash.as_ref()),
         },
         Level::RegisterDevice => devices::page(frame, &session, query, flash.as_ref()).await?,
         Level::Done if path == DEVICES_PATH => {
@@ -194,7 +190,7 @@ async fn page(
         }
         Level::Done => signed_in::page(frame),
     };
-    Ok(Shown::Page(frame.document(&markup, refresh_s)))
+    Ok(Shown::Page(frame.page(&markup)))
 }
 
 /// Everything every page shares: the language, the organisation, who is
@@ -249,13 +245,6 @@ impl<'a> Frame<'a> {
     /// The whole document around a screen: the top bar (organisation,
     /// NL | EN, user menu) and the screen, plus the app's loader.
     pub fn page(&self, screen: &Markup) -> Markup {
-        self.document(screen, None)
-    }
-
-    /// The whole document around a screen that reloads itself every
-    /// `refresh_s` seconds, if given (the push screen learns the answer so,
-    /// without script).
-    pub fn document(&self, screen: &Markup, refresh_s: Option<u32>) -> Markup {
         let config = &self.app.config;
         // On a kiosk, the page goes to the reset address by itself once it
         // has been left alone for the idle time and the warning's time.
@@ -273,9 +262,7 @@ impl<'a> Frame<'a> {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    @if let Some(seconds) = refresh_s {
-                        meta http-equiv="refresh" content=(seconds);
-                    } @else if let Some(seconds) = reset_s {
+                    @if let Some(seconds) = reset_s {
                         meta http-equiv="refresh" content={ (seconds) ";url=" (RESET_PATH) };
                     }
                     title { (self.t(Key::PageTitle)) }

@@ -27,67 +27,31 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::error::ApiError;
-use crate::{AppState, plain};
+use crate::{AppState, metrics, plain};
 
 /// The whole application: the API under [`API_PREFIX`] and the SPA at `/`.
 pub fn router(app: AppState) -> Router {
     let spa_dir = app.config.spa_dir.clone();
     let app_is_https = app.config.is_https();
     let csp = content_security_policy(&spa_dir.join("index.html"));
-    let api = Router::new()
-        .route("/branding", get(branding::show))
-        .route("/login/identify", post(login::identify))
-        .route("/login/password", post(login::password))
-        .route("/login/otp", post(login::otp))
-        .route("/login/push", post(push::start))
-        .route("/login/push/{id}", get(push::wait))
-        .route("/authenticator/challenges", get(authenticator::list))
-        .route(
-            "/authenticator/challenges/{id}",
-            post(authenticator::answer),
-        )
-        .route("/session", get(login::session))
-        .route("/logout", post(login::logout))
-        .route("/devices", get(devices::list).post(devices::add))
-        .route("/devices/{id}", axum::routing::delete(devices::remove))
-        .route("/devices/{id}/activate", post(devices::activate))
-        .route("/devices/{id}/test", post(devices::test))
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
-        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
-            app.config.body_read_timeout_s,
-        )))
-        .layer(middleware::from_fn(same_site_only))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .with_state(app.clone());
-    // The plain pages: every address of the portal shows the page of the
-    // session's step, which the app takes over where it runs; the forms
-    // post under /flow.
-    let forms = Router::new()
-        .route("/identify", post(plain::identify::submit))
-        .route("/password", post(plain::password::submit))
-        .route("/otp", post(plain::otp::submit))
-        .route("/push", post(plain::push::resend))
-        .route("/devices", post(plain::devices::add))
-        .route("/devices/test", post(plain::devices::test))
-        .route("/devices/remove", post(plain::devices::ask_remove))
-        .route("/devices/{id}/activate", post(plain::devices::activate))
-        .route("/devices/{id}/remove", post(plain::devices::remove))
-        .route("/logout", post(plain::logged_off::submit))
-        .fallback(plain::no_such_form)
-        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
-        .layer(middleware::from_fn(same_site_only))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
-        .with_state(app.clone());
+    let api = api_routes(&app);
+    let forms = form_routes(&app);
     let reset = get(plain::reset).with_state(app.clone());
-    let pages = get(plain::show).with_state(app);
-    let files = ServeDir::new(&spa_dir).fallback(pages.clone());
+    let metrics = get(metrics::show).with_state(app.clone());
+    let pages = get(plain::show)
+        .layer(middleware::from_fn_with_state(
+            app.clone(),
+            metrics::time_pages,
+        ))
+        .with_state(app);
+    // The brotli and gzip copies `cargo xtask build` writes beside the files.
+    let files = ServeDir::new(&spa_dir)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(pages.clone());
+    let files = tower::ServiceBuilder::new()
+        .layer(middleware::from_fn(file_caching))
+        .service(files);
     // Behind https, browsers are told to come back over https only.
     let hsts = app_is_https.then(|| {
         SetResponseHeaderLayer::overriding(
@@ -101,6 +65,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/{*rest}", any(api_not_found))
         .nest(plain::FORMS, forms)
         .route_service(plain::RESET_PATH, reset)
+        .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
         .route_service("/index.html", pages)
         .fallback_service(files)
@@ -121,6 +86,104 @@ pub fn router(app: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(tower::util::option_layer(hsts))
+}
+
+/// How long browsers keep the portal's files. Trunk names what it builds
+/// with a hash of the contents, so such a file never changes and is kept a
+/// year; anything else is asked for again each time (and answered "not
+/// modified" while it is the same). Pages set their own `no-store`.
+async fn file_caching(request: Request, next: Next) -> Response {
+    let immutable = is_hashed(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if immutable {
+                "public, max-age=31536000, immutable"
+            } else {
+                "no-cache"
+            }),
+        );
+    }
+    // The same address answers brotli, gzip or neither, by Accept-Encoding.
+    headers.append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    response
+}
+
+/// Whether the file's name carries a content hash, as Trunk writes it:
+/// `aanmelden-web-4f9a0c1d2e3b5a6c_bg.wasm`, `style-0123456789abcdef.css`
+/// (12 to 16 hexadecimal digits; fewer when the hash starts with zeros).
+fn is_hashed(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or_default();
+    name.split(['-', '_', '.'])
+        .any(|part| (12..=16).contains(&part.len()) && part.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// The JSON API, under [`API_PREFIX`].
+fn api_routes(app: &AppState) -> Router {
+    Router::new()
+        .route("/branding", get(branding::show))
+        .route("/login/identify", post(login::identify))
+        .route("/login/password", post(login::password))
+        .route("/login/otp", post(login::otp))
+        .route("/login/push", post(push::start))
+        .route("/login/push/{id}", get(push::wait))
+        .route("/authenticator/challenges", get(authenticator::list))
+        .route(
+            "/authenticator/challenges/{id}",
+            post(authenticator::answer),
+        )
+        .route("/session", get(login::session))
+        .route("/logout", post(login::logout))
+        .route("/devices", get(devices::list).post(devices::add))
+        .route("/devices/{id}", axum::routing::delete(devices::remove))
+        .route("/devices/{id}/activate", post(devices::activate))
+        .route("/devices/{id}/test", post(devices::test))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            metrics::time_routes,
+        ))
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            app.config.body_read_timeout_s,
+        )))
+        .layer(middleware::from_fn(same_site_only))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(app.clone())
+}
+
+/// The plain pages' forms, under /flow (every address of the portal shows
+/// the page of the session's step, which the app takes over where it runs).
+fn form_routes(app: &AppState) -> Router {
+    Router::new()
+        .route("/identify", post(plain::identify::submit))
+        .route("/password", post(plain::password::submit))
+        .route("/otp", post(plain::otp::submit))
+        .route("/push", post(plain::push::resend))
+        .route("/push/wait", post(plain::push::wait))
+        .route("/devices", post(plain::devices::add))
+        .route("/devices/test", post(plain::devices::test))
+        .route("/devices/remove", post(plain::devices::ask_remove))
+        .route("/devices/{id}/activate", post(plain::devices::activate))
+        .route("/devices/{id}/remove", post(plain::devices::remove))
+        .route("/logout", post(plain::logged_off::submit))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            metrics::time_routes,
+        ))
+        .fallback(plain::no_such_form)
+        .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(middleware::from_fn(same_site_only))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(app.clone())
 }
 
 async fn api_not_found() -> ApiError {
@@ -240,6 +303,17 @@ mod tests {
             ("origin", "https://evil.example"),
             ("host", "portal.example"),
         ])));
+    }
+
+    #[test]
+    fn built_files_with_a_content_hash_are_recognised() {
+        assert!(is_hashed("/aanmelden-web-4f9a0c1d2e3b5a6c_bg.wasm"));
+        assert!(is_hashed("/aanmelden-web-4f9a0c1d2e3b5a6c.js"));
+        assert!(is_hashed("/style-f9a0c1d2e3b5a6c.css"));
+        assert!(!is_hashed("/favicon.svg"));
+        assert!(!is_hashed("/apparaten"));
+        assert!(!is_hashed("/"));
+        assert!(!is_hashed("/logo-2024.png"));
     }
 
     #[test]

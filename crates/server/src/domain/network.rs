@@ -86,6 +86,20 @@ impl fmt::Debug for Cidr {
 pub struct Networks(pub Vec<Cidr>);
 
 impl Networks {
+    /// `127.0.0.0/8` and `::1`: this machine.
+    pub fn loopback() -> Self {
+        Self(vec![
+            Cidr {
+                network: IpAddr::V4(std::net::Ipv4Addr::LOCALHOST),
+                prefix: 8,
+            },
+            Cidr {
+                network: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                prefix: 128,
+            },
+        ])
+    }
+
     pub fn contains(&self, address: IpAddr) -> bool {
         self.0.iter().any(|network| network.contains(address))
     }

@@ -63,6 +63,11 @@ impl Passwords {
         })
     }
 
+    /// How many hashes are being computed or waiting now.
+    pub fn queued(&self) -> usize {
+        self.queued.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`) for `password`.
     pub async fn hash(&self, password: &SecretString) -> Result<String, PasswordError> {
         let argon = Arc::clone(&self.argon);

@@ -91,7 +91,17 @@ pub struct Session {
     pub last_seen_at: i64,
 }
 
+/// A session's last use is written at most this often, not on every
+/// request: the idle time-out may then end a session up to this much early.
+pub const LAST_SEEN_EVERY_S: i64 = 60;
+
 impl Session {
+    /// Whether its last use, at `now`, is worth writing down: a minute or
+    /// more after the one written.
+    pub fn needs_last_seen(&self, now: i64) -> bool {
+        now - self.last_seen_at >= LAST_SEEN_EVERY_S
+    }
+
     /// Whether the session is over: unused for `idle` seconds, or older than
     /// `absolute` seconds.
     pub fn is_expired(&self, now: i64, idle: i64, absolute: i64) -> bool {

@@ -10,6 +10,7 @@ use crate::domain::sign_in::{Level, Session};
 use crate::domain::totp;
 use crate::error::ApiError;
 use crate::flow::Stepped;
+use crate::metrics::SecondFactor;
 use crate::store::DeviceRow;
 
 /// A started enrolment, and whether this request started it (asking again
@@ -168,7 +169,8 @@ impl AppState {
             });
         }
         let level = if step.is_some() {
-            self.signed_in_from(&session.username, client).await?;
+            self.signed_in_from(&session.username, client, SecondFactor::FirstCode)
+                .await?;
             Level::Done
         } else {
             Level::SecondFactor

@@ -1,12 +1,26 @@
 //! Push with number matching, from the browser's side: send a challenge,
 //! and learn its answer.
 
+use std::time::Duration;
+
 use crate::AppState;
 use crate::domain::push::{Challenge, Status, new_id, new_number};
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
-use crate::store::ChallengeLimits;
+use crate::metrics::{SecondFactor, SignInResult};
+use crate::store::{Backend, ChallengeLimits};
+use crate::waits::Refused;
+
+/// How often a waiting browser looks in the database for an answer given
+/// through another instance. Answers given here wake it at once, and so do,
+/// on PostgreSQL, those announced by other instances: there the look is
+/// only for an announcement lost with a connection.
+const LOOK_AGAIN_SQLITE: Duration = Duration::from_millis(250);
+const LOOK_AGAIN_POSTGRES: Duration = Duration::from_secs(10);
+
+/// How long to wait before listening again after the connection was lost.
+const HEAR_AGAIN: Duration = Duration::from_secs(1);
 
 /// Longest browser description kept.
 const MAX_BROWSER_CHARS: usize = 200;
@@ -89,7 +103,8 @@ impl AppState {
         match challenge.status_at(now) {
             Status::Approved => {
                 let user_id = session.user_id.ok_or(ApiError::Forbidden)?;
-                self.signed_in_from(&session.username, client).await?;
+                self.signed_in_from(&session.username, client, SecondFactor::Push)
+                    .await?;
                 let stepped = self.step_up(session, user_id, Level::Done).await?;
                 Ok(PushState::Approved(stepped))
             }
@@ -97,12 +112,77 @@ impl AppState {
             Status::Voided => Err(ApiError::PushExpired),
             Status::Expired => {
                 if self.store.expire_challenge(id, now).await? {
+                    self.metrics.sign_in(SignInResult::PushExpired);
                     self.audit(&session.username, "push_expired", "", client)
                         .await?;
                 }
                 Err(ApiError::PushExpired)
             }
             Status::Pending => Ok(PushState::Pending(challenge)),
+        }
+    }
+
+    /// The answer to challenge `id` as soon as the app gives it, or
+    /// `Pending` once `hold` has passed without one. The wait takes one of
+    /// the bounded places among the waits (`busy` when the instance has no
+    /// place left, `rate_limited` when the session has its share).
+    pub async fn wait_for_push(
+        &self,
+        session: &Session,
+        client: &str,
+        id: &str,
+        hold: Duration,
+    ) -> Result<PushState, ApiError> {
+        let _wait = self
+            .push_waits
+            .enter(
+                &session.id_hash,
+                self.config.push_max_waits,
+                self.config.push_max_waits_per_session,
+            )
+            .map_err(|refused| match refused {
+                Refused::Full => ApiError::Busy { retry_after_s: 1 },
+                Refused::Session => ApiError::RateLimited { retry_after_s: 1 },
+            })?;
+        let mut answers = self.push_answers.subscribe();
+        let look_again = match self.store.backend() {
+            Backend::Sqlite => LOOK_AGAIN_SQLITE,
+            Backend::Postgres => LOOK_AGAIN_POSTGRES,
+        };
+        let until = tokio::time::Instant::now() + hold;
+        loop {
+            let state = self.push_state(session, client, id).await?;
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if matches!(state, PushState::Approved(_)) || left.is_zero() {
+                return Ok(state);
+            }
+            let _ = tokio::time::timeout(look_again.min(left), answers.recv()).await;
+        }
+    }
+
+    /// Wake the browsers waiting here when another instance announces an
+    /// answer (PostgreSQL `LISTEN`), for as long as the server runs; on
+    /// SQLite it returns at once.
+    pub async fn relay_push_answers(&self) {
+        loop {
+            match self.store.hear_answers().await {
+                Ok(None) => return,
+                Ok(Some(mut listener)) => loop {
+                    match listener.recv().await {
+                        Ok(announced) => {
+                            let _ = self.push_answers.send(announced.payload().to_owned());
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "lost the announcements of push answers");
+                            break;
+                        }
+                    }
+                },
+                Err(error) => {
+                    tracing::warn!(%error, "cannot listen for push answers");
+                }
+            }
+            tokio::time::sleep(HEAR_AGAIN).await;
         }
     }
 }

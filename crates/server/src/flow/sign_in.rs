@@ -6,6 +6,7 @@ use crate::domain::sign_in::{AfterPassword, Level, Session, SessionToken, after_
 use crate::domain::{normalise_username, username_is_valid};
 use crate::error::ApiError;
 use crate::flow::Stepped;
+use crate::metrics::{SecondFactor, SignInResult};
 use crate::store::DeviceRow;
 
 impl AppState {
@@ -69,6 +70,7 @@ impl AppState {
         let Some(user) = user.filter(|_| right) else {
             self.audit(&session.username, "login_failed", "password", client)
                 .await?;
+            self.metrics.sign_in(SignInResult::WrongPassword);
             self.attempt_failed(attempt).await?;
             return Err(ApiError::InvalidCredentials);
         };
@@ -142,11 +144,13 @@ impl AppState {
                 client,
             )
             .await?;
-            self.signed_in_from(&session.username, client).await?;
+            self.signed_in_from(&session.username, client, SecondFactor::Code)
+                .await?;
             self.step_up(session, user_id, Level::Done).await
         } else {
             self.audit(&session.username, "login_failed", "otp", client)
                 .await?;
+            self.metrics.sign_in(SignInResult::WrongCode);
             self.attempt_failed(attempt).await?;
             Err(ApiError::InvalidOtp)
         }

@@ -1,23 +1,26 @@
-//! "Bevestig op je telefoon": the number to type in the app and the time
-//! left, in text. The page reloads itself every few seconds to learn the
-//! answer (a `<meta http-equiv="refresh">`, no script).
+//! "Bevestig op je telefoon": the number to type in the app and how long
+//! the request is valid, in text. Without script the page cannot learn the
+//! answer by itself, and a page that reloads itself every few seconds makes
+//! a screen reader start over each time (WCAG 2.2.1, failure F41). So the
+//! user chooses "Verder": that request waits for the phone's answer and
+//! then shows where the sign-in stands, whether it was chosen before or
+//! after approving.
+
+use std::time::Duration;
 
 use aanmelden_i18n::Key;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
-use super::{FORMS, Flash, FormSession, Frame, back_to, error};
+use super::{FORMS, Flash, FormSession, Frame, back_to, error, stepped_to};
 use crate::AppState;
 use crate::domain::sign_in::Session;
 use crate::error::ApiError;
 use crate::flow::Stepped;
 use crate::flow::push::PushState;
 use crate::routes::extract::ClientAddr;
-
-/// Seconds between the page's reloads while it waits for an answer.
-pub const REFRESH_S: u32 = 2;
 
 /// What the screen shows.
 pub enum Screen {
@@ -80,13 +83,6 @@ pub async fn state(
     })
 }
 
-impl View {
-    /// Every how many seconds the page reloads itself: while it waits.
-    pub fn refresh_s(&self) -> Option<u32> {
-        self.number.map(|_| REFRESH_S)
-    }
-}
-
 /// The push screen.
 pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
     let failed = view
@@ -102,7 +98,11 @@ pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
                 p class="push-hint" { (frame.t(Key::PushNumberHint)) }
                 p id="push-number" class="push-number" { (number) }
                 p id="push-countdown" class="hint" {
-                    (Key::PushSecondsLeft.fill(frame.lang, "seconds", &view.seconds_left.to_string()))
+                    (Key::PushValidFor.fill(frame.lang, "seconds", &view.seconds_left.to_string()))
+                }
+                p id="push-continue-hint" { (frame.t(Key::PushContinueHint)) }
+                form method="post" action={ (FORMS) "/push/wait" } {
+                    button type="submit" class="primary" id="push-continue" { (frame.t(Key::PushContinue)) }
                 }
             }
             @if let Some(outcome) = view.outcome {
@@ -130,9 +130,49 @@ pub async fn resend(
         .send_push(&session, &client, &browser_of(&headers))
         .await
     {
-        Ok(_) => axum::response::IntoResponse::into_response(axum::response::Redirect::to("/")),
+        Ok(_) => Redirect::to("/").into_response(),
         Err(failure) => back_to("/", &Flash::error(&failure, "")),
     }
+}
+
+/// `POST /flow/push/wait`: "Verder". Waits for the phone's answer, at
+/// most until the request expires, then goes on: signed in, or back to the
+/// push page, which shows an answer that came (denied, expired) or the
+/// request still waiting.
+pub async fn wait(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    FormSession(session): FormSession,
+) -> Response {
+    match wait_for_answer(&app, &session, &client).await {
+        Ok(Some(stepped)) => stepped_to(&app, &stepped, "/"),
+        Ok(None) | Err(ApiError::PushDenied | ApiError::PushExpired) => {
+            Redirect::to("/").into_response()
+        }
+        Err(failure) => back_to("/", &Flash::error(&failure, "")),
+    }
+}
+
+/// The step an approval gave, or `None` for no answer (or no challenge).
+async fn wait_for_answer(
+    app: &AppState,
+    session: &Session,
+    client: &str,
+) -> Result<Option<Stepped>, ApiError> {
+    let Some(challenge) = app.store.latest_challenge(&session.id_hash).await? else {
+        return Ok(None);
+    };
+    let left = u64::try_from(challenge.expires_at - app.clock.now()).unwrap_or(0);
+    let hold = Duration::from_secs(left);
+    Ok(
+        match app
+            .wait_for_push(session, client, &challenge.id, hold)
+            .await?
+        {
+            PushState::Approved(stepped) => Some(stepped),
+            PushState::Pending(_) => None,
+        },
+    )
 }
 
 fn browser_of(headers: &HeaderMap) -> String {

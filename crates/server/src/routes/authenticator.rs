@@ -13,6 +13,7 @@ use super::extract::{AppPath, ClientAddr};
 use crate::AppState;
 use crate::domain::push::{Status, push_key, verify};
 use crate::error::ApiError;
+use crate::metrics::SignInResult;
 use crate::store::DeviceRow;
 
 /// Longest nonce accepted.
@@ -87,12 +88,14 @@ pub async fn answer(
         return Err(ApiError::PushExpired);
     }
     let _ = app.push_answers.send(challenge.id.clone());
+    app.store.announce_answer(&challenge.id).await?;
     app.audit(&challenge.username, event, &device.name, &client)
         .await?;
     if status == Status::Approved {
         app.attempt_succeeded(attempt).await?;
         return Ok(StatusCode::NO_CONTENT);
     }
+    app.metrics.sign_in(SignInResult::PushDenied);
     // A denied sign-in counts as a failure, like a wrong password.
     match answer {
         ChallengeAnswer::NotMe if app.config.lock_on_not_me => {

@@ -94,8 +94,8 @@ impl FromRequestParts<AppState> for CurrentSession {
 }
 
 /// The live session of a request with `headers`; a missing, unknown or
-/// timed-out one is `session_expired`. Each use counts as activity for the
-/// idle time-out.
+/// timed-out one is `session_expired`. A use counts as activity for the
+/// idle time-out; it is written down once a minute at most.
 pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
     let token = session_token(headers, &app.config).ok_or(ApiError::SessionExpired)?;
     let hash = token.hash();
@@ -127,7 +127,9 @@ pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Sess
         app.store.delete_session(&hash).await?;
         return Err(ApiError::SessionExpired);
     }
-    app.store.touch_session(&hash, now).await?;
+    if session.needs_last_seen(now) {
+        app.store.touch_session(&hash, now).await?;
+    }
     Ok(session)
 }
 

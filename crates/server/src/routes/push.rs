@@ -14,11 +14,6 @@ use super::login::next_step;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::flow::push::PushState;
-use crate::waits::Refused;
-
-/// How often a waiting browser looks in the database, for answers given
-/// through another server instance (answers given here wake it at once).
-const LOOK_AGAIN: Duration = Duration::from_millis(250);
 
 /// `POST /login/push`: a new challenge for this session; an earlier one
 /// that is still open is voided ("Opnieuw versturen").
@@ -48,39 +43,22 @@ pub async fn wait(
     CurrentSession(session): CurrentSession,
     AppPath(id): AppPath<String>,
 ) -> Result<Response, ApiError> {
-    let _wait = app
-        .push_waits
-        .enter(
-            &session.id_hash,
-            app.config.push_max_waits,
-            app.config.push_max_waits_per_session,
-        )
-        .map_err(|refused| match refused {
-            Refused::Full => ApiError::Busy { retry_after_s: 1 },
-            Refused::Session => ApiError::RateLimited { retry_after_s: 1 },
-        })?;
-    let mut answers = app.push_answers.subscribe();
-    let hold = tokio::time::Instant::now() + Duration::from_secs(app.config.push_wait_s);
-    loop {
-        match app.push_state(&session, &client, &id).await? {
+    let hold = Duration::from_secs(app.config.push_wait_s);
+    Ok(
+        match app.wait_for_push(&session, &client, &id, hold).await? {
             PushState::Approved(stepped) => {
                 let (parts, _) = next_step(&app, &stepped).into_parts();
                 let body = Json(PushOutcome {
                     status: PushStatus::Approved,
                     next: Some(Step::Done),
                 });
-                return Ok((parts, body).into_response());
+                (parts, body).into_response()
             }
-            PushState::Pending(_) if tokio::time::Instant::now() >= hold => {
-                return Ok(Json(PushOutcome {
-                    status: PushStatus::Pending,
-                    next: None,
-                })
-                .into_response());
-            }
-            PushState::Pending(_) => {
-                let _ = tokio::time::timeout(LOOK_AGAIN, answers.recv()).await;
-            }
-        }
-    }
+            PushState::Pending(_) => Json(PushOutcome {
+                status: PushStatus::Pending,
+                next: None,
+            })
+            .into_response(),
+        },
+    )
 }

@@ -1,9 +1,14 @@
 //! Push challenges and the nonces of signed authenticator requests.
 
 use sqlx::Row;
+use sqlx::postgres::PgListener;
 
-use super::{Store, StoreError, is_unique_violation};
+use super::{Backend, Store, StoreError, is_unique_violation};
 use crate::domain::push::{Challenge, Status};
+
+/// The PostgreSQL channel on which instances tell each other which
+/// challenges have their answer.
+const ANSWERS_CHANNEL: &str = "aanmelden_push_answers";
 
 /// How many push challenges one account may have.
 #[derive(Debug, Clone, Copy)]
@@ -16,6 +21,31 @@ pub struct ChallengeLimits {
 }
 
 impl Store {
+    /// Tell every instance that challenge `id` has its answer, so that a
+    /// browser waiting on another one learns it at once (PostgreSQL
+    /// `NOTIFY`; SQLite serves one instance, which knows already).
+    pub async fn announce_answer(&self, id: &str) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(ANSWERS_CHANNEL)
+                .bind(id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// A connection that hears the answers any instance announces, as
+    /// challenge ids; `None` on SQLite.
+    pub async fn hear_answers(&self) -> Result<Option<PgListener>, StoreError> {
+        let Some(url) = &self.postgres_url else {
+            return Ok(None);
+        };
+        let mut listener = PgListener::connect(url).await?;
+        listener.listen(ANSWERS_CHANNEL).await?;
+        Ok(Some(listener))
+    }
+
     /// Insert `challenge`, unless its user already has `limits.open`
     /// challenges open or has had `limits.recent` created since
     /// `limits.since`; false when refused.

@@ -96,12 +96,20 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
 
 /// Serve `state` on a port of its own on 127.0.0.1.
 async fn serve(state: AppState) -> SocketAddr {
+    serve_until(state, std::future::pending()).await
+}
+
+/// Serve `state` on a port of its own on 127.0.0.1 until `shutdown`.
+async fn serve_until(
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
     let address = listener.local_addr().expect("address");
     tokio::spawn(async move {
-        listener::serve(listener, state, std::future::pending())
+        listener::serve(listener, state, shutdown)
             .await
             .expect("serve");
     });
@@ -127,6 +135,20 @@ impl TestApp {
             .await
             .expect("open the second instance");
         serve(state).await
+    }
+
+    /// A second instance as [`Self::second_instance`], which stops
+    /// (gracefully) when the returned sender is used or dropped.
+    pub async fn stoppable_instance(&self) -> (SocketAddr, tokio::sync::oneshot::Sender<()>) {
+        let state = AppState::open(self.state.config.clone(), self.clock.clone())
+            .await
+            .expect("open the second instance");
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let address = serve_until(state, async move {
+            let _ = stopped.await;
+        })
+        .await;
+        (address, stop)
     }
 
     /// A user added the way the admin command line adds one.

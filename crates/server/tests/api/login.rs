@@ -250,6 +250,29 @@ async fn idle_sessions_expire(app: TestApp) {
     );
 }
 
+/// A session's use is written once a minute at most: a use within the
+/// minute does not move the idle time-out, one after it does.
+async fn a_sessions_use_is_written_once_a_minute(app: TestApp) {
+    let idle = app.state.config.session_idle_timeout_s;
+    app.add_user(USER).await;
+    let ok = |response: reqwest::Response| response.status() == StatusCode::OK;
+
+    // Used 30 s in: not written, so the session ends `idle` after its start.
+    app.browser.sign_in_password(USER, PASSWORD).await;
+    app.clock.advance(30);
+    assert!(ok(app.browser.get("/session").await));
+    app.clock.advance(idle - 30);
+    assert!(!ok(app.browser.get("/session").await));
+
+    // Used 61 s in: written, so it lives on `idle` after that use.
+    let browser = app.new_browser();
+    browser.sign_in_password(USER, PASSWORD).await;
+    app.clock.advance(61);
+    assert!(ok(browser.get("/session").await));
+    app.clock.advance(idle - 30);
+    assert!(ok(browser.get("/session").await));
+}
+
 async fn steps_cannot_be_skipped(app: TestApp) {
     app.add_user(USER).await;
 
@@ -366,6 +389,7 @@ crate::on_both_backends!(
     of_two_racing_requests_with_one_code_exactly_one_wins,
     every_step_up_gets_a_new_session_id,
     idle_sessions_expire,
+    a_sessions_use_is_written_once_a_minute,
     steps_cannot_be_skipped,
     a_password_session_of_a_device_holder_cannot_manage_devices,
 );

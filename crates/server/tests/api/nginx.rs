@@ -23,6 +23,13 @@ impl Nginx {
     /// `None` when nginx is not installed here (said loudly; an error
     /// under CI).
     pub fn proxying_to(upstream: SocketAddr) -> Option<Self> {
+        Self::balancing(&[upstream])
+    }
+
+    /// nginx as [`Self::proxying_to`], sharing the requests out over
+    /// `upstreams` in turn (round robin), and passing a request on to the
+    /// next one when one cannot be reached.
+    pub fn balancing(upstreams: &[SocketAddr]) -> Option<Self> {
         if !Path::new(NGINX).exists() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -34,6 +41,11 @@ impl Nginx {
         let dir = tempfile::tempdir().expect("nginx folder");
         let port = free_port();
         let root = dir.path().display();
+        let servers = upstreams
+            .iter()
+            .map(|upstream| format!("server {upstream};"))
+            .collect::<Vec<_>>()
+            .join(" ");
         let config = format!(
             "daemon off;
 master_process off;
@@ -47,10 +59,11 @@ http {{
     fastcgi_temp_path {root}/fastcgi;
     uwsgi_temp_path {root}/uwsgi;
     scgi_temp_path {root}/scgi;
+    upstream portal {{ {servers} }}
     server {{
         listen 127.0.0.1:{port};
         location / {{
-            proxy_pass http://{upstream};
+            proxy_pass http://portal;
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;

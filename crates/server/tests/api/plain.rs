@@ -24,6 +24,7 @@ fn configure(config: &mut Config) {
 
 /// A browser without script: it follows no redirect by itself, so each
 /// answer can be looked at.
+#[derive(Clone)]
 struct Plain {
     client: reqwest::Client,
     base: String,
@@ -243,7 +244,7 @@ async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
     assert!(signed_in.contains("id=\"logout\""));
 }
 
-async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
+async fn the_push_page_waits_for_the_answer_when_asked_without_reloading(app: TestApp) {
     app.user_with_device(USER).await;
     let browser = Plain::new(&app, "nl");
     browser.identify(USER).await;
@@ -252,18 +253,37 @@ async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
         .submit("/flow/password", &[("password", PASSWORD)])
         .await;
 
-    assert!(push.contains("http-equiv=\"refresh\""), "{push}");
+    // No page that reloads itself (WCAG 2.2.1): "Verder" waits instead.
+    assert!(!push.contains("http-equiv=\"refresh\""), "{push}");
+    assert!(push.contains("action=\"/flow/push/wait\""), "{push}");
     assert_eq!(push.matches("<html").count(), 1, "one document: {push}");
-    assert_eq!(text_of(&push, "push-countdown"), "Nog 30 seconden.");
+    assert_eq!(
+        text_of(&push, "push-countdown"),
+        "Deze aanvraag is 30 seconden geldig."
+    );
     let number: u8 = text_of(&push, "push-number").parse().unwrap();
     let user = app.state.store.find_user(USER).await.unwrap().unwrap();
-    let challenge = &app
+    let challenge = app
         .state
         .store
         .pending_challenges(user.id, app.now())
         .await
-        .unwrap()[0];
+        .unwrap()
+        .remove(0);
     assert_eq!(challenge.number, number);
+
+    // "Verder" before the phone has answered: the request waits.
+    let waiting = tokio::spawn({
+        let browser = browser.clone();
+        async move { browser.submit("/flow/push/wait", &[]).await }
+    });
+    let mut looks = 0;
+    while app.state.push_waits.count() == 0 {
+        looks += 1;
+        assert!(looks < 200, "the request never waited");
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    assert!(!waiting.is_finished());
     // What the authenticator's approval does.
     assert!(
         app.state
@@ -273,18 +293,27 @@ async fn the_push_page_shows_the_number_and_learns_the_answer(app: TestApp) {
             .unwrap()
     );
 
-    let response = browser
-        .client
-        .get(format!("{}/", browser.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let (_, signed_in) = browser.get("/").await;
+    let signed_in = waiting.await.unwrap();
     assert!(
         signed_in.contains("id=\"signed-in-message\""),
         "{signed_in}"
     );
+}
+
+async fn a_wait_for_an_expired_request_returns_at_once(app: TestApp) {
+    app.user_with_device(USER).await;
+    let browser = Plain::new(&app, "en");
+    browser.identify(USER).await;
+    browser
+        .submit("/flow/password", &[("password", PASSWORD)])
+        .await;
+    app.clock.advance(31);
+
+    let expired = browser.submit("/flow/push/wait", &[]).await;
+
+    assert_eq!(text_of(&expired, "push-outcome"), "No approval received");
+    assert!(expired.contains("id=\"push-resend\""));
+    assert!(!expired.contains("id=\"push-continue\""));
 }
 
 async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
@@ -309,7 +338,7 @@ async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
 
     let (_, denied) = browser.get("/").await;
     assert_eq!(text_of(&denied, "push-outcome"), "Aanmelding geweigerd");
-    assert!(!denied.contains("http-equiv=\"refresh\""));
+    assert!(!denied.contains("id=\"push-continue\""));
 
     let resent = browser.submit("/flow/push", &[]).await;
     assert!(resent.contains("id=\"push-number\""));
@@ -495,7 +524,8 @@ crate::on_both_backends!(
     the_first_registration_and_logging_off_without_script,
     testing_and_removing_a_device_without_script,
     a_returning_user_signs_in_with_the_code_typed_by_hand,
-    the_push_page_shows_the_number_and_learns_the_answer,
+    the_push_page_waits_for_the_answer_when_asked_without_reloading,
+    a_wait_for_an_expired_request_returns_at_once,
     a_denied_push_says_so_and_offers_to_resend,
     a_wrong_password_says_so_in_the_users_language_and_keeps_the_name,
     a_bad_user_name_keeps_what_was_typed,

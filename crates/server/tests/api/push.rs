@@ -25,8 +25,9 @@ fn configure(config: &mut Config) {
 }
 
 /// The phone: signs its requests with the device's secret.
-struct Authenticator {
-    base: String,
+pub struct Authenticator {
+    /// The server it talks to.
+    pub base: String,
     device_id: i64,
     key: SecretBytes,
     client: reqwest::Client,
@@ -34,7 +35,7 @@ struct Authenticator {
 }
 
 impl Authenticator {
-    async fn of(app: &TestApp, username: &str, secret: &str) -> Self {
+    pub async fn of(app: &TestApp, username: &str, secret: &str) -> Self {
         let user = app.state.store.find_user(username).await.unwrap().unwrap();
         let device = &app.state.store.active_devices(user.id).await.unwrap()[0];
         let bytes = totp_rs::Secret::Encoded(secret.to_owned())
@@ -85,7 +86,7 @@ impl Authenticator {
         .unwrap()
     }
 
-    async fn answer(
+    pub async fn answer(
         &self,
         app: &TestApp,
         id: &str,
