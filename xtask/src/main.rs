@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod compress;
+mod size;
 
 /// Trunk 0.22 needs a newer rustc than this project's; 0.21.14 works.
 const TRUNK_VERSION: &str = "0.21.14";
@@ -32,7 +33,7 @@ fn main() -> ExitCode {
         "bench" => bench(env::args().nth(2).as_deref()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench push   build, then time push approval -> signed-in page (median, p99)\n  bench first-paint   build, then time to the user-name field on a slow CPU and line"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, load, push (or one of them by name)"
             );
             return ExitCode::FAILURE;
         }
@@ -268,17 +269,74 @@ fn screenshots() -> Result {
     )
 }
 
-/// `cargo xtask bench push | first-paint`: figures, printed; never a timed
-/// assertion.
+/// `cargo xtask bench [size | first-paint | load | push]`: figures,
+/// printed, with the command that gives each; never a timed assertion.
+/// Without a name, all of them in one run.
 fn bench(which: Option<&str>) -> Result {
-    let example = match which {
-        Some("push") => "bench_push",
-        Some("first-paint") => "bench_first_paint",
-        _ => return Err("usage: cargo xtask bench push | first-paint".into()),
+    let all = ["size", "first-paint", "load", "push"];
+    let chosen: Vec<&str> = match which {
+        None => all.to_vec(),
+        Some(name) if all.contains(&name) => vec![name],
+        Some(_) => {
+            return Err("usage: cargo xtask bench [size | first-paint | load | push]".into());
+        }
     };
     let tools = setup()?;
     build_spa(&tools)?;
-    step(&tools, "cargo", &["run", "--release", "--example", example])
+    step(
+        &tools,
+        "cargo",
+        &["build", "--release", "--package", "aanmelden-server"],
+    )?;
+    for name in chosen {
+        println!("\n# {name}\n");
+        match name {
+            "size" => {
+                println!(
+                    "(cargo xtask bench size: the release server, GET with Accept-Encoding: br, gzip)\n"
+                );
+                size::first_screen(
+                    &root().join("target/release/aanmelden"),
+                    &root().join("dist"),
+                )?;
+            }
+            "first-paint" => {
+                step(
+                    &tools,
+                    "cargo",
+                    &["run", "--release", "--example", "bench_first_paint"],
+                )?;
+            }
+            "load" => {
+                println!(
+                    "(cargo run --release -p aanmelden-server --example bench_load -- 200 10)\n"
+                );
+                step(
+                    &tools,
+                    "cargo",
+                    &[
+                        "run",
+                        "--release",
+                        "--package",
+                        "aanmelden-server",
+                        "--example",
+                        "bench_load",
+                        "--",
+                        "200",
+                        "10",
+                    ],
+                )?;
+            }
+            _ => {
+                step(
+                    &tools,
+                    "cargo",
+                    &["run", "--release", "--example", "bench_push"],
+                )?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A release build of the portal into dist/, offline once the crates are

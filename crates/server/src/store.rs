@@ -159,6 +159,12 @@ impl Store {
                         sqlx::query("PRAGMA journal_mode = WAL")
                             .execute(&mut *conn)
                             .await?;
+                        // With WAL, NORMAL syncs at checkpoints instead of at
+                        // every commit: a crash of the program loses nothing,
+                        // a power cut the last moments' writes at most.
+                        sqlx::query("PRAGMA synchronous = NORMAL")
+                            .execute(&mut *conn)
+                            .await?;
                         sqlx::query("PRAGMA busy_timeout = 5000")
                             .execute(&mut *conn)
                             .await?;

@@ -1,13 +1,18 @@
 //! Password hashing with argon2id, off the async threads and bounded in how
 //! many run at once and how many may wait, so a flood of sign-ins cannot
 //! exhaust memory or pile up answers that come too late to matter.
+//!
+//! The hashes are computed by threads of their own, one per hash that may
+//! run at once, at a lower priority than the threads that answer requests:
+//! with every core hashing, every other step is still answered at once, and
+//! the hashes take all the time left. Each thread keeps reusing its own
+//! memory for the 19 MiB a hash needs.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::Semaphore;
 
 use aes_gcm::aead::OsRng;
 
@@ -28,11 +33,19 @@ pub struct Passwords {
     /// A real hash of a random password: unknown users are verified against
     /// it, so the answer takes as long as for a known user.
     dummy_hash: Arc<str>,
-    permits: Arc<Semaphore>,
-    /// Hashes waiting for a permit or being computed, and how many may.
+    /// The hashing threads' work.
+    jobs: mpsc::Sender<Job>,
+    /// Hashes waiting for a thread or being computed, and how many may.
     queued: Arc<AtomicUsize>,
     max_queued: usize,
 }
+
+/// A hash to compute on a hashing thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The priority of the hashing threads: below the default (niceness 9 on
+/// Linux, where the default is 0).
+const HASHING_PRIORITY: u8 = 25;
 
 /// Why hashing failed.
 #[derive(Debug, thiserror::Error)]
@@ -54,10 +67,19 @@ impl Passwords {
         let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let random = super::secrets::SecretBytes::random(24);
         let dummy_hash = hash_with(&argon, random.expose())?;
+        let (jobs, waiting) = mpsc::channel::<Job>();
+        let waiting = Arc::new(Mutex::new(waiting));
+        for i in 0..concurrency.max(1) {
+            let waiting = Arc::clone(&waiting);
+            std::thread::Builder::new()
+                .name(format!("argon2-{i}"))
+                .spawn(move || hashing_thread(&waiting))
+                .map_err(|_| PasswordError::Pool)?;
+        }
         Ok(Self {
             argon: Arc::new(argon),
             dummy_hash: dummy_hash.into(),
-            permits: Arc::new(Semaphore::new(concurrency)),
+            jobs,
             queued: Arc::new(AtomicUsize::new(0)),
             max_queued: max_queued.max(concurrency),
         })
@@ -99,19 +121,43 @@ impl Passwords {
         Ok(known && matches)
     }
 
+    /// `work` on a hashing thread, once one is free. A request that goes
+    /// away before its turn leaves its place, and its hash is not computed.
     async fn blocking<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, PasswordError> {
         let _place = QueuePlace::take(&self.queued, self.max_queued)?;
-        let _permit = self
-            .permits
-            .acquire()
-            .await
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.jobs
+            .send(Box::new(move || {
+                if !done.is_closed() {
+                    let _ = done.send(work());
+                }
+            }))
             .map_err(|_| PasswordError::Pool)?;
-        tokio::task::spawn_blocking(work)
-            .await
-            .map_err(|_| PasswordError::Pool)
+        result.await.map_err(|_| PasswordError::Pool)
+    }
+}
+
+/// A hashing thread: takes the next job until the [`Passwords`] are gone.
+fn hashing_thread(waiting: &Mutex<mpsc::Receiver<Job>>) {
+    if let Ok(priority) = HASHING_PRIORITY.try_into() {
+        // Where the system refuses, the thread hashes at the default priority.
+        let _ = thread_priority::set_current_thread_priority(
+            thread_priority::ThreadPriority::Crossplatform(priority),
+        );
+    }
+    loop {
+        let job = waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .recv();
+        match job {
+            // A job that panics fails its own request, not the thread.
+            Ok(job) => drop(std::panic::catch_unwind(std::panic::AssertUnwindSafe(job))),
+            Err(mpsc::RecvError) => return,
+        }
     }
 }
 

@@ -1,13 +1,17 @@
 //! A bounded load generator: `concurrency` browsers, each signing in again
 //! and again (identify, password, code, session, log off) with an account
 //! of its own each time, until `duration` has passed or the accounts run
-//! out. Used by the load smoke test and by `cargo xtask bench`.
+//! out. Each browser says it is a client of its own (`X-Forwarded-For`
+//! 10.x.y.z), as a proxy would, which counts where 127.0.0.1 is a trusted
+//! proxy. Used by the load smoke test and by `cargo xtask bench`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use aanmelden_api::signed;
 use aanmelden_server::AppState;
+use aanmelden_server::domain::push::{push_key, sign};
 use aanmelden_server::domain::secrets::{SecretBytes, SecretString, bound_to};
 use aanmelden_server::domain::totp;
 
@@ -17,7 +21,8 @@ pub const STEPS: [&str; 5] = ["identify", "password", "code", "session", "logout
 /// An account with an active device, as the phone holds it.
 pub struct Account {
     pub username: String,
-    secret: SecretBytes,
+    pub device_id: i64,
+    pub secret: SecretBytes,
 }
 
 /// What a run measured.
@@ -70,7 +75,7 @@ pub async fn prepare_accounts(state: &AppState, count: usize, password: &str) ->
             .expect("create a user")
             .expect("a new user");
         let secret = SecretBytes::random(totp::SECRET_BYTES);
-        let id = state
+        let device_id = state
             .store
             .insert_pending_device(user_id, "iPhone", "iphone", "", now, 4, |id| {
                 state
@@ -82,11 +87,15 @@ pub async fn prepare_accounts(state: &AppState, count: usize, password: &str) ->
         assert!(
             state
                 .store
-                .activate_device(id, None, now)
+                .activate_device(device_id, None, now)
                 .await
                 .expect("activate")
         );
-        accounts.push(Account { username, secret });
+        accounts.push(Account {
+            username,
+            device_id,
+            secret,
+        });
     }
     accounts
 }
@@ -106,9 +115,10 @@ pub async fn run(
     let started = Instant::now();
     let deadline = started + duration;
     let mut browsers = Vec::with_capacity(concurrency);
-    for _ in 0..concurrency {
+    for i in 0..concurrency {
         let browser = Browser {
             base: base.to_owned(),
+            address: format!("10.{}.{}.{}", (i >> 16) & 0xff, (i >> 8) & 0xff, i & 0xff),
             password: password.to_owned(),
             client: reqwest::Client::builder()
                 .cookie_store(true)
@@ -164,6 +174,8 @@ struct Tally {
 
 struct Browser {
     base: String,
+    /// The client address it claims in `X-Forwarded-For`.
+    address: String,
     password: String,
     client: reqwest::Client,
     now: Arc<dyn Fn() -> i64 + Send + Sync>,
@@ -201,7 +213,10 @@ impl Browser {
             ),
         ];
         for (step, (method, path, body)) in steps.into_iter().enumerate() {
-            let mut request = self.client.request(method, format!("{}{path}", self.base));
+            let mut request = self
+                .client
+                .request(method, format!("{}{path}", self.base))
+                .header("x-forwarded-for", &self.address);
             if !body.is_null() {
                 request = request.json(&body);
             }
@@ -229,4 +244,35 @@ impl Browser {
         }
         tally.sign_ins += 1;
     }
+}
+
+/// The phone approves challenge `id` (showing `number`) at the portal at
+/// `base`, signing with the account's device secret; `now` is the time it
+/// signs at, and `nonce` is never used twice for the device.
+pub async fn approve(
+    client: &reqwest::Client,
+    base: &str,
+    account: &Account,
+    id: &str,
+    number: u8,
+    now: i64,
+    nonce: &str,
+) -> reqwest::Response {
+    let path = format!("/api/v1/authenticator/challenges/{id}");
+    let body = serde_json::to_vec(&serde_json::json!({ "answer": "approve", "number": number }))
+        .expect("json");
+    let message = signed::message("POST", &path, now, nonce, &body);
+    client
+        .post(format!("{base}{path}"))
+        .header(signed::DEVICE, account.device_id.to_string())
+        .header(signed::TIMESTAMP, now.to_string())
+        .header(signed::NONCE, nonce)
+        .header(
+            signed::SIGNATURE,
+            sign(&push_key(&account.secret), &message),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("the answer is sent")
 }

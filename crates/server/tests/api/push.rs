@@ -25,9 +25,8 @@ fn configure(config: &mut Config) {
 }
 
 /// The phone: signs its requests with the device's secret.
-pub struct Authenticator {
-    /// The server it talks to.
-    pub base: String,
+struct Authenticator {
+    base: String,
     device_id: i64,
     key: SecretBytes,
     client: reqwest::Client,
@@ -35,7 +34,7 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    pub async fn of(app: &TestApp, username: &str, secret: &str) -> Self {
+    async fn of(app: &TestApp, username: &str, secret: &str) -> Self {
         let user = app.state.store.find_user(username).await.unwrap().unwrap();
         let device = &app.state.store.active_devices(user.id).await.unwrap()[0];
         let bytes = totp_rs::Secret::Encoded(secret.to_owned())
@@ -86,7 +85,7 @@ impl Authenticator {
         .unwrap()
     }
 
-    pub async fn answer(
+    async fn answer(
         &self,
         app: &TestApp,
         id: &str,

@@ -14,8 +14,8 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{Browser, PASSWORD, TestApp, code, error_code, json, spawn_app_with};
+use crate::load_generator::{approve, prepare_accounts};
 use crate::nginx::Nginx;
-use crate::push::Authenticator;
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const OTHER: &str = "ander@missingpiece.nl";
@@ -133,10 +133,13 @@ async fn a_push_answered_through_one_instance_reaches_the_browser_waiting_on_the
     let Some(app) = on_postgres().await else {
         return;
     };
-    let secret = app.user_with_device(USER).await;
+    let account = prepare_accounts(&app.state, 1, PASSWORD).await.remove(0);
     let second = app.second_instance().await;
     let browser = app.new_browser();
-    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
+    assert_eq!(
+        browser.sign_in_password(&account.username, PASSWORD).await,
+        Step::Push
+    );
     let challenge: PushChallenge = json(browser.post("/login/push", &()).await).await;
 
     let waiting = tokio::spawn({
@@ -149,15 +152,17 @@ async fn a_push_answered_through_one_instance_reaches_the_browser_waiting_on_the
         assert!(Instant::now() < deadline, "the browser never waited");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let mut phone = Authenticator::of(&app, USER, &secret).await;
-    phone.base = format!("http://{second}");
-    let answered = phone
-        .answer(
-            &app,
-            &challenge.id,
-            json!({ "answer": "approve", "number": challenge.number }),
-        )
-        .await;
+    // The phone's answer goes to the other instance.
+    let answered = approve(
+        &reqwest::Client::new(),
+        &format!("http://{second}"),
+        &account,
+        &challenge.id,
+        challenge.number,
+        app.now(),
+        "nonce-1",
+    )
+    .await;
     assert_eq!(answered.status(), StatusCode::NO_CONTENT);
     let since_answer = Instant::now();
     let outcome: PushOutcome = json(waiting.await.unwrap()).await;
