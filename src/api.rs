@@ -40,6 +40,13 @@ impl Failure {
     }
 }
 
+/// The JSON body of `response`, parsed by the browser.
+async fn parse<T: DeserializeOwned>(response: &Response) -> Result<T, Failure> {
+    let text = response.text().await.map_err(|_| Failure::Unreachable)?;
+    let value = js_sys::JSON::parse(&text).map_err(|_| Failure::Unreachable)?;
+    serde_wasm_bindgen::from_value(value).map_err(|_| Failure::Unreachable)
+}
+
 fn url(path: &str) -> String {
     format!("{API_PREFIX}{path}")
 }
@@ -52,7 +59,7 @@ async fn answer(response: Result<Response, gloo_net::Error>) -> Result<Response,
     if response.status() >= 500 {
         return Err(Failure::Unreachable);
     }
-    match response.json::<ErrorBody>().await {
+    match parse::<ErrorBody>(&response).await {
         Ok(body) => Err(Failure::Api {
             code: body.error.code,
             retry_after_s: body.error.retry_after_s,
@@ -65,18 +72,19 @@ async fn answer(response: Result<Response, gloo_net::Error>) -> Result<Response,
 async fn json<T: DeserializeOwned>(
     response: Result<Response, gloo_net::Error>,
 ) -> Result<T, Failure> {
-    answer(response)
-        .await?
-        .json()
-        .await
-        .map_err(|_| Failure::Unreachable)
+    parse(&answer(response).await?).await
 }
 
 async fn send_json<T: DeserializeOwned>(
     request: RequestBuilder,
     body: &impl Serialize,
 ) -> Result<T, Failure> {
-    let request = request.json(body).map_err(|_| Failure::Unreachable)?;
+    let value = serde_wasm_bindgen::to_value(body).map_err(|_| Failure::Unreachable)?;
+    let text = js_sys::JSON::stringify(&value).map_err(|_| Failure::Unreachable)?;
+    let request = request
+        .header("Content-Type", "application/json")
+        .body(String::from(text))
+        .map_err(|_| Failure::Unreachable)?;
     json(request.send().await).await
 }
 

@@ -2,7 +2,7 @@
 //! the first code and "Gereed". Until then the enrolment is pending, and a
 //! reload shows the same QR code.
 
-use aanmelden_api::display::{group_secret, qr_svg};
+use aanmelden_api::display::group_secret;
 use aanmelden_api::{Enrolment, ErrorCode};
 use leptos::ev::SubmitEvent;
 use leptos::html::H2;
@@ -39,7 +39,7 @@ pub fn EnrolPanel(
 
     let id = enrolment.device_id;
     let secret = enrolment.secret.clone();
-    let qr = qr_svg(&enrolment.otpauth_uri);
+    let qr = enrolment.qr_svg.clone();
 
     let done = move |ev: SubmitEvent| {
         ev.prevent_default();

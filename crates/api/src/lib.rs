@@ -135,6 +135,9 @@ pub struct Enrolment {
     pub otpauth_uri: String,
     /// The shared secret, base32 without padding, for typing in by hand.
     pub secret: String,
+    /// The QR code of `otpauth_uri` as an SVG image, drawn by the server
+    /// (so the app need not carry a QR encoder).
+    pub qr_svg: String,
 }
 
 impl std::fmt::Debug for Enrolment {
@@ -144,6 +147,7 @@ impl std::fmt::Debug for Enrolment {
             .field("name", &self.name)
             .field("otpauth_uri", &"..")
             .field("secret", &"..")
+            .field("qr_svg", &"..")
             .finish()
     }
 }
@@ -411,6 +415,7 @@ mod tests {
             name: "iPhone".into(),
             otpauth_uri: "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP".into(),
             secret: "JBSWY3DPEHPK3PXP".into(),
+            qr_svg: "<svg/>".into(),
         };
         assert!(!format!("{enrolment:?}").contains("JBSWY3DP"));
     }

@@ -291,15 +291,17 @@ impl AppState {
         secret: &SecretBytes,
     ) -> Enrolment {
         let uri = totp::otpauth_uri(secret, &self.config.organisation, &session.username);
+        let otpauth_uri = format!(
+            "{uri}&{}={device_id}&{}={}",
+            totp::DEVICE_PARAMETER,
+            totp::SERVER_PARAMETER,
+            totp::percent_encode(&self.config.public_url())
+        );
         Enrolment {
             device_id,
             name: name.to_owned(),
-            otpauth_uri: format!(
-                "{uri}&{}={device_id}&{}={}",
-                totp::DEVICE_PARAMETER,
-                totp::SERVER_PARAMETER,
-                totp::percent_encode(&self.config.public_url())
-            ),
+            qr_svg: aanmelden_api::display::qr_svg(&otpauth_uri),
+            otpauth_uri,
             secret: totp::base32(secret),
         }
     }

@@ -3,7 +3,7 @@
 //! code and "Gereed", or "Annuleren".
 
 use aanmelden_api::Enrolment;
-use aanmelden_api::display::{group_secret, qr_svg};
+use aanmelden_api::display::group_secret;
 use aanmelden_i18n::Key;
 use maud::{Markup, PreEscaped, html};
 
@@ -30,7 +30,7 @@ pub fn page(
                     li { (frame.t(Key::ScanSteps4)) }
                 }
                 div id="qr" class="qr" role="img" aria-label=(frame.t(Key::QrLabel)) {
-                    (PreEscaped(qr_svg(&enrolment.otpauth_uri)))
+                    (PreEscaped(&enrolment.qr_svg))
                 }
                 p { (frame.t(Key::CannotScan)) }
                 p class="secret-row" { code id="secret" class="secret" { (group_secret(&enrolment.secret)) } }
