@@ -35,7 +35,11 @@ const WATCH_SIGNED_IN: &str = "window.__signedInAt = null; \
 
 #[tokio::main]
 async fn main() {
-    let test = BrowserTest::start().await;
+    // One account signs in RUNS times: above the per-account push limit.
+    let test = BrowserTest::start_with(|config| {
+        config.push_max_per_window = 100;
+    })
+    .await;
     test.add_user(USER, PASSWORD).await;
     let secret = test.registered_device(USER).await;
     let user = test.state.store.find_user(USER).await.unwrap().unwrap();

@@ -135,9 +135,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = AppState::open(config, Arc::new(SystemClock)).await?;
     create_demo_user(&app).await?;
     tokio::spawn(crate::upkeep::run(app.clone()));
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("cannot listen on {listen}"))?;
+    let listener =
+        crate::listener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!("aanmelden listens on http://{}", listener.local_addr()?);
     crate::listener::serve(listener, app, async {
         let _ = tokio::signal::ctrl_c().await;

@@ -17,6 +17,25 @@ use tower::ServiceExt;
 
 use crate::{AppState, routes};
 
+/// Connections the system may hold for the server before it accepts them:
+/// at nine o'clock everyone connects at once, and a connection that finds
+/// the queue full is retried by the client only after a second. The
+/// system's own limit (`net.core.somaxconn`) still applies.
+const BACKLOG: u32 = 4096;
+
+/// A listener on `address` with a queue of [`BACKLOG`] connections (the
+/// default queue of 128 overflowed with 200 browsers connecting at once).
+pub fn bind(address: std::net::SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
+}
+
 /// Serve the whole application on `listener` until `shutdown` completes,
 /// then let the requests under way finish (for at most half a minute).
 pub async fn serve(
