@@ -4,7 +4,7 @@
 use aanmelden_api::{
     API_PREFIX, ActivateRequest, AddDeviceRequest, Branding, CodeRequest, Device, DeviceList,
     Enrolment, ErrorBody, ErrorCode, IdentifyRequest, PasswordRequest, PushChallenge, PushOutcome,
-    SessionInfo, StepResponse, TestResult,
+    ReturnTo, SessionInfo, StepResponse, TestResult,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -124,6 +124,11 @@ pub async fn wait_push(id: &str) -> Result<PushOutcome, Failure> {
 
 pub async fn session() -> Result<SessionInfo, Failure> {
     json(Request::get(&url("/session")).send().await).await
+}
+
+/// Where an application wants the browser back, once signed in.
+pub async fn take_return() -> Result<ReturnTo, Failure> {
+    json(Request::post(&url("/return")).send().await).await
 }
 
 pub async fn logout() -> Result<(), Failure> {

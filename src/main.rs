@@ -34,7 +34,7 @@ mod pages {
     pub mod signed_in;
 }
 
-use aanmelden_api::Step;
+use aanmelden_api::{ReturnTo, Step};
 use aanmelden_i18n as i18n;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -80,6 +80,17 @@ fn App(
             let _ = html.set_attribute("lang", lang.code());
         }
         document.set_title(Key::PageTitle.text(lang));
+    });
+
+    // Signed in, and an application sent the browser here: back to it.
+    Effect::new(move |_| {
+        if session.step.get() == Some(Step::Done) {
+            spawn_local(async {
+                if let Ok(ReturnTo { url: Some(url) }) = api::take_return().await {
+                    let _ = window().location().assign(&url);
+                }
+            });
+        }
     });
 
     // Colours come from the server's branding; set through the CSS object

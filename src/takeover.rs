@@ -54,14 +54,6 @@ impl Typed {
         if let Some(plain) = document.get_element_by_id(PLAIN) {
             plain.remove();
         }
-        // A kiosk's plain page starts over by itself after the idle time (a
-        // timed refresh); the app keeps that time itself, with its warning,
-        // so the refresh must not come: stopping the page's loading cancels
-        // it. The app is loaded by now, and its requests are answered.
-        if let Ok(Some(refresh)) = document.query_selector("meta[http-equiv=refresh]") {
-            refresh.remove();
-            let _ = leptos::prelude::window().stop();
-        }
         for (id, value) in self.values {
             if let Some(input) = document
                 .get_element_by_id(&id)

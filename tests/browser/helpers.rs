@@ -349,6 +349,10 @@ pub fn totp_code_at(secret: &str, time: i64) -> String {
         .generate(u64::try_from(time).expect("a time after 1970"))
 }
 
+/// Host names the browsers find on 127.0.0.1: the portal and an
+/// application behind the same nginx, under one parent domain.
+pub const GATE_HOSTS: [&str; 2] = ["portal.example.test", "app.example.test"];
+
 /// The workspace root, where `cargo xtask build` puts dist/.
 pub fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -443,6 +447,8 @@ impl Driver {
                         "intl.accept_languages": "nl",
                         "javascript.enabled": script,
                         "javascript.options.wasm": self.kind != Kind::FirefoxNoWasm,
+                        // The hosts of the gate test, on this machine.
+                        "network.dns.localDomains": GATE_HOSTS.join(","),
                     },
                 },
             });
@@ -460,6 +466,15 @@ impl Driver {
             "--window-size=1280,900".to_owned(),
             "--lang=nl".to_owned(),
             format!("--user-data-dir={}", self.profile.display()),
+            // The hosts of the gate test, on this machine.
+            format!(
+                "--host-resolver-rules={}",
+                GATE_HOSTS
+                    .iter()
+                    .map(|host| format!("MAP {host} 127.0.0.1"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
         ];
         if self.kind == Kind::ChromiumJitless {
             args.push("--js-flags=--jitless".to_owned());

@@ -11,10 +11,14 @@
 
 mod accessibility;
 mod flows;
+mod gate;
 mod harness;
 mod helpers;
 mod keyboard;
 mod kiosk;
+#[path = "../../crates/server/tests/api/nginx.rs"]
+#[allow(dead_code)]
+mod nginx;
 mod pages;
 mod plain;
 mod serving;

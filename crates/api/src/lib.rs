@@ -21,6 +21,11 @@ pub const SESSION_COOKIE: &str = "aanmelden_session";
 /// `Secure`, for this host only and for the whole path.
 pub const SECURE_SESSION_COOKIE: &str = "__Host-aanmelden_session";
 
+/// The session cookie's name when it is `Secure` and set for a whole domain
+/// (`cookie_domain`, one sign-in for many subdomains): `__Host-` forbids a
+/// domain, `__Secure-` still makes the browser refuse it unless `Secure`.
+pub const SECURE_DOMAIN_SESSION_COOKIE: &str = "__Secure-aanmelden_session";
+
 /// The step the browser shows next; the server decides it, never the URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -81,6 +86,14 @@ impl std::fmt::Debug for CodeRequest {
 pub struct StepResponse {
     /// The next step.
     pub next: Step,
+}
+
+/// `POST /return`: where an application that sent the browser to the
+/// portal wants it back, now that it has signed in (once; `None` when no
+/// application asked).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReturnTo {
+    pub url: Option<String>,
 }
 
 /// `GET /session`: who is signed in, and how far.

@@ -44,6 +44,12 @@ pub struct Config {
     pub primary_colour: Option<String>,
     /// The applications the signed-in page links to (`[[applications]]` in the file).
     pub applications: Vec<Application>,
+    /// Where the portal may send a browser back to after sign-in (`rd`),
+    /// besides the applications' hosts: `mail.example.nl` (https, that host),
+    /// `*.example.nl` (https, any host under it) or with a scheme,
+    /// `http://intranet.local`. A list, or comma-separated in the environment.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub allowed_return_domains: Vec<String>,
     /// Download links of the workspace client app (`[client_downloads]` in the file).
     pub client_downloads: ClientDownloads,
     /// How many devices one user may have.
@@ -57,6 +63,10 @@ pub struct Config {
     /// Mark the session cookie `Secure` (with the `__Host-` prefix);
     /// default: when `public_url` is https.
     pub secure_cookie: Option<bool>,
+    /// Set the session cookie for this domain and its subdomains
+    /// (`example.nl`), so that applications on other subdomains see the
+    /// sign-in through `/api/v1/auth/verify`; default: this host only.
+    pub cookie_domain: Option<String>,
     /// Create a demo user with a random password on first start (also
     /// `serve --demo`); never by default.
     pub demo_user: bool,
@@ -144,11 +154,13 @@ impl Default for Config {
             logo_url: None,
             primary_colour: None,
             applications: Vec::new(),
+            allowed_return_domains: Vec::new(),
             client_downloads: ClientDownloads::default(),
             max_devices: 4,
             require_first_code: true,
             session_idle_timeout_s: 15 * 60,
             session_absolute_timeout_s: 8 * 60 * 60,
+            cookie_domain: None,
             secure_cookie: None,
             demo_user: false,
             password_concurrency: std::thread::available_parallelism().map_or(2, usize::from),
@@ -305,6 +317,13 @@ impl Config {
         )
     }
 
+    /// `rd` written out anew when the portal may send a browser there after
+    /// sign-in (see [`crate::domain::return_to`]), else `None`.
+    pub fn allowed_return(&self, rd: &str) -> Option<String> {
+        let applications: Vec<String> = self.applications.iter().map(|a| a.url.clone()).collect();
+        crate::domain::return_to::allowed_return(rd, &self.allowed_return_domains, &applications)
+    }
+
     /// Whether users reach the portal over https.
     pub fn is_https(&self) -> bool {
         self.public_url()
@@ -317,12 +336,13 @@ impl Config {
         self.secure_cookie.unwrap_or_else(|| self.is_https())
     }
 
-    /// The session cookie's name: with the `__Host-` prefix when `Secure`.
+    /// The session cookie's name: with the `__Host-` prefix when `Secure`
+    /// (`__Secure-` when set for a `cookie_domain`).
     pub fn session_cookie_name(&self) -> &'static str {
-        if self.cookie_secure() {
-            aanmelden_api::SECURE_SESSION_COOKIE
-        } else {
-            aanmelden_api::SESSION_COOKIE
+        match (self.cookie_secure(), self.cookie_domain.is_some()) {
+            (true, false) => aanmelden_api::SECURE_SESSION_COOKIE,
+            (true, true) => aanmelden_api::SECURE_DOMAIN_SESSION_COOKIE,
+            (false, _) => aanmelden_api::SESSION_COOKIE,
         }
     }
 
@@ -383,6 +403,9 @@ impl Config {
                 "password_queue must be at least 1".into(),
             ));
         }
+        if let Some(domain) = &self.cookie_domain {
+            self.validate_cookie_domain(domain)?;
+        }
         if self.password_concurrency == 0 {
             return Err(ConfigError::Invalid(
                 "password_concurrency must be at least 1".into(),
@@ -409,6 +432,31 @@ impl Config {
             ));
         }
         self.validate_branding()
+    }
+
+    /// A domain name, and one the portal's own address lies in (else the
+    /// browser would refuse the cookie).
+    fn validate_cookie_domain(&self, domain: &str) -> Result<(), ConfigError> {
+        let is_name = domain.split('.').count() >= 2
+            && domain.split('.').all(|label| {
+                !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            });
+        if !is_name {
+            return Err(ConfigError::Invalid(format!(
+                "cookie_domain must be a domain name such as example.nl, not {domain:?}"
+            )));
+        }
+        let host = url::Url::parse(&self.public_url())
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_ascii_lowercase))
+            .unwrap_or_default();
+        let domain = domain.to_ascii_lowercase();
+        if host != domain && !host.ends_with(&format!(".{domain}")) {
+            return Err(ConfigError::Invalid(format!(
+                "cookie_domain {domain} must contain the host of public_url ({host})"
+            )));
+        }
+        Ok(())
     }
 
     fn validate_branding(&self) -> Result<(), ConfigError> {
@@ -527,6 +575,26 @@ fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
 }
 
 /// An environment value as TOML when it reads as a number or boolean, else as text.
+/// A list of strings, from a list or from one comma-separated string (as an
+/// environment variable gives it).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(from: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum ListOrText {
+        List(Vec<String>),
+        Text(String),
+    }
+    Ok(match ListOrText::deserialize(from)? {
+        ListOrText::List(list) => list,
+        ListOrText::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    })
+}
+
 fn env_value(raw: &str) -> toml::Value {
     match format!("v = {raw}").parse::<toml::Table>() {
         Ok(mut t) => match t.remove("v") {
@@ -656,6 +724,50 @@ mod tests {
         assert!(!overridden.cookie_secure());
         let forced = Config::load(None, env(&[("AANMELDEN_SECURE_COOKIE", "true")])).unwrap();
         assert_eq!(forced.session_cookie_name(), "__Host-aanmelden_session");
+    }
+
+    #[test]
+    fn a_cookie_domain_takes_the_secure_prefix_and_must_hold_the_portal() {
+        let shared = Config::load(
+            None,
+            env(&[
+                ("AANMELDEN_PUBLIC_URL", "https://aanmelden.example.nl"),
+                ("AANMELDEN_COOKIE_DOMAIN", "example.nl"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(shared.session_cookie_name(), "__Secure-aanmelden_session");
+        let listed = Config::load(
+            None,
+            env(&[(
+                "AANMELDEN_ALLOWED_RETURN_DOMAINS",
+                "mail.example.nl, *.apps.example.nl",
+            )]),
+        )
+        .unwrap();
+        assert_eq!(
+            listed.allowed_return_domains,
+            ["mail.example.nl", "*.apps.example.nl"]
+        );
+        for (url, domain) in [
+            ("https://aanmelden.example.nl", "other.nl"),
+            ("https://aanmelden.example.nl", "ample.nl"),
+            ("https://aanmelden.example.nl", "nl"),
+            ("https://aanmelden.example.nl", ".example.nl"),
+            ("https://aanmelden.example.nl", "example.nl; Secure"),
+        ] {
+            assert!(
+                Config::load(
+                    None,
+                    env(&[
+                        ("AANMELDEN_PUBLIC_URL", url),
+                        ("AANMELDEN_COOKIE_DOMAIN", domain)
+                    ])
+                )
+                .is_err(),
+                "{domain}"
+            );
+        }
     }
 
     #[test]

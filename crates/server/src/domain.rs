@@ -6,6 +6,7 @@ pub mod network;
 pub mod passwords;
 pub mod push;
 pub mod regulation;
+pub mod return_to;
 pub mod secrets;
 pub mod sign_in;
 pub mod totp;

@@ -53,6 +53,27 @@ impl SignInResult {
     }
 }
 
+/// What the verification endpoint answered a reverse proxy.
+#[derive(Debug, Clone, Copy)]
+pub enum VerifyResult {
+    /// Signed in: let the request through.
+    Allowed,
+    /// Not signed in: 401.
+    Denied,
+    /// Not signed in: sent to the portal.
+    Redirected,
+}
+
+impl VerifyResult {
+    fn label(self) -> &'static str {
+        match self {
+            Self::Allowed => "allowed",
+            Self::Denied => "denied",
+            Self::Redirected => "redirected",
+        }
+    }
+}
+
 /// How the second factor of a full sign-in was given.
 #[derive(Debug, Clone, Copy)]
 pub enum SecondFactor {
@@ -79,6 +100,7 @@ pub struct Metrics {
     registry: Registry,
     sign_ins: Family<Labels, Counter>,
     second_factors: Family<Labels, Counter>,
+    verified: Family<Labels, Counter>,
     requests: Family<RouteLabels, Histogram, fn() -> Histogram>,
     password_queue: Gauge,
     push_waits: Gauge,
@@ -88,6 +110,7 @@ impl Default for Metrics {
     fn default() -> Self {
         let sign_ins = Family::<Labels, Counter>::default();
         let second_factors = Family::<Labels, Counter>::default();
+        let verified = Family::<Labels, Counter>::default();
         let requests: Family<RouteLabels, Histogram, fn() -> Histogram> =
             Family::new_with_constructor(|| {
                 // From 0.25 ms to about 8 s, doubling.
@@ -105,6 +128,11 @@ impl Default for Metrics {
             "second_factors",
             "Full sign-ins by how the second factor was given",
             second_factors.clone(),
+        );
+        registry.register(
+            "verifications",
+            "Answers to reverse proxies asking whether a browser has signed in",
+            verified.clone(),
         );
         registry.register(
             "request_duration_seconds",
@@ -125,6 +153,7 @@ impl Default for Metrics {
             registry,
             sign_ins,
             second_factors,
+            verified,
             requests,
             password_queue,
             push_waits,
@@ -142,6 +171,12 @@ impl Metrics {
     pub fn second_factor(&self, method: SecondFactor) {
         self.second_factors
             .get_or_create(&[("method", method.label())])
+            .inc();
+    }
+
+    pub fn verified(&self, result: VerifyResult) {
+        self.verified
+            .get_or_create(&[("result", result.label())])
             .inc();
     }
 

@@ -38,6 +38,7 @@ use crate::flow::Stepped;
 use crate::routes::extract::{
     ClientAddr, clear_session_cookie, cookie, current_session, session_token, set_session_cookie,
 };
+use crate::routes::return_cookie;
 
 /// Where the plain forms post.
 pub const FORMS: &str = "/flow";
@@ -51,6 +52,21 @@ pub const LOGGED_OFF_PATH: &str = "/afgemeld";
 /// Where a kiosk's page goes when it has been left alone: the session ends,
 /// and the first screen returns, in Dutch.
 pub const RESET_PATH: &str = "/opnieuw";
+
+/// The script that starts a kiosk's plain page over where script runs.
+pub const KIOSK_RESET_SCRIPT: &str = "/kiosk-reset.js";
+
+/// `GET /kiosk-reset.js`.
+pub async fn kiosk_reset_script() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        include_str!("../assets/kiosk-reset.js"),
+    )
+        .into_response()
+}
 
 /// The cookie that keeps the chosen language.
 pub const LANG_COOKIE: &str = "aanmelden_lang";
@@ -68,6 +84,8 @@ pub struct PageQuery {
     stap: Option<String>,
     /// A device to confirm removing.
     verwijderen: Option<i64>,
+    /// Where an application wants the browser back after sign-in.
+    rd: Option<String>,
 }
 
 /// `GET /` (and the portal's other addresses): the page of the step this
@@ -97,6 +115,28 @@ pub async fn show(
     let had_cookie = session_token(&headers, &app.config).is_some();
     let session = current_session(&app, &headers).await.ok();
     let live = session.is_some();
+    let arrived_with = query.rd.as_deref().and_then(|rd| {
+        let allowed = app.config.allowed_return(rd);
+        if allowed.is_none() {
+            let rd: String = rd.chars().take(200).collect();
+            tracing::warn!(?rd, "ignored a return address that is not allowed");
+        }
+        allowed
+    });
+    let signed_in = session.as_ref().is_some_and(|s| s.level == Level::Done);
+    if signed_in {
+        // Signed in, and an application waits: back to it.
+        if let Some(url) = arrived_with
+            .clone()
+            .or_else(|| return_cookie::kept(&headers, &app.config))
+        {
+            return (
+                [(header::SET_COOKIE, return_cookie::forget(&app.config))],
+                Redirect::to(&url),
+            )
+                .into_response();
+        }
+    }
     let frame = Frame::new(&app, &headers, uri.path(), &client);
     let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
@@ -116,6 +156,9 @@ pub async fn show(
     }
     if had_flash {
         response_headers.append(header::SET_COOKIE, Flash::clear());
+    }
+    if let Some(url) = arrived_with {
+        response_headers.append(header::SET_COOKIE, return_cookie::keep(&app.config, &url));
     }
     response
 }
@@ -263,7 +306,13 @@ impl<'a> Frame<'a> {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     @if let Some(seconds) = reset_s {
-                        meta http-equiv="refresh" content={ (seconds) ";url=" (RESET_PATH) };
+                        // Without script, the page refreshes itself to the
+                        // reset; with script, a timer that input restarts
+                        // does it, and stands aside once the app runs.
+                        noscript {
+                            meta http-equiv="refresh" content={ (seconds) ";url=" (RESET_PATH) };
+                        }
+                        script src=(KIOSK_RESET_SCRIPT) defer data-seconds=(seconds) data-url=(RESET_PATH) {}
                     }
                     title { (self.t(Key::PageTitle)) }
                     (PreEscaped(self.app.page_head.as_str()))

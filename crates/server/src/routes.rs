@@ -8,6 +8,8 @@ pub mod devices;
 pub mod extract;
 pub mod login;
 pub mod push;
+pub mod return_cookie;
+pub mod verify;
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,7 +35,7 @@ use crate::{AppState, metrics, plain};
 pub fn router(app: AppState) -> Router {
     let spa_dir = app.config.spa_dir.clone();
     let app_is_https = app.config.is_https();
-    let csp = content_security_policy(&spa_dir.join("index.html"));
+    let csp = content_security_policy(&spa_dir.join("index.html"), &return_sources(&app.config));
     let api = api_routes(&app);
     let forms = form_routes(&app);
     let reset = get(plain::reset).with_state(app.clone());
@@ -65,6 +67,7 @@ pub fn router(app: AppState) -> Router {
         .route("/api/{*rest}", any(api_not_found))
         .nest(plain::FORMS, forms)
         .route_service(plain::RESET_PATH, reset)
+        .route(plain::KIOSK_RESET_SCRIPT, get(plain::kiosk_reset_script))
         .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
         .route_service("/index.html", pages)
@@ -77,9 +80,13 @@ pub fn router(app: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        // No address leaves for other sites. Within the portal the browser
+        // keeps naming the page's origin in `Origin` (with `no-referrer` a
+        // form would post `Origin: null`, which the cross-site check refuses
+        // where no `Sec-Fetch-Site` is sent: over plain http).
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
@@ -124,6 +131,7 @@ fn is_hashed(path: &str) -> bool {
 fn api_routes(app: &AppState) -> Router {
     Router::new()
         .route("/branding", get(branding::show))
+        .route("/auth/verify", get(verify::verify))
         .route("/login/identify", post(login::identify))
         .route("/login/password", post(login::password))
         .route("/login/otp", post(login::otp))
@@ -135,6 +143,7 @@ fn api_routes(app: &AppState) -> Router {
             post(authenticator::answer),
         )
         .route("/session", get(login::session))
+        .route("/return", post(login::take_return))
         .route("/logout", post(login::logout))
         .route("/devices", get(devices::list).post(devices::add))
         .route("/devices/{id}", axum::routing::delete(devices::remove))
@@ -246,7 +255,7 @@ pub fn page_head(spa_dir: &Path) -> String {
 
 /// A policy without 'unsafe-inline': the inline loader script that Trunk
 /// writes into index.html is allowed by its hash.
-fn content_security_policy(index_html: &Path) -> HeaderValue {
+fn content_security_policy(index_html: &Path, form_targets: &str) -> HeaderValue {
     let html = std::fs::read_to_string(index_html).unwrap_or_default();
     let hashes = inline_scripts(&html).fold(String::new(), |mut out, script| {
         out.push_str(" 'sha256-");
@@ -257,10 +266,42 @@ fn content_security_policy(index_html: &Path) -> HeaderValue {
     let policy = format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; \
-         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+         object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; \
+         frame-ancestors 'none'"
     );
     HeaderValue::from_str(&policy)
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
+
+/// Where a form's redirects may lead besides the portal: back to the
+/// applications an `rd` may name (browsers hold the redirects after a form
+/// post to `form-action`), each as ` scheme://host:*`.
+fn return_sources(config: &crate::config::Config) -> String {
+    let entries = config.allowed_return_domains.iter().map(|entry| {
+        let entry = entry.trim().trim_end_matches('/');
+        if entry.contains("://") {
+            entry.to_owned()
+        } else {
+            format!("https://{entry}")
+        }
+    });
+    let applications = config.applications.iter().filter_map(|app| {
+        let url = url::Url::parse(&app.url).ok()?;
+        Some(format!("{}://{}", url.scheme(), url.host_str()?))
+    });
+    entries
+        .chain(applications)
+        .filter(|source| {
+            source
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ":/.-*".contains(c))
+        })
+        .fold(String::new(), |mut out, source| {
+            out.push(' ');
+            out.push_str(&source);
+            out.push_str(":*");
+            out
+        })
 }
 
 /// The contents of `<script>` elements without a `src`.
@@ -327,7 +368,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let index = dir.path().join("index.html");
         std::fs::write(&index, "<script type=\"module\">init()</script>").unwrap();
-        let policy = content_security_policy(&index);
+        let policy = content_security_policy(&index, " https://mail.example.nl:*");
         let policy = policy.to_str().unwrap();
         assert!(policy.contains("'sha256-"), "{policy}");
         assert!(policy.contains("frame-ancestors 'none'"));

@@ -168,7 +168,12 @@ fn session_cookie(value: &str, extra: &str, config: &Config) -> HeaderValue {
     } else {
         ""
     };
-    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{extra}{secure}");
+    let domain = config
+        .cookie_domain
+        .as_deref()
+        .map(|domain| format!("; Domain={domain}"))
+        .unwrap_or_default();
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{domain}{extra}{secure}");
     // Tokens are URL-safe base64, so the value is always a valid header.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

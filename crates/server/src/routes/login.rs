@@ -1,7 +1,9 @@
 //! The sign-in steps: identify, password, one-time password; the session;
 //! logging off.
 
-use aanmelden_api::{CodeRequest, IdentifyRequest, PasswordRequest, SessionInfo, StepResponse};
+use aanmelden_api::{
+    CodeRequest, IdentifyRequest, PasswordRequest, ReturnTo, SessionInfo, StepResponse,
+};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -10,8 +12,10 @@ use axum::response::{IntoResponse, Response};
 use super::extract::{
     AppJson, ClientAddr, CurrentSession, clear_session_cookie, session_token, set_session_cookie,
 };
+use super::return_cookie;
 use crate::AppState;
 use crate::domain::secrets::SecretString;
+use crate::domain::sign_in::Level;
 use crate::error::ApiError;
 use crate::flow::Stepped;
 
@@ -57,6 +61,24 @@ pub async fn session(CurrentSession(session): CurrentSession) -> Json<SessionInf
         username: session.username,
         step: session.level.step(),
     })
+}
+
+/// `POST /return`: the address an application asked to return to, for a
+/// session that passed both factors; it is given once.
+pub async fn take_return(
+    State(app): State<AppState>,
+    CurrentSession(session): CurrentSession,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    if session.level != Level::Done {
+        return Err(ApiError::Forbidden);
+    }
+    let url = return_cookie::kept(&headers, &app.config);
+    Ok((
+        [(header::SET_COOKIE, return_cookie::forget(&app.config))],
+        Json(ReturnTo { url }),
+    )
+        .into_response())
 }
 
 /// `POST /logout`: the session ends on the server; always succeeds.

@@ -21,5 +21,7 @@ mod plain;
 mod proxy;
 mod push;
 mod requests;
+mod return_to;
 mod scale_out;
 mod transport;
+mod verify;

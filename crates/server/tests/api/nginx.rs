@@ -30,6 +30,36 @@ impl Nginx {
     /// `upstreams` in turn (round robin), and passing a request on to the
     /// next one when one cannot be reached.
     pub fn balancing(upstreams: &[SocketAddr]) -> Option<Self> {
+        let servers = upstreams
+            .iter()
+            .map(|upstream| format!("server {upstream};"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        Self::with(|port| {
+            format!(
+                "upstream portal {{ {servers} }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://portal;
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}"
+            )
+        })
+    }
+
+    /// nginx on a free port with the `http` blocks `blocks` writes for that
+    /// port (servers, upstreams); `None` when nginx is not installed here
+    /// (said loudly; an error under CI).
+    pub fn with(blocks: impl FnOnce(u16) -> String) -> Option<Self> {
+        Self::on_port(free_port(), blocks)
+    }
+
+    /// nginx as [`Self::with`], on `port`.
+    pub fn on_port(port: u16, blocks: impl FnOnce(u16) -> String) -> Option<Self> {
         if !Path::new(NGINX).exists() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -39,13 +69,8 @@ impl Nginx {
             return None;
         }
         let dir = tempfile::tempdir().expect("nginx folder");
-        let port = free_port();
         let root = dir.path().display();
-        let servers = upstreams
-            .iter()
-            .map(|upstream| format!("server {upstream};"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let blocks = blocks(port);
         let config = format!(
             "daemon off;
 master_process off;
@@ -59,16 +84,7 @@ http {{
     fastcgi_temp_path {root}/fastcgi;
     uwsgi_temp_path {root}/uwsgi;
     scgi_temp_path {root}/scgi;
-    upstream portal {{ {servers} }}
-    server {{
-        listen 127.0.0.1:{port};
-        location / {{
-            proxy_pass http://portal;
-            proxy_set_header Host $http_host;
-            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-            proxy_set_header X-Forwarded-Proto $scheme;
-        }}
-    }}
+    {blocks}
 }}
 "
         );

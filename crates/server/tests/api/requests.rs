@@ -159,7 +159,7 @@ async fn serves_the_app_with_fallback_and_security_headers(app: TestApp) {
     assert!(csp.contains("'sha256-") && csp.contains("frame-ancestors 'none'"));
     assert!(!csp.contains("unsafe-inline"));
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["referrer-policy"], "same-origin");
     assert!(
         headers.get("strict-transport-security").is_none(),
         "no HSTS over plain http"

@@ -1,0 +1,124 @@
+//! `GET /auth/verify`: a reverse proxy in front of an application asks,
+//! for every request, whether the browser has signed in. Yes: 200 with who
+//! it is, in headers the proxy passes on. No: 401 (nginx `auth_request`
+//! then sends the browser to the portal itself), or, when the proxy asks
+//! for it with `?redirect=1` and says which address was asked for (Caddy
+//! `forward_auth`, Traefik `ForwardAuth`), a redirect to the portal with
+//! that address in `rd`. No password hash, one indexed read.
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::extract::current_session;
+use crate::AppState;
+use crate::domain::sign_in::Level;
+use crate::domain::totp::percent_encode;
+use crate::metrics::VerifyResult;
+
+/// Who signed in, for the application.
+pub const REMOTE_USER: HeaderName = HeaderName::from_static("remote-user");
+/// The user's e-mail address, where the user name is one.
+pub const REMOTE_EMAIL: HeaderName = HeaderName::from_static("remote-email");
+
+#[derive(Debug, Default, Deserialize)]
+pub struct VerifyQuery {
+    /// Answer "not signed in" with a redirect to the portal, not 401.
+    #[serde(default)]
+    redirect: Option<String>,
+}
+
+pub async fn verify(
+    State(app): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Query(query): Query<VerifyQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let session = current_session(&app, &headers)
+        .await
+        .ok()
+        .filter(|session| session.level == Level::Done);
+    if let Some(session) = session {
+        app.metrics.verified(VerifyResult::Allowed);
+        let mut response = StatusCode::OK.into_response();
+        if let Ok(user) = HeaderValue::from_str(&session.username) {
+            if session.username.contains('@') {
+                response.headers_mut().insert(REMOTE_EMAIL, user.clone());
+            }
+            response.headers_mut().insert(REMOTE_USER, user);
+        }
+        return response;
+    }
+    // Only a trusted proxy's word on the address asked for counts.
+    let asked_for = app
+        .config
+        .trusted_proxies
+        .contains(peer.ip())
+        .then(|| original_url(&headers))
+        .flatten();
+    if let Some(url) = asked_for.filter(|_| query.redirect.is_some()) {
+        app.metrics.verified(VerifyResult::Redirected);
+        let portal = format!("{}/?rd={}", app.config.public_url(), percent_encode(&url));
+        return (StatusCode::FOUND, [(header::LOCATION, portal)]).into_response();
+    }
+    app.metrics.verified(VerifyResult::Denied);
+    StatusCode::UNAUTHORIZED.into_response()
+}
+
+/// The address the browser asked the proxy for: `X-Original-URL`, or put
+/// together from `X-Forwarded-Proto`, `-Host` and `-Uri`.
+fn original_url(headers: &HeaderMap) -> Option<String> {
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|value| value.to_str().ok())
+            .map(str::trim)
+            .filter(|value| !value.is_empty())
+    };
+    if let Some(url) = text("x-original-url") {
+        return Some(url.to_owned());
+    }
+    let proto = text("x-forwarded-proto")?;
+    let host = text("x-forwarded-host")?;
+    let uri = text("x-forwarded-uri").unwrap_or("/");
+    Some(format!("{proto}://{host}{uri}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
+            .collect()
+    }
+
+    #[test]
+    fn the_original_address_comes_from_the_proxys_headers() {
+        assert_eq!(original_url(&headers(&[])), None);
+        assert_eq!(
+            original_url(&headers(&[
+                ("x-forwarded-proto", "https"),
+                ("x-forwarded-host", "mail.example.nl"),
+                ("x-forwarded-uri", "/inbox?id=3"),
+            ])),
+            Some("https://mail.example.nl/inbox?id=3".to_owned())
+        );
+        assert_eq!(
+            original_url(&headers(&[
+                ("x-original-url", "https://wiki.example.nl/"),
+                ("x-forwarded-proto", "http"),
+            ])),
+            Some("https://wiki.example.nl/".to_owned())
+        );
+        assert_eq!(
+            original_url(&headers(&[("x-forwarded-host", "mail.example.nl")])),
+            None
+        );
+    }
+}

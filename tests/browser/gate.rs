@@ -1,0 +1,148 @@
+//! The gate in front of an application, for real: nginx serves the portal
+//! (portal.example.test) and an application (app.example.test) that echoes
+//! the headers it gets, asking the portal about every request to the
+//! application (`auth_request` to /api/v1/auth/verify). A browser opens
+//! the application, is sent to the portal, signs in with the code, lands
+//! back on the application, which shows `Remote-User`; after "Afmelden" the
+//! application sends it to the portal again. The session cookie is set for
+//! example.test (`cookie_domain`), so the application's host gets it too.
+
+use std::net::SocketAddr;
+
+use axum::http::HeaderMap;
+use axum::response::Html;
+use fantoccini::Locator;
+
+use crate::flows::{PASSWORD, USER};
+use crate::helpers::{BrowserTest, Kind, totp_code};
+use crate::nginx::Nginx;
+
+/// What the application shows: who the gate says signed in.
+async fn echo(headers: HeaderMap) -> Html<String> {
+    let user = headers
+        .get("remote-user")
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("(nobody)");
+    let user = user.replace('&', "&amp;").replace('<', "&lt;");
+    Html(format!(
+        "<!doctype html><title>App</title><p id=\"remote-user\">{user}</p>"
+    ))
+}
+
+async fn application() -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(echo);
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    address
+}
+
+/// nginx in front of the portal at `portal` and the application at `app`,
+/// as docs/deploy/nginx.conf shows it.
+fn gate(portal: SocketAddr, app: SocketAddr, port: u16) -> String {
+    format!(
+        "server {{
+        listen 127.0.0.1:{port};
+        server_name portal.example.test;
+        location / {{
+            proxy_pass http://{portal};
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+        }}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name app.example.test;
+        location / {{
+            auth_request /.aanmelden/verify;
+            auth_request_set $aanmelden_user $upstream_http_remote_user;
+            proxy_set_header Remote-User $aanmelden_user;
+            error_page 401 = @sign_in;
+            proxy_pass http://{app};
+        }}
+        location = /.aanmelden/verify {{
+            internal;
+            proxy_pass http://{portal}/api/v1/auth/verify;
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length \"\";
+            proxy_set_header X-Original-URL $scheme://$http_host$request_uri;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+        location @sign_in {{
+            return 302 http://portal.example.test:{port}/?rd=$scheme://$http_host$request_uri;
+        }}
+    }}"
+    )
+}
+
+async fn an_application_behind_the_gate_sees_who_signed_in(kind: Kind) {
+    let app = application().await;
+    // The port is known before the portal starts: its address names it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .unwrap()
+        .port();
+    let test = BrowserTest::start_in(kind, |config| {
+        config.public_url = Some(format!("http://portal.example.test:{port}"));
+        config.cookie_domain = Some("example.test".to_owned());
+        config.allowed_return_domains = vec!["http://app.example.test".to_owned()];
+        config.trusted_proxies = "127.0.0.1".parse().unwrap();
+    })
+    .await;
+    let portal: SocketAddr = test.base.trim_start_matches("http://").parse().unwrap();
+    let Some(_nginx) = Nginx::on_port(port, |port| gate(portal, app, port)) else {
+        return;
+    };
+    test.add_user(USER, PASSWORD).await;
+    let secret = test.registered_device(USER).await;
+    let documents = format!("http://app.example.test:{port}/documents/");
+
+    test.client.goto(&documents).await.unwrap();
+    test.wait_for("#username").await;
+    assert!(
+        test.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&format!("http://portal.example.test:{port}/?rd=")),
+        "sent to the portal"
+    );
+    if kind.runs_app() {
+        test.wait_until_gone("#plain").await;
+    }
+    test.type_into("#username", USER).await;
+    test.click("#identify-submit").await;
+    test.wait_for_text("#username-shown", USER).await;
+    test.type_into("#password", PASSWORD).await;
+    test.click("#show-otp").await;
+    test.type_into("#otp", &totp_code(&secret)).await;
+    test.click("#password-submit").await;
+
+    test.wait_for_text("#remote-user", USER).await;
+    assert_eq!(test.client.current_url().await.unwrap().as_str(), documents);
+
+    // Afmelden on the portal: the application sends the browser back.
+    test.client
+        .goto(&format!("http://portal.example.test:{port}/"))
+        .await
+        .unwrap();
+    if kind.runs_app() {
+        test.wait_until_gone("#plain").await;
+    }
+    test.click("#user-menu").await;
+    test.click("#logout").await;
+    test.wait_for("#logged-off-message").await;
+    test.client.goto(&documents).await.unwrap();
+    test.wait_for("#username").await;
+    assert!(
+        test.client.find(Locator::Id("remote-user")).await.is_err(),
+        "the application is not shown"
+    );
+}
+
+crate::in_browsers!(
+    [Chromium, ChromiumNoScript, Firefox];
+    an_application_behind_the_gate_sees_who_signed_in,
+);
