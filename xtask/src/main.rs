@@ -60,7 +60,7 @@ fn root() -> PathBuf {
 
 /// Install what is missing: the wasm target, trunk, the wasm-bindgen CLI of
 /// Cargo.lock's version, wasm-opt, and the browsers, their drivers and
-/// nginx for the tests. Each is checked first, so a second run takes seconds.
+/// nginx and Caddy for the tests. Each is checked first, so a second run takes seconds.
 fn setup() -> Result<Tools> {
     let root = root();
     let tools_dir = root.join("target").join("tools");
@@ -147,8 +147,8 @@ fn npm_install(tools: &Tools, tools_dir: &Path, package: &str) -> Result {
 }
 
 /// What the tests start from Debian: headless Chromium and chromedriver and
-/// Firefox ESR, which the browser tests drive, and nginx, which the proxy
-/// tests put in front of the server; and geckodriver for Firefox, from
+/// Firefox ESR, which the browser tests drive, and nginx and Caddy, which the
+/// proxy tests put in front of the server; and geckodriver for Firefox, from
 /// crates. The package index is refreshed only when something is missing.
 fn browsers(tools: &Tools) -> Result {
     let runs = |program| output(tools, program, &["--version"]).is_some();
@@ -176,6 +176,9 @@ fn browsers(tools: &Tools) -> Result {
     }
     if !Path::new("/usr/sbin/nginx").exists() {
         missing.push("nginx");
+    }
+    if !Path::new("/usr/bin/caddy").exists() {
+        missing.push("caddy");
     }
     if missing.is_empty() {
         return Ok(());

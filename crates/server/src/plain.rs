@@ -43,6 +43,9 @@ use crate::routes::return_cookie;
 /// Where the plain forms post.
 pub const FORMS: &str = "/flow";
 
+/// An application's "log off" link (`?rd=` where to go afterwards).
+pub const LEAVE_PATH: &str = "/afmelden";
+
 /// The page of the devices ("Mijn geregistreerde apparaten").
 pub const DEVICES_PATH: &str = "/apparaten";
 
@@ -84,8 +87,25 @@ pub struct PageQuery {
     stap: Option<String>,
     /// A device to confirm removing.
     verwijderen: Option<i64>,
-    /// Where an application wants the browser back after sign-in.
-    rd: Option<String>,
+}
+
+/// `rd` of the query: percent-encoded as a form encodes it, or, as nginx
+/// can only write it (`?rd=$scheme://$http_host$request_uri`), not encoded
+/// and then taken to the end, its own `?` and `&` included.
+pub fn return_parameter(query: &str) -> Option<String> {
+    let start = if query.starts_with("rd=") {
+        0
+    } else {
+        query.find("&rd=")? + 1
+    };
+    let value = &query[start + 3..];
+    if value.starts_with("http://") || value.starts_with("https://") {
+        return Some(value.to_owned());
+    }
+    let encoded = value.split('&').next().unwrap_or_default();
+    url::form_urlencoded::parse(format!("rd={encoded}").as_bytes())
+        .next()
+        .map(|(_, rd)| rd.into_owned())
 }
 
 /// `GET /` (and the portal's other addresses): the page of the step this
@@ -115,8 +135,8 @@ pub async fn show(
     let had_cookie = session_token(&headers, &app.config).is_some();
     let session = current_session(&app, &headers).await.ok();
     let live = session.is_some();
-    let arrived_with = query.rd.as_deref().and_then(|rd| {
-        let allowed = app.config.allowed_return(rd);
+    let arrived_with = uri.query().and_then(return_parameter).and_then(|rd| {
+        let allowed = app.config.allowed_return(&rd);
         if allowed.is_none() {
             let rd: String = rd.chars().take(200).collect();
             tracing::warn!(?rd, "ignored a return address that is not allowed");
@@ -554,4 +574,27 @@ impl ApiError {
 /// 404 for addresses under [`FORMS`] that are no form.
 pub async fn no_such_form() -> StatusCode {
     StatusCode::NOT_FOUND
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_return_address_is_read_encoded_or_as_nginx_writes_it() {
+        assert_eq!(
+            return_parameter("rd=https%3A%2F%2Fmail.example.nl%2Fa%3Fb%3D1%26c%3D2").as_deref(),
+            Some("https://mail.example.nl/a?b=1&c=2")
+        );
+        assert_eq!(
+            return_parameter("rd=https://mail.example.nl/a?b=1&c=2").as_deref(),
+            Some("https://mail.example.nl/a?b=1&c=2")
+        );
+        assert_eq!(
+            return_parameter("lang=en&rd=https%3A%2F%2Fmail.example.nl%2F&x=1").as_deref(),
+            Some("https://mail.example.nl/")
+        );
+        assert_eq!(return_parameter("stap=code"), None);
+        assert_eq!(return_parameter("nord=https://x"), None);
+    }
 }

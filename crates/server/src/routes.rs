@@ -40,6 +40,7 @@ pub fn router(app: AppState) -> Router {
     let forms = form_routes(&app);
     let reset = get(plain::reset).with_state(app.clone());
     let metrics = get(metrics::show).with_state(app.clone());
+    let leave = get(plain::logged_off::leave).with_state(app.clone());
     let pages = get(plain::show)
         .layer(middleware::from_fn_with_state(
             app.clone(),
@@ -68,6 +69,7 @@ pub fn router(app: AppState) -> Router {
         .nest(plain::FORMS, forms)
         .route_service(plain::RESET_PATH, reset)
         .route(plain::KIOSK_RESET_SCRIPT, get(plain::kiosk_reset_script))
+        .route_service(plain::LEAVE_PATH, leave)
         .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
         .route_service("/index.html", pages)

@@ -2,11 +2,11 @@
 
 use aanmelden_i18n::Key;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 
-use super::{Frame, LOGGED_OFF_PATH};
+use super::{Frame, LOGGED_OFF_PATH, return_parameter};
 use crate::AppState;
 use crate::routes::extract::{ClientAddr, clear_session_cookie, session_token};
 
@@ -26,14 +26,41 @@ pub async fn submit(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    let token = session_token(&headers, &app.config);
-    if let Err(error) = app.log_off(token.as_ref(), &client).await {
+    log_off_to(&app, &client, &headers, LOGGED_OFF_PATH).await
+}
+
+/// `GET /afmelden?rd=…`: an application's "log off" link. The session ends
+/// and the browser goes back to `rd` when it is allowed (as after sign-in),
+/// else to the logged-off page. Another site cannot end a session so: its
+/// links do not carry the session cookie (`SameSite=Strict`).
+pub async fn leave(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let back = uri
+        .query()
+        .and_then(return_parameter)
+        .and_then(|rd| app.config.allowed_return(&rd));
+    log_off_to(
+        &app,
+        &client,
+        &headers,
+        back.as_deref().unwrap_or(LOGGED_OFF_PATH),
+    )
+    .await
+}
+
+async fn log_off_to(app: &AppState, client: &str, headers: &HeaderMap, to: &str) -> Response {
+    let token = session_token(headers, &app.config);
+    if let Err(error) = app.log_off(token.as_ref(), client).await {
         // The session still ends by its time-out; the user is told they are off.
         tracing::warn!(%error, "could not end a session on logging off");
     }
     (
         [(header::SET_COOKIE, clear_session_cookie(&app.config))],
-        Redirect::to(LOGGED_OFF_PATH),
+        Redirect::to(to),
     )
         .into_response()
 }

@@ -2,7 +2,8 @@
 //! through every step (password, code, first registration) in a cookie,
 //! used once, and only when its scheme and host are allowed; anything else
 //! is ignored. On the plain pages the browser is redirected; the app asks
-//! `POST /return`.
+//! `POST /return`. An application's log-off link (`/afmelden?rd=`) goes
+//! back the same way.
 
 use aanmelden_api::{ReturnTo, Step, StepResponse};
 use aanmelden_server::config::{self, Config};
@@ -205,8 +206,56 @@ async fn a_signed_in_browser_goes_back_at_once(app: TestApp) {
     );
 }
 
+async fn an_applications_log_off_link_ends_the_session_and_goes_back(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let visitor = Visitor::new(&app);
+    visitor
+        .post("/login/identify", json!({ "username": USER }))
+        .await;
+    app.clock.advance(30);
+    visitor
+        .post(
+            "/login/password",
+            json!({ "password": PASSWORD, "otp": code(&secret, app.now()) }),
+        )
+        .await;
+
+    let left = visitor
+        .open(&format!(
+            "/afmelden?rd={}",
+            encoded("https://mail.example.nl/")
+        ))
+        .await;
+
+    assert_eq!(left.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&left), "https://mail.example.nl/");
+    let verify = visitor
+        .client
+        .get(format!("{}/api/v1/auth/verify", visitor.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        verify.status(),
+        StatusCode::UNAUTHORIZED,
+        "the session ended"
+    );
+    let elsewhere = Visitor::new(&app)
+        .open(&format!(
+            "/afmelden?rd={}",
+            encoded("https://evil.example/")
+        ))
+        .await;
+    assert_eq!(
+        location(&elsewhere),
+        "/afgemeld",
+        "not allowed: the portal's page"
+    );
+}
+
 crate::on_both_backends!(
     configured_by configure;
+    an_applications_log_off_link_ends_the_session_and_goes_back,
     the_plain_pages_send_the_browser_back_after_the_code,
     the_app_is_told_once_also_after_a_first_registration,
     an_address_not_allowed_is_ignored,
