@@ -45,6 +45,9 @@ use crate::load_generator::{Account, Report, STEPS, approve, prepare_accounts, r
 const PASSWORD: &str = "correct horse battery staple";
 /// Push answers timed per setting.
 const PUSH_RUNS: usize = 30;
+/// Requests of the verification endpoint under way at once, and for how long.
+const VERIFY_BROWSERS: usize = 50;
+const VERIFY_S: u64 = 5;
 
 #[tokio::main]
 async fn main() {
@@ -110,6 +113,13 @@ async fn main() {
         }
         println!();
     }
+
+    println!(
+        "\n## /api/v1/auth/verify: {VERIFY_BROWSERS} reverse-proxy requests at once for {VERIFY_S} s (SQLite)"
+    );
+    let (per_second, times) = verify_load().await;
+    println!("{per_second:.0} answers/s");
+    print_times("p50 / p99", &times);
 
     println!("\n## push: the phone's answer -> the waiting browser's answer, {PUSH_RUNS} sign-ins");
     println!("setting                             median    p99");
@@ -378,6 +388,76 @@ async fn one_push(
         .unwrap();
     assert_eq!(session.username, account.username);
     learned_at.saturating_duration_since(approved_at)
+}
+
+/// A signed-in browser's cookie, asked about by `VERIFY_BROWSERS` proxy
+/// requests at once for `VERIFY_S` seconds, against the server in this
+/// process: answers per second, and every answer's time.
+async fn verify_load() -> (f64, Vec<Duration>) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: dir.path().join("data"),
+        database_url: Some(format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("verify.db").display()
+        )),
+        demo_user: false,
+        ..Config::default()
+    };
+    let state = AppState::open(config, Arc::new(SystemClock)).await.unwrap();
+    let account = prepare_accounts(&state, 1, PASSWORD).await.remove(0);
+    let base = format!("http://{}/api/v1", serve(state).await);
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    for (path, body) in [
+        (
+            "/login/identify",
+            serde_json::json!({ "username": account.username }),
+        ),
+        (
+            "/login/password",
+            serde_json::json!({
+                "password": PASSWORD,
+                "otp": aanmelden_server::domain::totp::code_at_step(
+                    &account.secret,
+                    aanmelden_server::domain::totp::step_at(SystemClock.now()),
+                ),
+            }),
+        ),
+    ] {
+        let response = browser
+            .post(format!("{base}{path}"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}: {response:?}");
+    }
+    let until = Instant::now() + Duration::from_secs(VERIFY_S);
+    let started = Instant::now();
+    let proxies: Vec<_> = (0..VERIFY_BROWSERS)
+        .map(|_| {
+            let (browser, url) = (browser.clone(), format!("{base}/auth/verify"));
+            tokio::spawn(async move {
+                let mut times = Vec::new();
+                while Instant::now() < until {
+                    let asked = Instant::now();
+                    let response = browser.get(&url).send().await.unwrap();
+                    assert_eq!(response.status(), reqwest::StatusCode::OK);
+                    times.push(asked.elapsed());
+                }
+                times
+            })
+        })
+        .collect();
+    let mut times = Vec::new();
+    for proxy in proxies {
+        times.extend(proxy.await.unwrap());
+    }
+    let per_second = times.len() as f64 / started.elapsed().as_secs_f64();
+    (per_second, times)
 }
 
 async fn serve(state: AppState) -> SocketAddr {
