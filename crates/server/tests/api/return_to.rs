@@ -68,6 +68,20 @@ impl Visitor {
             .unwrap()
     }
 
+    /// Identify, then the password with the code: signed in.
+    async fn sign_in(&self, app: &TestApp, secret: &str) {
+        self.post("/login/identify", json!({ "username": USER }))
+            .await;
+        app.clock.advance(30);
+        let signed_in = self
+            .post(
+                "/login/password",
+                json!({ "password": PASSWORD, "otp": code(secret, app.now()) }),
+            )
+            .await;
+        assert_eq!(signed_in.status(), StatusCode::OK);
+    }
+
     async fn take_return(&self) -> Option<String> {
         let response = self.post("/return", json!(null)).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -180,16 +194,7 @@ async fn an_address_not_allowed_is_ignored(app: TestApp) {
 async fn a_signed_in_browser_goes_back_at_once(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     let visitor = Visitor::new(&app);
-    visitor
-        .post("/login/identify", json!({ "username": USER }))
-        .await;
-    app.clock.advance(30);
-    visitor
-        .post(
-            "/login/password",
-            json!({ "password": PASSWORD, "otp": code(&secret, app.now()) }),
-        )
-        .await;
+    visitor.sign_in(&app, &secret).await;
 
     let back = visitor.open(&format!("/?rd={}", encoded(BACK))).await;
 
@@ -209,16 +214,7 @@ async fn a_signed_in_browser_goes_back_at_once(app: TestApp) {
 async fn an_applications_log_off_link_ends_the_session_and_goes_back(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     let visitor = Visitor::new(&app);
-    visitor
-        .post("/login/identify", json!({ "username": USER }))
-        .await;
-    app.clock.advance(30);
-    visitor
-        .post(
-            "/login/password",
-            json!({ "password": PASSWORD, "otp": code(&secret, app.now()) }),
-        )
-        .await;
+    visitor.sign_in(&app, &secret).await;
 
     let left = visitor
         .open(&format!(

@@ -73,6 +73,17 @@ async fn counts(instances: [SocketAddr; 2], method: &str, route: &str) -> [u64; 
     ]
 }
 
+/// The password step, then the code step: signed in.
+async fn password_then_code(app: &TestApp, browser: &Browser, secret: &str) {
+    let step = browser.password(PASSWORD, None).await;
+    assert_eq!(step.status(), StatusCode::OK);
+    app.clock.advance(30);
+    let signed_in = browser
+        .post("/login/otp", &json!({ "code": code(secret, app.now()) }))
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::OK);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_sign_in_moves_between_the_instances_and_finishes_when_one_stops() {
     let Some(app) = on_postgres().await else {
@@ -90,13 +101,7 @@ async fn a_sign_in_moves_between_the_instances_and_finishes_when_one_stops() {
     let password = counts(instances, "POST", "/login/password").await;
     let otp = counts(instances, "POST", "/login/otp").await;
     assert_eq!(browser.identify(USER).await.status(), StatusCode::OK);
-    let step = browser.password(PASSWORD, None).await;
-    assert_eq!(step.status(), StatusCode::OK);
-    app.clock.advance(30);
-    let signed_in = browser
-        .post("/login/otp", &json!({ "code": code(&secret, app.now()) }))
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    password_then_code(&app, &browser, &secret).await;
 
     let first = who_answered(instances, identify, "POST", "/login/identify").await;
     let then = who_answered(instances, password, "POST", "/login/password").await;
@@ -118,13 +123,7 @@ async fn a_sign_in_moves_between_the_instances_and_finishes_when_one_stops() {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let step = browser.password(PASSWORD, None).await;
-    assert_eq!(step.status(), StatusCode::OK);
-    app.clock.advance(30);
-    let signed_in = browser
-        .post("/login/otp", &json!({ "code": code(&secret, app.now()) }))
-        .await;
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    password_then_code(&app, &browser, &secret).await;
     assert_eq!(browser.get("/session").await.status(), StatusCode::OK);
 }
 
