@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use crate::flows::{PASSWORD, USER, configure};
-use crate::helpers::{BrowserTest, Kind, totp_code};
+use crate::helpers::{BrowserTest, Kind, next_totp_code, totp_code};
 
 /// The version the `cargo xtask setup` installs under target/tools.
 const AXE: &str = "target/tools/node_modules/axe-core/axe.min.js";
@@ -95,6 +95,11 @@ async fn walk(test: &BrowserTest, lang: &str, user: &str, mut check: impl AsyncF
     test.click("#show-otp").await;
     test.wait_for("#otp-submit").await;
     check("code").await;
+    // The code of the next period: this period's was used at "Gereed".
+    test.type_into("#otp", &next_totp_code(&secret)).await;
+    test.click("#otp-submit").await;
+    test.wait_for("#signed-in-message").await;
+    check("signed in").await;
 }
 
 async fn every_screen_passes_axe(kind: Kind) {
