@@ -184,9 +184,10 @@ pub async fn show(
 }
 
 /// `GET /opnieuw`: a kiosk starts over. The session ends on the server,
-/// the language is Dutch again, and the first screen returns. A GET, since
-/// a page without script can only reload itself; another site cannot use
-/// it, as the session cookie is not sent along with its navigations.
+/// the language is Dutch again, no application waits to be returned to,
+/// and the first screen returns. A GET, since a page without script can
+/// only reload itself; another site cannot use it, as the session cookie is
+/// not sent along with its navigations.
 pub async fn reset(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -203,6 +204,7 @@ pub async fn reset(
     set.append(header::SET_COOKIE, clear_session_cookie(&app.config));
     set.append(header::SET_COOKIE, lang_cookie(Lang::Nl));
     set.append(header::SET_COOKIE, Flash::clear());
+    set.append(header::SET_COOKIE, return_cookie::forget(&app.config));
     set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

@@ -44,7 +44,8 @@ pub async fn verify(
     if let Some(session) = session {
         app.metrics.verified(VerifyResult::Allowed);
         let mut response = StatusCode::OK.into_response();
-        if let Ok(user) = HeaderValue::from_str(&session.username) {
+        // As bytes: a user name may hold letters beyond ASCII.
+        if let Ok(user) = HeaderValue::from_bytes(session.username.as_bytes()) {
             if session.username.contains('@') {
                 response.headers_mut().insert(REMOTE_EMAIL, user.clone());
             }
