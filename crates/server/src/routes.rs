@@ -322,7 +322,8 @@ mod tests {
     use super::*;
     use axum::http::HeaderMap;
 
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+    /// Request headers made of `pairs`.
+    pub(super) fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         pairs
             .iter()
             .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))

@@ -91,13 +91,7 @@ fn original_url(headers: &HeaderMap) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
-        pairs
-            .iter()
-            .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
-            .collect()
-    }
+    use crate::routes::tests::headers;
 
     #[test]
     fn the_original_address_comes_from_the_proxys_headers() {
