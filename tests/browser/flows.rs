@@ -256,7 +256,7 @@ async fn a_reload_during_enrolment_shows_the_same_secret(kind: Kind) {
     test.wait_for_text("#error", "Voer de eerste code uit de app in.")
         .await;
 
-    test.client.refresh().await.unwrap();
+    test.reload().await;
 
     let again = Qr::shown(&test).await;
     assert_eq!(again.secret().await, secret);
@@ -320,7 +320,7 @@ async fn logging_off_from_the_signed_in_page_and_signing_in_again(kind: Kind) {
         .await;
 
     // The session is gone on the server: a reload does not sign back in.
-    test.client.refresh().await.unwrap();
+    test.reload().await;
     Identify::shown(&test).await;
     assert!(!test.is_present("#user-menu").await);
     assert_eq!(

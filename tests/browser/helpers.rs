@@ -196,6 +196,15 @@ impl BrowserTest {
         }
     }
 
+    /// Reload the page and, like [`Self::open`], wait for the app to take
+    /// the plain page over: an element found earlier would go stale.
+    pub async fn reload(&self) {
+        self.client.refresh().await.expect("reload");
+        if self.kind.runs_app() {
+            self.wait_until_gone("#plain").await;
+        }
+    }
+
     /// Wait until nothing matches `css`.
     pub async fn wait_until_gone(&self, css: &str) {
         let deadline = Instant::now() + TIMEOUT;
