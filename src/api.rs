@@ -2,9 +2,8 @@
 //! the contract, each answering with the contract's types or a [`Failure`].
 
 use aanmelden_api::{
-    API_PREFIX, ActivateRequest, AddDeviceRequest, Branding, CodeRequest, Device, DeviceList,
-    Enrolment, ErrorBody, ErrorCode, IdentifyRequest, PasswordRequest, PushChallenge, PushOutcome,
-    ReturnTo, SessionInfo, StepResponse, TestResult,
+    API_PREFIX, Branding, CodeRequest, ErrorBody, ErrorCode, IdentifyRequest, PasswordRequest,
+    PushChallenge, PushOutcome, ReturnTo, SessionInfo, StepResponse,
 };
 use gloo_net::http::{Request, RequestBuilder, Response};
 use serde::Serialize;
@@ -139,38 +138,4 @@ pub async fn logout() -> Result<(), Failure> {
 
 pub async fn branding() -> Result<Branding, Failure> {
     json(Request::get(&url("/branding")).send().await).await
-}
-
-pub async fn devices() -> Result<DeviceList, Failure> {
-    json(Request::get(&url("/devices")).send().await).await
-}
-
-pub async fn add_device(name: String) -> Result<Enrolment, Failure> {
-    send_json(Request::post(&url("/devices")), &AddDeviceRequest { name }).await
-}
-
-pub async fn activate_device(id: i64, code: Option<String>) -> Result<Device, Failure> {
-    send_json(
-        Request::post(&url(&format!("/devices/{id}/activate"))),
-        &ActivateRequest { code },
-    )
-    .await
-}
-
-pub async fn test_device(id: i64, code: String) -> Result<TestResult, Failure> {
-    send_json(
-        Request::post(&url(&format!("/devices/{id}/test"))),
-        &CodeRequest { code },
-    )
-    .await
-}
-
-pub async fn remove_device(id: i64) -> Result<(), Failure> {
-    answer(
-        Request::delete(&url(&format!("/devices/{id}")))
-            .send()
-            .await,
-    )
-    .await
-    .map(drop)
 }

@@ -24,8 +24,6 @@ mod contexts {
 }
 
 mod pages {
-    pub mod devices;
-    pub mod enrol;
     pub mod identify;
     pub mod logged_off;
     pub mod otp;
@@ -45,7 +43,6 @@ use crate::components::language_toggle::{LanguageToggle, initial_language};
 use crate::components::user_menu::UserMenu;
 use crate::contexts::session_context::{Screen, provide_session};
 use crate::i18n::Key;
-use crate::pages::devices::DevicesPage;
 use crate::pages::identify::IdentifyPage;
 use crate::pages::logged_off::LoggedOffPage;
 use crate::pages::otp::OtpPage;
@@ -127,12 +124,7 @@ fn App(
         match api::session().await {
             Ok(info) => {
                 session.username.set(info.username);
-                if info.step == Step::Done && on_path(Screen::Devices) {
-                    session.step.set(Some(Step::Done));
-                    session.go(Screen::Devices);
-                } else {
-                    session.advance(info.step);
-                }
+                session.advance(info.step);
             }
             Err(Failure::Unreachable) => session.restart(Key::ErrorUnavailable),
             Err(Failure::Api { .. }) if on_path(Screen::LoggedOff) => session.go(Screen::LoggedOff),
@@ -165,14 +157,13 @@ fn App(
         </header>
         <main class="panel">
             {move || match session.screen.get() {
-                Screen::Loading => {
+                Screen::Loading | Screen::Devices => {
                     view! { <p class="loading"><span class="spinner"></span></p> }.into_any()
                 }
                 Screen::Identify => view! { <IdentifyPage /> }.into_any(),
                 Screen::Password => view! { <PasswordPage /> }.into_any(),
                 Screen::Push => view! { <PushPage /> }.into_any(),
                 Screen::Otp => view! { <OtpPage /> }.into_any(),
-                Screen::Devices => view! { <DevicesPage /> }.into_any(),
                 Screen::SignedIn => view! { <SignedInPage /> }.into_any(),
                 Screen::LoggedOff => view! { <LoggedOffPage /> }.into_any(),
             }}
@@ -188,7 +179,6 @@ fn on_path(screen: Screen) -> bool {
 }
 
 fn main() {
-    console_error_panic_hook::set_once();
     let typed = Typed::read();
     leptos::mount::mount_to_body(move || view! { <App typed=typed /> });
 }

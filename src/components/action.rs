@@ -30,15 +30,6 @@ impl Action {
         }
     }
 
-    /// Another action on the same screen that shows its failures in the
-    /// same place, with a progress of its own.
-    pub fn beside(self) -> Self {
-        Self {
-            busy: RwSignal::new(false),
-            ..self
-        }
-    }
-
     /// Show `failure` without a request (a check in the browser).
     pub fn fail(self, failure: Failure) {
         self.error.set(Some(failure));

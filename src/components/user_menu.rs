@@ -16,10 +16,6 @@ pub fn UserMenu() -> impl IntoView {
         open.set(false);
         session.log_off(busy, Screen::LoggedOff);
     };
-    let to_devices = move |_| {
-        open.set(false);
-        session.go(Screen::Devices);
-    };
     view! {
         <div class="user-menu">
             <button
@@ -36,9 +32,9 @@ pub fn UserMenu() -> impl IntoView {
                 <ul class="menu" role="menu">
                     <Show when=move || session.screen.get() == Screen::SignedIn>
                         <li role="none">
-                            <button type="button" role="menuitem" id="menu-devices" on:click=to_devices>
+                            <a role="menuitem" id="menu-devices" href=Screen::Devices.path()>
                                 {session.t(Key::MyDevices)}
-                            </button>
+                            </a>
                         </li>
                     </Show>
                     <li role="none">

@@ -17,7 +17,9 @@ pub enum Screen {
     Push,
     /// The one-time password typed by hand.
     Otp,
-    /// "Mijn geregistreerde apparaten" (and the QR screen of a pending enrolment).
+    /// "Mijn geregistreerde apparaten" and the QR screen: the server's own
+    /// pages, which the app leaves the browser to (they are used once or
+    /// seldom, so every first screen is lighter without them).
     Devices,
     SignedIn,
     LoggedOff,
@@ -34,8 +36,7 @@ impl Screen {
         }
     }
 
-    /// The path the address bar shows, so a reload of the devices page
-    /// comes back to it.
+    /// The path the address bar shows, so a reload comes back to it.
     pub fn path(self) -> &'static str {
         match self {
             Self::Devices => "/apparaten",
@@ -65,9 +66,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Show `screen`, with its path in the address bar.
+    /// Show `screen`, with its path in the address bar. The devices
+    /// screens are the server's pages: the browser goes there.
     pub fn go(self, screen: Screen) {
-        if let Ok(history) = window().history() {
+        if screen == Screen::Devices {
+            let _ = window().location().assign(screen.path());
+        } else if let Ok(history) = window().history() {
             let current = window().location().pathname().unwrap_or_default();
             if current != screen.path() {
                 let _ = history.replace_state_with_url(

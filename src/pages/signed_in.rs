@@ -88,14 +88,9 @@ pub fn SignedInPage() -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <button
-                type="button"
-                class="secondary"
-                id="to-devices"
-                on:click=move |_| session.go(Screen::Devices)
-            >
+            <a class="button secondary" id="to-devices" href=Screen::Devices.path()>
                 {session.t(Key::MyDevices)}
-            </button>
+            </a>
         </section>
     }
 }

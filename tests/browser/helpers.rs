@@ -36,6 +36,11 @@ const RECORD_CSP_VIOLATIONS: &str = "window.__cspViolations = [];\
      document.addEventListener('securitypolicyviolation', e => \
      window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI));";
 
+/// Whether the page is the server's plain page with the app's loader, which
+/// the app is about to replace.
+const PLAIN_PAGE_AWAITS_THE_APP: &str = "return !!document.getElementById('plain') \
+     && !!document.querySelector('link[rel=modulepreload]');";
+
 /// Which browser a test runs in, and what that browser may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -191,17 +196,32 @@ impl BrowserTest {
     /// app and not on the page it is about to replace.
     pub async fn open(&self, path: &str) {
         self.client.goto(&self.url(path)).await.expect("navigate");
-        if self.kind.runs_app() {
-            self.wait_until_gone("#plain").await;
-        }
+        self.wait_for_the_app().await;
     }
 
     /// Reload the page and, like [`Self::open`], wait for the app to take
     /// the plain page over: an element found earlier would go stale.
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload");
-        if self.kind.runs_app() {
-            self.wait_until_gone("#plain").await;
+        self.wait_for_the_app().await;
+    }
+
+    /// Where the app runs and the page loads it, wait until it has taken
+    /// the plain page over. The devices pages are the server's alone.
+    async fn wait_for_the_app(&self) {
+        if !self.kind.runs_app() {
+            return;
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        while self
+            .client
+            .execute(PLAIN_PAGE_AWAITS_THE_APP, vec![])
+            .await
+            .map_or(true, |awaits| awaits == Value::Bool(true))
+        {
+            self.fail_after(deadline, "the app did not take the plain page over")
+                .await;
+            tokio::time::sleep(POLL).await;
         }
     }
 
@@ -215,8 +235,12 @@ impl BrowserTest {
         }
     }
 
-    /// The element that `css` finds, once there is one.
+    /// The element that `css` finds, once there is one: where the app is on
+    /// its way, the app's (unless `css` asks for the plain page itself).
     pub async fn wait_for(&self, css: &str) -> Element {
+        if !css.starts_with("#plain") {
+            self.wait_for_the_app().await;
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Ok(element) = self.client.find(Locator::Css(css)).await {

@@ -48,9 +48,8 @@ pub struct Inner {
     pub push_waits: Arc<waits::Waits>,
     /// What `/metrics` shows.
     pub metrics: metrics::Metrics,
-    /// What every plain page's `<head>` carries of the built app: its
-    /// stylesheet and loader (empty when the app is not built).
-    pub page_head: String,
+    /// What the plain pages' `<head>` carries of the built app.
+    pub page_head: routes::PageHead,
 }
 
 impl AppState {
@@ -61,7 +60,7 @@ impl AppState {
         cipher: Cipher,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let page_head = routes::page_head(&config.spa_dir);
+        let page_head = routes::PageHead::read(&config.spa_dir);
         Self(Arc::new(Inner {
             config,
             store,

@@ -2,8 +2,9 @@
 //! renders, which work without script, without WebAssembly, in any
 //! browser. They use the same session cookie, flow, lockout and audit as
 //! the JSON API, so a sign-in can start on one and finish on the other.
-//! Every page also carries the single page app's loader: where it runs,
-//! the app takes the screen over; where it cannot, the page works alone.
+//! Every page but the devices screens also carries the single page app's
+//! loader: where it runs, the app takes the screen over; where it cannot,
+//! the page works alone. The devices screens are the server's alone.
 //!
 //! One module per screen, named as in the app's `src/pages/`. Forms post
 //! under [`FORMS`] and are answered with a redirect to the page to show
@@ -56,17 +57,30 @@ pub const LOGGED_OFF_PATH: &str = "/afgemeld";
 /// and the first screen returns, in Dutch.
 pub const RESET_PATH: &str = "/opnieuw";
 
-/// The script that starts a kiosk's plain page over where script runs.
+/// The script of a kiosk's plain page where script runs: the warning with
+/// "Ik ben er nog", then the reset.
 pub const KIOSK_RESET_SCRIPT: &str = "/kiosk-reset.js";
+
+/// The script of the QR page's copy button.
+pub const COPY_SECRET_SCRIPT: &str = "/copy-secret.js";
 
 /// `GET /kiosk-reset.js`.
 pub async fn kiosk_reset_script() -> Response {
+    script(include_str!("../assets/kiosk-reset.js"))
+}
+
+/// `GET /copy-secret.js`.
+pub async fn copy_secret_script() -> Response {
+    script(include_str!("../assets/copy-secret.js"))
+}
+
+fn script(source: &'static str) -> Response {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        include_str!("../assets/kiosk-reset.js"),
+        source,
     )
         .into_response()
 }
@@ -249,9 +263,13 @@ async fn page(
             push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
             push::Screen::Show(view) => push::page(frame, &view, flash.as_ref()),
         },
-        Level::RegisterDevice => devices::page(frame, &session, query, flash.as_ref()).await?,
+        Level::RegisterDevice => {
+            let screen = devices::page(frame, &session, query, flash.as_ref()).await?;
+            return Ok(Shown::Page(frame.page_without_app(&screen)));
+        }
         Level::Done if path == DEVICES_PATH => {
-            devices::page(frame, &session, query, flash.as_ref()).await?
+            let screen = devices::page(frame, &session, query, flash.as_ref()).await?;
+            return Ok(Shown::Page(frame.page_without_app(&screen)));
         }
         Level::Done => signed_in::page(frame),
     };
@@ -310,34 +328,47 @@ impl<'a> Frame<'a> {
     /// The whole document around a screen: the top bar (organisation,
     /// NL | EN, user menu) and the screen, plus the app's loader.
     pub fn page(&self, screen: &Markup) -> Markup {
+        self.document(screen, &self.app.page_head.with_app)
+    }
+
+    /// The same without the app: the devices screens are the server's
+    /// alone, so the app, which every sign-in loads, is smaller.
+    pub fn page_without_app(&self, screen: &Markup) -> Markup {
+        self.document(screen, &self.app.page_head.styles)
+    }
+
+    fn document(&self, screen: &Markup, head: &str) -> Markup {
         let config = &self.app.config;
         // On a kiosk, the page goes to the reset address by itself once it
         // has been left alone for the idle time and the warning's time.
-        let reset_s = self.kiosk.map(|kiosk| {
-            let idle = if self.done {
+        let idle_s = self.kiosk.map(|kiosk| {
+            if self.done {
                 kiosk.signed_in_idle_s
             } else {
                 kiosk.idle_s
-            };
-            idle + kiosk.warning_s
+            }
         });
+        let warning_s = self.kiosk.map_or(0, |kiosk| kiosk.warning_s);
+        let reset_s = idle_s.map(|idle| idle + warning_s);
         html! {
             (DOCTYPE)
             html lang=(self.lang.code()) class=[self.kiosk.map(|_| "kiosk")] {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    @if let Some(seconds) = reset_s {
+                    @if let (Some(seconds), Some(idle)) = (reset_s, idle_s) {
                         // Without script, the page refreshes itself to the
                         // reset; with script, a timer that input restarts
-                        // does it, and stands aside once the app runs.
+                        // warns and then does it, and stands aside once the
+                        // app runs.
                         noscript {
                             meta http-equiv="refresh" content={ (seconds) ";url=" (RESET_PATH) };
                         }
-                        script src=(KIOSK_RESET_SCRIPT) defer data-seconds=(seconds) data-url=(RESET_PATH) {}
+                        script src=(KIOSK_RESET_SCRIPT) defer data-idle=(idle)
+                            data-warning=(warning_s) data-url=(RESET_PATH) {}
                     }
                     title { (self.t(Key::PageTitle)) }
-                    (PreEscaped(self.app.page_head.as_str()))
+                    (PreEscaped(head))
                 }
                 body {
                     div id="plain" {
@@ -365,8 +396,28 @@ impl<'a> Frame<'a> {
                                 p id="kiosk-notice" class="hint" {
                                     (Key::KioskNotice.fill(self.lang, "seconds", &seconds.to_string()))
                                 }
+                                (self.kiosk_warning(warning_s))
                             }
                         }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The warning a kiosk's script shows after the idle time, as the app
+    /// does: a countdown and "Ik ben er nog". Inert until then.
+    fn kiosk_warning(&self, warning_s: u32) -> Markup {
+        html! {
+            template id="kiosk-warning-template" {
+                div class="kiosk-warning" id="kiosk-warning" role="alertdialog" aria-modal="true"
+                    aria-labelledby="kiosk-warning-heading" aria-describedby="kiosk-warning-text" {
+                    h2 id="kiosk-warning-heading" { (self.t(Key::KioskWarningHeading)) }
+                    p id="kiosk-warning-text" data-text=(self.t(Key::KioskWarning)) {
+                        (Key::KioskWarning.fill(self.lang, "seconds", &warning_s.to_string()))
+                    }
+                    button type="button" class="primary" id="kiosk-still-here" {
+                        (self.t(Key::KioskStillHere))
                     }
                 }
             }

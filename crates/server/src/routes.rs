@@ -69,6 +69,7 @@ pub fn router(app: AppState) -> Router {
         .nest(plain::FORMS, forms)
         .route_service(plain::RESET_PATH, reset)
         .route(plain::KIOSK_RESET_SCRIPT, get(plain::kiosk_reset_script))
+        .route(plain::COPY_SECRET_SCRIPT, get(plain::copy_secret_script))
         .route_service(plain::LEAVE_PATH, leave)
         .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
@@ -240,19 +241,37 @@ fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
     !origin_host.eq_ignore_ascii_case(host)
 }
 
-/// What the plain pages' `<head>` takes from the built app's index.html:
-/// everything after its `<title>` (the stylesheet, the loader script and
-/// the preloads, with Trunk's hashed names); empty when it is not built.
-pub fn page_head(spa_dir: &Path) -> String {
-    let html = std::fs::read_to_string(spa_dir.join("index.html")).unwrap_or_default();
-    let Some((_, after_title)) = html.split_once("</title>") else {
-        return String::new();
-    };
-    after_title
-        .split_once("</head>")
-        .map_or(after_title, |(head, _)| head)
-        .trim()
-        .to_owned()
+/// What the plain pages' `<head>` takes from the built app's index.html
+/// (empty when it is not built).
+#[derive(Debug, Default)]
+pub struct PageHead {
+    /// Everything after its `<title>`: the stylesheet, the loader script
+    /// and the preloads, with Trunk's hashed names.
+    pub with_app: String,
+    /// Only the stylesheet, for the pages the app leaves to the server.
+    pub styles: String,
+}
+
+impl PageHead {
+    pub fn read(spa_dir: &Path) -> Self {
+        let html = std::fs::read_to_string(spa_dir.join("index.html")).unwrap_or_default();
+        let Some((_, after_title)) = html.split_once("</title>") else {
+            return Self::default();
+        };
+        let with_app = after_title
+            .split_once("</head>")
+            .map_or(after_title, |(head, _)| head)
+            .trim()
+            .to_owned();
+        let styles = with_app
+            .match_indices("<link rel=\"stylesheet\"")
+            .filter_map(|(start, _)| {
+                let rest = &with_app[start..];
+                rest.find('>').map(|end| &rest[..=end])
+            })
+            .collect();
+        Self { with_app, styles }
+    }
 }
 
 /// A policy without 'unsafe-inline': the inline loader script that Trunk

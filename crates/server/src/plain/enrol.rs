@@ -7,7 +7,7 @@ use aanmelden_api::display::group_secret;
 use aanmelden_i18n::Key;
 use maud::{Markup, PreEscaped, html};
 
-use super::{FORMS, Flash, Frame, error};
+use super::{COPY_SECRET_SCRIPT, FORMS, Flash, Frame, error};
 
 /// The QR page of a pending enrolment.
 pub fn page(
@@ -33,7 +33,11 @@ pub fn page(
                     (PreEscaped(&enrolment.qr_svg))
                 }
                 p { (frame.t(Key::CannotScan)) }
-                p class="secret-row" { code id="secret" class="secret" { (group_secret(&enrolment.secret)) } }
+                p class="secret-row" {
+                    code id="secret" class="secret" { (group_secret(&enrolment.secret)) }
+                    button type="button" class="secondary" id="copy-secret" hidden
+                        data-copied=(frame.t(Key::Copied)) { (frame.t(Key::Copy)) }
+                }
                 details class="uri" {
                     summary id="toggle-uri" class="link" { (frame.t(Key::UriLabel)) " " (frame.t(Key::ShowUri)) }
                     code id="otpauth-uri" class="uri" { (enrolment.otpauth_uri) }
@@ -50,6 +54,7 @@ pub fn page(
                         formaction={ (FORMS) "/devices/" (id) "/remove" } formnovalidate { (frame.t(Key::Cancel)) }
                 }
             }
+            script src=(COPY_SECRET_SCRIPT) defer {}
         }
     }
 }

@@ -59,7 +59,9 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     std::fs::create_dir_all(&spa_dir).expect("spa dir");
     std::fs::write(
         spa_dir.join("index.html"),
-        "<!doctype html><title>Aanmelden</title><script type=\"module\">init()</script>",
+        "<!doctype html><title>Aanmelden</title>\
+         <link rel=\"stylesheet\" href=\"/main-0123456789abcdef.css\"/>\
+         <script type=\"module\">init()</script>",
     )
     .expect("index.html");
     let postgres = match backend {

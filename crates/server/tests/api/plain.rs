@@ -101,6 +101,10 @@ fn device_in(html: &str) -> String {
         .collect()
 }
 
+/// What the plain pages take from the built app's page (the test's own).
+const APP_LOADER: &str = "<script type=\"module\">init()</script>";
+const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/main-0123456789abcdef.css\"/>";
+
 async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     app.add_user(USER).await;
     let browser = Plain::new(&app, "nl-NL,nl;q=0.9");
@@ -111,6 +115,7 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     assert_eq!(first.matches("<main").count(), 1);
     assert!(first.contains("action=\"/flow/identify\""));
     assert!(first.contains("Voer een gebruikersnaam in..."));
+    assert!(first.contains(APP_LOADER) && first.contains(STYLESHEET));
 
     let password = browser.identify(USER).await;
     assert_eq!(text_of(&password, "username-shown"), USER);
@@ -124,12 +129,17 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
         "{devices}"
     );
     assert!(devices.contains("Geen geregistreerde apparaten"));
+    assert!(
+        !devices.contains(APP_LOADER) && devices.contains(STYLESHEET),
+        "the devices screens are the server's alone: {devices}"
+    );
 
     let qr = browser.submit("/flow/devices", &[("name", "iPhone")]).await;
     assert!(
         qr.contains("<svg") && qr.contains("Scan de QR-code"),
         "{qr}"
     );
+    assert!(!qr.contains(APP_LOADER) && qr.contains("src=\"/copy-secret.js\""));
     let secret: String = text_of(&qr, "secret").split_whitespace().collect();
     assert!(text_of(&qr, "otpauth-uri").contains(&format!("secret={secret}")));
     let device = device_in(&qr);
