@@ -13,7 +13,6 @@ mod components {
     pub mod action;
     pub mod alert;
     pub mod code_input;
-    pub mod kiosk_guard;
     pub mod language_toggle;
     pub mod submit_button;
     pub mod user_menu;
@@ -38,7 +37,6 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::Failure;
-use crate::components::kiosk_guard::KioskGuard;
 use crate::components::language_toggle::{LanguageToggle, initial_language};
 use crate::components::user_menu::UserMenu;
 use crate::contexts::session_context::{Screen, provide_session};
@@ -104,13 +102,12 @@ fn App(
         }
     });
 
-    // A kiosk gets larger touch targets (style/main.css, `.kiosk`).
+    // A kiosk's script (the server adds it to the page) keeps the shorter
+    // idle time of the signed-in page.
     Effect::new(move |_| {
-        let kiosk = session
-            .branding
-            .with(|b| b.as_ref().is_some_and(|b| b.kiosk.is_some()));
+        let done = session.step.get() == Some(Step::Done);
         if let Some(html) = document().document_element() {
-            let _ = html.class_list().toggle_with_force("kiosk", kiosk);
+            let _ = html.toggle_attribute_with_force("data-signed-in", done);
         }
     });
 
@@ -168,7 +165,6 @@ fn App(
                 Screen::LoggedOff => view! { <LoggedOffPage /> }.into_any(),
             }}
         </main>
-        <KioskGuard />
         </div>
     }
 }

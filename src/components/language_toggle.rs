@@ -45,7 +45,7 @@ pub fn LanguageToggle() -> impl IntoView {
 }
 
 /// Keep `lang` in the cookie the server reads too.
-pub fn remember_language(lang: Lang) {
+fn remember_language(lang: Lang) {
     if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
         let _ = document.set_cookie(&format!(
             "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",

@@ -7,12 +7,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod compress;
+mod minify;
 mod size;
 
 /// Trunk 0.22 needs a newer rustc than this project's; 0.21.14 works.
 const TRUNK_VERSION: &str = "0.21.14";
 /// binaryen 132 from npm; Debian's older wasm-opt produces a blank page.
 const BINARYEN_VERSION: &str = "132.0.0";
+/// The minifier of the app's JavaScript glue, from npm.
+const ESBUILD_VERSION: &str = "0.25.12";
 /// The accessibility checker the browser tests inject into every screen.
 const AXE_CORE_VERSION: &str = "4.14.1";
 /// The driver the browser tests start Firefox ESR through.
@@ -50,6 +53,11 @@ fn main() -> ExitCode {
 /// Where the tools live: PATH for the commands that need them.
 struct Tools {
     path: OsString,
+}
+
+/// esbuild as `setup` installs it from npm.
+fn esbuild() -> PathBuf {
+    root().join("target/tools/node_modules/.bin/esbuild")
 }
 
 fn root() -> PathBuf {
@@ -126,6 +134,11 @@ fn setup() -> Result<Tools> {
         .is_some_and(|v| v.contains(&format!("version {}", major(BINARYEN_VERSION))))
     {
         npm_install(&tools, &tools_dir, &format!("binaryen@{BINARYEN_VERSION}"))?;
+    }
+    if output(&tools, &esbuild().to_string_lossy(), &["--version"])
+        .is_none_or(|v| v.trim() != ESBUILD_VERSION)
+    {
+        npm_install(&tools, &tools_dir, &format!("esbuild@{ESBUILD_VERSION}"))?;
     }
     let axe = tools_dir.join("node_modules/axe-core/package.json");
     if !std::fs::read_to_string(&axe)
@@ -390,6 +403,7 @@ fn build_spa(tools: &Tools) -> Result {
         .current_dir(root());
     check(&mut trunk, "trunk build --release")?;
     let dist = root().join("dist");
+    minify::scripts(tools, &esbuild(), &dist)?;
     eprintln!("==> brotli and gzip copies in dist/");
     for file in compress::precompress(&dist)? {
         eprintln!(

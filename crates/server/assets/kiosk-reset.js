@@ -1,72 +1,74 @@
-// A kiosk's plain page, where script runs: once it has been left alone for
-// the idle time, the same warning as the app's, with a countdown and
-// "Ik ben er nog"; without an answer the page starts over. Each key, touch
-// or typing starts the time again. Once the app has taken the page over it
-// keeps that time itself, and this stands aside. Without script, a
-// <noscript> refresh starts the page over after the same time.
+// A kiosk, where script runs: once the page has been left alone for the
+// idle time (the shorter one on the signed-in page, html[data-signed-in]),
+// a warning with a countdown and "Ik ben er nog" / "I'm still here", in
+// the page's language; without an answer the browser goes to the reset
+// address, which ends the session on the server and starts over in Dutch.
+// Each key, touch or typing starts the time again. An untouched page
+// without a session is left alone. It serves the plain pages and the app
+// alike; without script, a <noscript> refresh does the reset.
 (function () {
   var script = document.currentScript;
   var idle = Number(script.getAttribute("data-idle"));
+  var signedInIdle = Number(script.getAttribute("data-signed-in-idle"));
   var warning = Number(script.getAttribute("data-warning"));
   var target = script.getAttribute("data-url");
-  var timer;
-  var ticker;
-  var focused;
-
-  function plain() {
-    return document.getElementById("plain");
-  }
-
-  function startOver() {
-    clearInterval(ticker);
-    if (plain()) {
-      location.replace(target);
-    }
-  }
+  var touched = script.hasAttribute("data-session");
+  var seconds = 0;
+  var shown = null;
+  var focused = null;
 
   function hide() {
-    var shown = document.getElementById("kiosk-warning");
     if (shown) {
       shown.remove();
-      if (focused && focused.focus) {
+      shown = null;
+      if (focused && focused.isConnected && focused.focus) {
         focused.focus();
       }
     }
   }
 
-  function warn() {
-    var template = document.getElementById("kiosk-warning-template");
-    if (!plain() || !template) {
-      return startOver();
+  function show(left) {
+    if (!shown) {
+      var html = document.documentElement;
+      var template =
+        document.getElementById("kiosk-warning-" + html.lang) ||
+        document.getElementById("kiosk-warning-nl");
+      shown = template.content.firstElementChild.cloneNode(true);
+      shown
+        .querySelector("#kiosk-still-here")
+        .addEventListener("click", still);
+      document.body.appendChild(shown);
+      focused = document.activeElement;
+      shown.querySelector("#kiosk-still-here").focus();
     }
-    var left = warning;
-    var box = template.content.firstElementChild.cloneNode(true);
-    var text = box.querySelector("#kiosk-warning-text");
-    var pattern = text.getAttribute("data-text");
-    var button = box.querySelector("#kiosk-still-here");
-    button.addEventListener("click", arm);
-    template.parentNode.insertBefore(box, template);
-    focused = document.activeElement;
-    button.focus();
-    ticker = setInterval(function () {
-      left -= 1;
-      if (left <= 0) {
-        startOver();
-      } else {
-        text.textContent = pattern.replace("{seconds}", left);
-      }
-    }, 1000);
+    var text = shown.querySelector("#kiosk-warning-text");
+    text.textContent = text.getAttribute("data-text").replace("{seconds}", left);
   }
 
-  function arm() {
-    clearTimeout(timer);
-    clearInterval(ticker);
+  function still() {
+    seconds = 0;
+    touched = true;
     hide();
-    timer = setTimeout(warn, idle * 1000);
   }
 
   ["keydown", "pointerdown", "input"].forEach(function (name) {
-    addEventListener(name, arm, true);
+    addEventListener(name, still, true);
   });
-  arm();
+
+  var ticking = setInterval(function () {
+    if (!touched) {
+      return;
+    }
+    seconds += 1;
+    var signedIn = document.documentElement.hasAttribute("data-signed-in");
+    var limit = signedIn ? signedInIdle : idle;
+    if (seconds >= limit + warning) {
+      clearInterval(ticking);
+      location.replace(target);
+    } else if (seconds >= limit) {
+      show(limit + warning - seconds);
+    } else {
+      hide();
+    }
+  }, 1000);
 })();

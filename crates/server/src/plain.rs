@@ -223,6 +223,26 @@ pub async fn reset(
     response
 }
 
+/// The warning a kiosk's script shows after the idle time, in `lang`: a
+/// countdown and "Ik ben er nog". Inert until then; outside the plain page,
+/// so that it serves the app too.
+fn kiosk_warning(lang: Lang, warning_s: u32) -> Markup {
+    html! {
+        template id={ "kiosk-warning-" (lang.code()) } {
+            div class="kiosk-warning" id="kiosk-warning" role="alertdialog" aria-modal="true"
+                aria-labelledby="kiosk-warning-heading" aria-describedby="kiosk-warning-text" {
+                h2 id="kiosk-warning-heading" { (Key::KioskWarningHeading.text(lang)) }
+                p id="kiosk-warning-text" data-text=(Key::KioskWarning.text(lang)) {
+                    (Key::KioskWarning.fill(lang, "seconds", &warning_s.to_string()))
+                }
+                button type="button" class="primary" id="kiosk-still-here" {
+                    (Key::KioskStillHere.text(lang))
+                }
+            }
+        }
+    }
+}
+
 /// What a GET shows: a page, or (push approved) a step to redirect after.
 enum Shown {
     Page(Markup),
@@ -290,6 +310,8 @@ pub struct Frame<'a> {
     pub signed_in: bool,
     /// Whether the session has passed both factors.
     pub done: bool,
+    /// Whether there is a session (a kiosk then has something to clear).
+    pub session: bool,
     pub username: String,
 }
 
@@ -303,6 +325,7 @@ impl<'a> Frame<'a> {
             headers,
             signed_in: false,
             done: false,
+            session: false,
             username: String::new(),
         }
     }
@@ -316,6 +339,7 @@ impl<'a> Frame<'a> {
             headers: self.headers,
             signed_in: matches!(session.level, Level::Done | Level::RegisterDevice),
             done: session.level == Level::Done,
+            session: true,
             username: session.username.clone(),
         }
     }
@@ -341,31 +365,31 @@ impl<'a> Frame<'a> {
         let config = &self.app.config;
         // On a kiosk, the page goes to the reset address by itself once it
         // has been left alone for the idle time and the warning's time.
-        let idle_s = self.kiosk.map(|kiosk| {
-            if self.done {
+        let reset_s = self.kiosk.map(|kiosk| {
+            let idle = if self.done {
                 kiosk.signed_in_idle_s
             } else {
                 kiosk.idle_s
-            }
+            };
+            idle + kiosk.warning_s
         });
-        let warning_s = self.kiosk.map_or(0, |kiosk| kiosk.warning_s);
-        let reset_s = idle_s.map(|idle| idle + warning_s);
         html! {
             (DOCTYPE)
-            html lang=(self.lang.code()) class=[self.kiosk.map(|_| "kiosk")] {
+            html lang=(self.lang.code()) class=[self.kiosk.map(|_| "kiosk")] data-signed-in[self.done] {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    @if let (Some(seconds), Some(idle)) = (reset_s, idle_s) {
+                    @if let (Some(seconds), Some(kiosk)) = (reset_s, self.kiosk) {
                         // Without script, the page refreshes itself to the
                         // reset; with script, a timer that input restarts
-                        // warns and then does it, and stands aside once the
-                        // app runs.
+                        // warns and then does it, for the app too.
                         noscript {
                             meta http-equiv="refresh" content={ (seconds) ";url=" (RESET_PATH) };
                         }
-                        script src=(KIOSK_RESET_SCRIPT) defer data-idle=(idle)
-                            data-warning=(warning_s) data-url=(RESET_PATH) {}
+                        script src=(KIOSK_RESET_SCRIPT) defer data-idle=(kiosk.idle_s)
+                            data-signed-in-idle=(kiosk.signed_in_idle_s)
+                            data-warning=(kiosk.warning_s) data-url=(RESET_PATH)
+                            data-session[self.session] {}
                     }
                     title { (self.t(Key::PageTitle)) }
                     (PreEscaped(head))
@@ -396,28 +420,12 @@ impl<'a> Frame<'a> {
                                 p id="kiosk-notice" class="hint" {
                                     (Key::KioskNotice.fill(self.lang, "seconds", &seconds.to_string()))
                                 }
-                                (self.kiosk_warning(warning_s))
                             }
                         }
                     }
-                }
-            }
-        }
-    }
-
-    /// The warning a kiosk's script shows after the idle time, as the app
-    /// does: a countdown and "Ik ben er nog". Inert until then.
-    fn kiosk_warning(&self, warning_s: u32) -> Markup {
-        html! {
-            template id="kiosk-warning-template" {
-                div class="kiosk-warning" id="kiosk-warning" role="alertdialog" aria-modal="true"
-                    aria-labelledby="kiosk-warning-heading" aria-describedby="kiosk-warning-text" {
-                    h2 id="kiosk-warning-heading" { (self.t(Key::KioskWarningHeading)) }
-                    p id="kiosk-warning-text" data-text=(self.t(Key::KioskWarning)) {
-                        (Key::KioskWarning.fill(self.lang, "seconds", &warning_s.to_string()))
-                    }
-                    button type="button" class="primary" id="kiosk-still-here" {
-                        (self.t(Key::KioskStillHere))
+                    @if let Some(kiosk) = self.kiosk {
+                        (kiosk_warning(Lang::Nl, kiosk.warning_s))
+                        (kiosk_warning(Lang::En, kiosk.warning_s))
                     }
                 }
             }
