@@ -311,7 +311,7 @@ pub struct Frame<'a> {
     /// Whether the session has passed both factors.
     pub done: bool,
     /// Whether there is a session (a kiosk then has something to clear).
-    pub session: bool,
+    pub has_session: bool,
     pub username: String,
 }
 
@@ -325,7 +325,7 @@ impl<'a> Frame<'a> {
             headers,
             signed_in: false,
             done: false,
-            session: false,
+            has_session: false,
             username: String::new(),
         }
     }
@@ -339,7 +339,7 @@ impl<'a> Frame<'a> {
             headers: self.headers,
             signed_in: matches!(session.level, Level::Done | Level::RegisterDevice),
             done: session.level == Level::Done,
-            session: true,
+            has_session: true,
             username: session.username.clone(),
         }
     }
@@ -389,7 +389,7 @@ impl<'a> Frame<'a> {
                         script src=(KIOSK_RESET_SCRIPT) defer data-idle=(kiosk.idle_s)
                             data-signed-in-idle=(kiosk.signed_in_idle_s)
                             data-warning=(kiosk.warning_s) data-url=(RESET_PATH)
-                            data-session[self.session] {}
+                            data-session[self.has_session] {}
                     }
                     title { (self.t(Key::PageTitle)) }
                     (PreEscaped(head))

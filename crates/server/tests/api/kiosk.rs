@@ -41,6 +41,16 @@ async fn a_terminals_plain_page_resets_itself_and_the_reset_ends_the_session(app
     );
     assert!(page.contains("content=\"80;url=/opnieuw\""), "{page}");
     assert!(page.contains("id=\"kiosk-notice\""));
+    // Where script runs: the warning's script, with both idle times, for
+    // a page with a session, and the warning in both languages.
+    assert!(
+        page.contains(
+            "src=\"/kiosk-reset.js\" defer data-idle=\"60\" data-signed-in-idle=\"30\" \
+             data-warning=\"20\" data-url=\"/opnieuw\" data-session"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("id=\"kiosk-warning-nl\"") && page.contains("id=\"kiosk-warning-en\""));
 
     let reset = terminal.get_page("/opnieuw").await;
     assert_eq!(
@@ -50,6 +60,10 @@ async fn a_terminals_plain_page_resets_itself_and_the_reset_ends_the_session(app
     );
     let first = reset.text().await.unwrap();
     assert!(first.contains("action=\"/flow/identify\""));
+    assert!(
+        first.contains("data-url=\"/opnieuw\">") && !first.contains("data-session"),
+        "nothing to clear on an untouched first screen: {first}"
+    );
     assert!(
         first.contains("autocomplete=\"off\""),
         "no names remembered"
