@@ -12,16 +12,23 @@ use crate::helpers::{BrowserTest, Kind, next_totp_code, totp_code};
 const AXE: &str = "target/tools/node_modules/axe-core/axe.min.js";
 
 /// Runs axe-core with the rules of these tags; the first argument lists
-/// rules left out.
+/// rules left out. Answers the violations, and how many rules passed.
 const RUN_AXE: &str = "const done = arguments[arguments.length - 1]; \
      const rules = Object.fromEntries(arguments[0].map(id => [id, { enabled: false }])); \
      axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] }, rules }) \
-       .then(r => done(r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')))) \
-       .catch(e => done(['axe failed: ' + e]));";
+       .then(r => done({ violations: r.violations.map(v => v.id + ' (' + v.impact + '): ' + v.nodes.map(n => n.target.join(' ')).join(', ')), passed: r.passes.length })) \
+       .catch(e => done({ violations: ['axe failed: ' + e], passed: 0 }));";
 
-/// The violations axe-core finds on the page as it is now, with the rules
-/// `left_out` not run.
-pub async fn violations(test: &BrowserTest, left_out: &[&str]) -> Vec<String> {
+/// What axe-core found on a page.
+#[derive(serde::Deserialize)]
+pub struct Audit {
+    pub violations: Vec<String>,
+    /// The rules that applied and passed.
+    pub passed: usize,
+}
+
+/// Runs axe-core on the page as it is now, with the rules `left_out` not run.
+pub async fn audit(test: &BrowserTest, left_out: &[&str]) -> Audit {
     let source = std::fs::read_to_string(crate::helpers::workspace_root().join(AXE))
         .expect("axe-core: run `cargo xtask setup`");
     test.client
@@ -33,7 +40,13 @@ pub async fn violations(test: &BrowserTest, left_out: &[&str]) -> Vec<String> {
         .execute_async(RUN_AXE, vec![serde_json::json!(left_out)])
         .await
         .expect("run axe-core");
-    serde_json::from_value(found).expect("a list")
+    serde_json::from_value(found).expect("violations and passes")
+}
+
+/// The violations axe-core finds on the page as it is now, with the rules
+/// `left_out` not run.
+pub async fn violations(test: &BrowserTest, left_out: &[&str]) -> Vec<String> {
+    audit(test, left_out).await.violations
 }
 
 /// Walk through every screen in `lang` as `user` (who has no device yet),
@@ -109,7 +122,14 @@ async fn every_screen_passes_axe(kind: Kind) {
         test.add_user(user, PASSWORD).await;
         test.client.delete_all_cookies().await.expect("no cookies");
         walk(&test, lang, user, async |name: &str| {
-            for violation in violations(&test, &[]).await {
+            let audit = audit(&test, &[]).await;
+            // The per-screen report (`--nocapture` shows it).
+            println!(
+                "axe {kind:?}, {lang}, {name}: {} violations, {} rules passed",
+                audit.violations.len(),
+                audit.passed
+            );
+            for violation in audit.violations {
                 found.push(format!("{lang} {name}: {violation}"));
             }
         })

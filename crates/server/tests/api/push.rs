@@ -25,7 +25,7 @@ fn configure(config: &mut Config) {
 }
 
 /// The phone: signs its requests with the device's secret.
-struct Authenticator {
+pub struct Authenticator {
     base: String,
     device_id: i64,
     key: SecretBytes,
@@ -34,7 +34,7 @@ struct Authenticator {
 }
 
 impl Authenticator {
-    async fn of(app: &TestApp, username: &str, secret: &str) -> Self {
+    pub async fn of(app: &TestApp, username: &str, secret: &str) -> Self {
         let user = app.state.store.find_user(username).await.unwrap().unwrap();
         let device = &app.state.store.active_devices(user.id).await.unwrap()[0];
         let bytes = totp_rs::Secret::Encoded(secret.to_owned())
@@ -85,7 +85,7 @@ impl Authenticator {
         .unwrap()
     }
 
-    async fn answer(
+    pub async fn answer(
         &self,
         app: &TestApp,
         id: &str,

@@ -1,17 +1,18 @@
 //! Back to the application after sign-in: `rd` given to the portal is kept
-//! through every step (password, code, first registration) in a cookie,
+//! through every step (password, code, push, first registration) in a cookie,
 //! used once, and only when its scheme and host are allowed; anything else
 //! is ignored. On the plain pages the browser is redirected; the app asks
 //! `POST /return`. An application's log-off link (`/afmelden?rd=`) goes
 //! back the same way.
 
-use aanmelden_api::{ReturnTo, Step, StepResponse};
+use aanmelden_api::{PushChallenge, PushOutcome, ReturnTo, Step, StepResponse};
 use aanmelden_server::config::{self, Config};
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, code};
+use crate::push::Authenticator;
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const BACK: &str = "https://mail.example.nl/inbox?id=3";
@@ -162,6 +163,54 @@ async fn the_app_is_told_once_also_after_a_first_registration(app: TestApp) {
     assert_eq!(visitor.take_return().await, None, "once");
 }
 
+async fn the_app_is_told_after_a_push_too(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let phone = Authenticator::of(&app, USER, &secret).await;
+    let visitor = Visitor::new(&app);
+    visitor.open(&format!("/?rd={}", encoded(BACK))).await;
+    visitor
+        .post("/login/identify", json!({ "username": USER }))
+        .await;
+    let step: StepResponse = visitor
+        .post("/login/password", json!({ "password": PASSWORD }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(step.next, Step::Push);
+    let challenge: PushChallenge = visitor
+        .post("/login/push", json!(null))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    let approved = phone
+        .answer(
+            &app,
+            &challenge.id,
+            json!({ "answer": "approve", "number": challenge.number }),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::NO_CONTENT);
+    let outcome: PushOutcome = visitor
+        .client
+        .get(format!(
+            "{}/api/v1/login/push/{}",
+            visitor.base, challenge.id
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(outcome.next, Some(Step::Done));
+
+    assert_eq!(visitor.take_return().await.as_deref(), Some(BACK));
+    assert_eq!(visitor.take_return().await, None, "once");
+}
+
 async fn an_address_not_allowed_is_ignored(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     for rd in [
@@ -254,6 +303,7 @@ crate::on_both_backends!(
     an_applications_log_off_link_ends_the_session_and_goes_back,
     the_plain_pages_send_the_browser_back_after_the_code,
     the_app_is_told_once_also_after_a_first_registration,
+    the_app_is_told_after_a_push_too,
     an_address_not_allowed_is_ignored,
     a_signed_in_browser_goes_back_at_once,
 );
