@@ -8,6 +8,7 @@ use std::process::{Command, ExitCode};
 
 mod compress;
 mod minify;
+mod shrink;
 mod size;
 
 /// Trunk 0.22 needs a newer rustc than this project's; 0.21.14 works.
@@ -404,6 +405,11 @@ fn build_spa(tools: &Tools) -> Result {
     check(&mut trunk, "trunk build --release")?;
     let dist = root().join("dist");
     minify::scripts(tools, &esbuild(), &dist)?;
+    shrink::wasm(
+        tools,
+        &root().join("target/tools/node_modules/.bin/wasm-opt"),
+        &dist,
+    )?;
     eprintln!("==> brotli and gzip copies in dist/");
     for file in compress::precompress(&dist)? {
         eprintln!(
