@@ -107,3 +107,57 @@ async fn every_file_is_sent_as_the_client_accepts_it_and_cached_by_its_name() {
         .unwrap();
     assert_eq!(page.headers()[CACHE_CONTROL], "no-store");
 }
+
+/// The goal for everything the first screen loads, compressed as sent.
+const FIRST_SCREEN_BUDGET: usize = 100_000;
+
+/// The first screen, the page and every file it links, as a browser that
+/// takes brotli receives them, stays within 100 KB. `cargo xtask bench size`
+/// prints the same figures per file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_screen_stays_within_100_kb_as_sent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (address, _state) = serve(dir.path(), |_| {}).await;
+    let client = reqwest::Client::new();
+    let sent = async |path: &str| {
+        let response = client
+            .get(format!("http://{address}{path}"))
+            .header(ACCEPT_ENCODING, "br, gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        response.bytes().await.unwrap()
+    };
+
+    let page = sent("/").await;
+    let html = String::from_utf8(page.to_vec()).expect("the page is not compressed");
+    let linked: Vec<&str> = html
+        .split("href=\"/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(path, _)| path))
+        .filter(|path| {
+            // What the page loads, not where its links go.
+            let extension = Path::new(path).extension().and_then(|e| e.to_str());
+            !path.starts_with('/') && matches!(extension, Some("css" | "js" | "wasm"))
+        })
+        .collect();
+    let mut sizes = vec![("/".to_owned(), page.len())];
+    for path in linked {
+        let path = format!("/{path}");
+        let size = sent(&path).await.len();
+        sizes.push((path, size));
+    }
+    let total: usize = sizes.iter().map(|(_, size)| size).sum();
+
+    for suffix in [".css", ".js", "_bg.wasm"] {
+        assert!(
+            sizes.iter().any(|(path, _)| path.ends_with(suffix)),
+            "the page links no {suffix}: {sizes:?}"
+        );
+    }
+    assert!(
+        total <= FIRST_SCREEN_BUDGET,
+        "the first screen is {total} bytes as sent, over {FIRST_SCREEN_BUDGET}: {sizes:?}"
+    );
+}
