@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::domain::regulation::{Counter, Origin, Subject, retry_after};
 use crate::error::ApiError;
 use crate::metrics::{SecondFactor, SignInResult};
-use crate::store::Reservation;
+use crate::store::{Reservation, StoreError};
 
 /// An attempt that holds its places in the failure counters until it is
 /// settled with [`AppState::attempt_failed`] or
@@ -25,9 +25,11 @@ impl AppState {
     /// The counters an attempt on `username` from `client` falls under:
     /// the account from this origin always; the account over all origins
     /// and this origin over all accounts unless the account has signed in
-    /// from this origin before.
+    /// from this origin before. The database counts the account by its
+    /// [`tag`](crate::domain::secrets::Cipher::tag), never by the typed text.
     async fn counters(&self, username: &str, client: &str) -> Result<Vec<Counter>, ApiError> {
         let origin = Origin::parse(client);
+        let account = self.cipher.tag(username);
         let counter = |subject: Subject<'_>, policy| Counter {
             key: subject.key(),
             kind: subject.kind(),
@@ -35,7 +37,7 @@ impl AppState {
             policy,
         };
         let mut counters = vec![counter(
-            Subject::AccountFrom(username, &origin),
+            Subject::AccountFrom(&account, &origin),
             self.config.account_policy(),
         )];
         let familiar_since = self.clock.now() - self.config.familiar_origin_s;
@@ -45,7 +47,7 @@ impl AppState {
             .await?
         {
             counters.push(counter(
-                Subject::Account(username),
+                Subject::Account(&account),
                 self.config.distributed_policy(),
             ));
             counters.push(counter(
@@ -141,6 +143,14 @@ impl AppState {
         Ok(())
     }
 
+    /// Forget every failure and lock of the account `username`, from every
+    /// origin (`aanmelden user unlock`); whether there were any.
+    pub async fn unlock_account(&self, username: &str) -> Result<bool, StoreError> {
+        self.store
+            .clear_account_failures(&self.cipher.tag(username))
+            .await
+    }
+
     /// The user signed in fully from `client`, the second factor given by
     /// `method`: that origin becomes familiar to the account, and the
     /// account's failures from there are forgotten.
@@ -157,7 +167,7 @@ impl AppState {
             .remember_origin(username, origin.as_str(), self.clock.now())
             .await?;
         self.store
-            .clear_failures(&Subject::AccountFrom(username, &origin).key())
+            .clear_failures(&Subject::AccountFrom(&self.cipher.tag(username), &origin).key())
             .await?;
         Ok(())
     }

@@ -231,13 +231,13 @@ async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
         UserCommand::Remove { name } => {
             let user = existing_user(app, &name).await?;
             app.store.delete_user(&user.username).await?;
-            app.store.clear_account_failures(&user.username).await?;
+            app.unlock_account(&user.username).await?;
             app.audit(&user.username, "user_removed", "cli", "").await?;
             println!("removed {}", user.username);
         }
         UserCommand::Unlock { name } => {
             let name = valid_username(&name)?;
-            if app.store.clear_account_failures(&name).await? {
+            if app.unlock_account(&name).await? {
                 app.audit(&name, "unlocked", "cli", "").await?;
                 println!("{name} unlocked");
             } else {

@@ -68,7 +68,8 @@ impl fmt::Display for Origin {
     }
 }
 
-/// One counter of failures.
+/// One counter of failures. An account is named by its tag
+/// ([`crate::domain::secrets::Cipher::tag`]), not by what was typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subject<'a> {
     /// An account (known or not, so locks tell nothing about who exists)

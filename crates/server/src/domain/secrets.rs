@@ -111,10 +111,17 @@ pub mod bound_to {
     pub const IDENTIFIED: &[u8] = b"identified v1";
 }
 
+/// What the key for [`Cipher::tag`] is derived for.
+const TAG_KEY_PURPOSE: &[u8] = b"aanmelden tag v1";
+
 /// Encrypts and decrypts with AES-256-GCM under the configured key, every
-/// value bound to what it is for (see [`bound_to`]).
+/// value bound to what it is for (see [`bound_to`]); and tags typed text
+/// with a key derived from it (see [`Cipher::tag`]).
 #[derive(Clone)]
-pub struct Cipher(Aes256Gcm);
+pub struct Cipher {
+    aead: Aes256Gcm,
+    tag_key: SecretBytes,
+}
 
 impl fmt::Debug for Cipher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -131,7 +138,23 @@ impl Cipher {
         if bytes.len() != 32 {
             return Err(SecretError::BadKey);
         }
-        Ok(Self(Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes))))
+        Ok(Self {
+            aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
+            tag_key: SecretBytes::new(
+                super::push::sign(&SecretBytes::new(bytes), TAG_KEY_PURPOSE).into_bytes(),
+            ),
+        })
+    }
+
+    /// A stand-in for typed text where only equality matters, such as a
+    /// user name inside a failure counter's key: the same text always gets
+    /// the same tag, and without the key the tag tells nothing of the text
+    /// (which may be a password typed into the wrong field). HMAC-SHA-256,
+    /// 128 bits in hex.
+    pub fn tag(&self, text: &str) -> String {
+        let mut tag = super::push::sign(&self.tag_key, text.as_bytes());
+        tag.truncate(32);
+        tag
     }
 
     /// The configured key, or the one in `data_dir`. When there is none
@@ -181,7 +204,7 @@ impl Cipher {
     pub fn seal(&self, aad: &[u8], secret: &[u8]) -> Vec<u8> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = self
-            .0
+            .aead
             .encrypt(&nonce, Payload { msg: secret, aad })
             // Encryption fails only for messages of gigabytes.
             .unwrap_or_default();
@@ -196,7 +219,7 @@ impl Cipher {
             return Err(SecretError::Decrypt);
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        self.0
+        self.aead
             .decrypt(
                 Nonce::from_slice(nonce),
                 Payload {
@@ -226,6 +249,17 @@ mod tests {
 
     fn cipher() -> Cipher {
         Cipher::from_base64(&SecretString::new(BASE64.encode([7u8; 32]))).unwrap()
+    }
+
+    #[test]
+    fn a_tag_is_the_same_for_the_same_text_and_key_and_shows_nothing_of_it() {
+        let other = Cipher::from_base64(&SecretString::new(BASE64.encode([8u8; 32]))).unwrap();
+        let tag = cipher().tag("Geheim-wachtwoord-1");
+        assert_eq!(tag, cipher().tag("Geheim-wachtwoord-1"));
+        assert_eq!(tag.len(), 32);
+        assert!(tag.bytes().all(|b| b.is_ascii_hexdigit()), "{tag}");
+        assert_ne!(tag, cipher().tag("Geheim-wachtwoord-2"));
+        assert_ne!(tag, other.tag("Geheim-wachtwoord-1"), "another key");
     }
 
     #[test]

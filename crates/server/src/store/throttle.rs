@@ -101,6 +101,16 @@ impl Store {
         row.map_or(Ok(0), |row| Ok(row.try_get("locked_until")?))
     }
 
+    /// Every counter's key and account, as stored.
+    pub async fn counter_keys(&self) -> Result<Vec<(String, Option<String>)>, StoreError> {
+        let rows = sqlx::query("SELECT key, account FROM throttle ORDER BY key")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("key")?, row.try_get("account")?)))
+            .collect()
+    }
+
     /// Forget every failure and lock of an account, from every origin.
     pub async fn clear_account_failures(&self, account: &str) -> Result<bool, StoreError> {
         let done = sqlx::query("DELETE FROM throttle WHERE account = $1")
