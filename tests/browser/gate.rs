@@ -19,15 +19,22 @@ use crate::nginx::Nginx;
 
 /// What the application shows: who the gate says signed in.
 async fn echo(headers: HeaderMap) -> Html<String> {
-    let user = headers
-        .get("remote-user")
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or("(nobody)");
-    let user = user.replace('&', "&amp;").replace('<', "&lt;");
+    let shown = |name: &str| {
+        let value = headers.get(name).map_or("(nobody)".into(), |value| {
+            String::from_utf8_lossy(value.as_bytes())
+        });
+        value.replace('&', "&amp;").replace('<', "&lt;")
+    };
     Html(format!(
-        "<!doctype html><title>App</title><p id=\"remote-user\">{user}</p>"
+        "<!doctype html><meta charset=utf-8><title>App</title>\
+         <p id=\"remote-user\">{}</p><p id=\"remote-name\">{}</p>",
+        shown("remote-user"),
+        shown("remote-name")
     ))
 }
+
+/// The full name the administrator gave the user.
+const FULL_NAME: &str = "Jan de Vries-Ünal";
 
 async fn application() -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -57,7 +64,9 @@ fn gate(portal: SocketAddr, app: SocketAddr, port: u16) -> String {
         location / {{
             auth_request /.aanmelden/verify;
             auth_request_set $aanmelden_user $upstream_http_remote_user;
+            auth_request_set $aanmelden_name $upstream_http_remote_name;
             proxy_set_header Remote-User $aanmelden_user;
+            proxy_set_header Remote-Name $aanmelden_name;
             error_page 401 = @sign_in;
             proxy_pass http://{app};
         }}
@@ -121,6 +130,11 @@ async fn behind(kind: Kind, proxy: Proxy) {
     };
     test.add_user(USER, PASSWORD).await;
     let secret = test.registered_device(USER).await;
+    test.state
+        .store
+        .set_display_name(USER, Some(FULL_NAME))
+        .await
+        .unwrap();
     // A query of its own: nginx writes rd unencoded, and all of it counts.
     let documents = format!("http://app.example.test:{port}/documents/?map=werk&id=3");
 
@@ -147,6 +161,7 @@ async fn behind(kind: Kind, proxy: Proxy) {
     test.click("#password-submit").await;
 
     test.wait_for_text("#remote-user", USER).await;
+    assert_eq!(test.text("#remote-name").await, FULL_NAME);
     assert_eq!(test.client.current_url().await.unwrap().as_str(), documents);
 
     // Afmelden on the portal: the application sends the browser back.
@@ -202,7 +217,7 @@ http://portal.example.test:{port} {{
 http://app.example.test:{port} {{
 \tforward_auth {portal} {{
 \t\turi /api/v1/auth/verify?redirect=1
-\t\tcopy_headers Remote-User Remote-Email
+\t\tcopy_headers Remote-User Remote-Email Remote-Name
 \t}}
 \treverse_proxy {app}
 }}

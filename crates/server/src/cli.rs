@@ -15,7 +15,9 @@ use crate::clock::SystemClock;
 use crate::config::Config;
 use crate::domain::passwords::MIN_PASSWORD_CHARS;
 use crate::domain::secrets::SecretString;
-use crate::domain::{normalise_username, username_is_valid};
+use crate::domain::{
+    MAX_DISPLAY_NAME_CHARS, normalise_username, username_is_valid, valid_display_name,
+};
 
 /// The demo user created on first start.
 pub const DEMO_USER: &str = "testgebruiker@missingpiece.nl";
@@ -69,6 +71,12 @@ pub enum UserCommand {
     Passwd { name: String },
     /// List users with their number of devices.
     List,
+    /// Set the full name applications behind the gate are told
+    /// (`Remote-Name`); without one, clear it.
+    Name {
+        name: String,
+        full_name: Option<String>,
+    },
     /// Lift the lock that failed sign-ins put on a user.
     Unlock { name: String },
     /// Stop a user from signing in, and end their sessions.
@@ -211,6 +219,23 @@ async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
             let ended = app.store.delete_user_sessions(user.id, None).await?;
             app.audit(&name, "password_set", "cli", "").await?;
             println!("password of {name} set; {ended} session(s) ended");
+        }
+        UserCommand::Name { name, full_name } => {
+            let user = existing_user(app, &name).await?;
+            let full_name = match full_name.as_deref() {
+                None => None,
+                Some(raw) => Some(valid_display_name(raw).with_context(|| {
+                    format!("{raw:?} is not a valid full name (1 to {MAX_DISPLAY_NAME_CHARS} visible characters)")
+                })?),
+            };
+            app.store
+                .set_display_name(&user.username, full_name)
+                .await?;
+            app.audit(&user.username, "name_set", "cli", "").await?;
+            match full_name {
+                Some(full_name) => println!("full name of {} set to {full_name}", user.username),
+                None => println!("full name of {} cleared", user.username),
+            }
         }
         UserCommand::Disable { name } => {
             let user = existing_user(app, &name).await?;

@@ -33,6 +33,22 @@ pub fn username_is_valid(name: &str) -> bool {
             .any(|c| c.is_control() || is_invisible_format(c))
 }
 
+/// Longest full name accepted.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 200;
+
+/// A user's full name as applications are told it (`Remote-Name`): trimmed,
+/// or `None` when it is empty, too long or holds control, zero-width or
+/// text-direction characters.
+pub fn valid_display_name(raw: &str) -> Option<&str> {
+    let name = raw.trim();
+    let valid = !name.is_empty()
+        && name.chars().count() <= MAX_DISPLAY_NAME_CHARS
+        && !name
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c));
+    valid.then_some(name)
+}
+
 /// Format characters that change how text looks or reads without being
 /// seen: zero-width characters, bidirectional controls, and the like.
 fn is_invisible_format(c: char) -> bool {
@@ -73,6 +89,20 @@ pub fn looks_like_email(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_name_is_trimmed_visible_text_of_limited_length() {
+        assert_eq!(
+            valid_display_name("  Jan de Vries-Ünal "),
+            Some("Jan de Vries-Ünal")
+        );
+        assert_eq!(valid_display_name("   "), None);
+        assert_eq!(valid_display_name("Jan\u{202E}seirV"), None);
+        assert_eq!(valid_display_name("Jan\u{200B}"), None);
+        assert_eq!(valid_display_name("Jan\r\nX-Evil: 1"), None);
+        assert!(valid_display_name(&"a".repeat(MAX_DISPLAY_NAME_CHARS)).is_some());
+        assert!(valid_display_name(&"a".repeat(MAX_DISPLAY_NAME_CHARS + 1)).is_none());
+    }
 
     #[test]
     fn user_names_are_trimmed_and_case_insensitive() {

@@ -89,6 +89,9 @@ pub struct Session {
     pub level: Level,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// The user's full name, where one is set (read with the session, for
+    /// the applications behind the gate).
+    pub display_name: Option<String>,
 }
 
 /// A session's last use is written at most this often, not on every
@@ -189,6 +192,7 @@ mod tests {
             level: Level::Done,
             created_at,
             last_seen_at,
+            display_name: None,
         }
     }
 

@@ -173,6 +173,7 @@ impl AppState {
             level,
             created_at: session.created_at,
             last_seen_at: self.clock.now(),
+            display_name: session.display_name.clone(),
         };
         if session.level == Level::Identified {
             self.store.insert_session(&stepped).await?;

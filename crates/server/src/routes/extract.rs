@@ -112,6 +112,7 @@ pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Sess
             level: Level::Identified,
             created_at: started,
             last_seen_at: started,
+            display_name: None,
         };
         if session.is_expired(now, idle, absolute) {
             return Err(ApiError::SessionExpired);

@@ -1,10 +1,13 @@
 //! `GET /auth/verify`: a reverse proxy in front of an application asks,
 //! for every request, whether the browser has signed in. Yes: 200 with who
-//! it is, in headers the proxy passes on. No: 401 (nginx `auth_request`
-//! then sends the browser to the portal itself), or, when the proxy asks
-//! for it with `?redirect=1` and says which address was asked for (Caddy
-//! `forward_auth`, Traefik `ForwardAuth`), a redirect to the portal with
-//! that address in `rd`. No password hash, one indexed read.
+//! it is, in headers the proxy passes on (`Remote-User`; `Remote-Email`
+//! where the user name is an e-mail address; `Remote-Name` where a full
+//! name is set). No: 401 (nginx `auth_request` then sends the browser to
+//! the portal itself), or, when the proxy asks for it with `?redirect=1`
+//! and says which address was asked for (Caddy `forward_auth`, Traefik
+//! `ForwardAuth`), a redirect to the portal with that address in `rd`. No
+//! password hash, one indexed read (the session, joined with its user for
+//! the full name).
 
 use std::net::SocketAddr;
 
@@ -23,6 +26,8 @@ use crate::metrics::VerifyResult;
 pub const REMOTE_USER: HeaderName = HeaderName::from_static("remote-user");
 /// The user's e-mail address, where the user name is one.
 pub const REMOTE_EMAIL: HeaderName = HeaderName::from_static("remote-email");
+/// The user's full name, where the administrator set one.
+pub const REMOTE_NAME: HeaderName = HeaderName::from_static("remote-name");
 
 #[derive(Debug, Default, Deserialize)]
 pub struct VerifyQuery {
@@ -50,6 +55,13 @@ pub async fn verify(
                 response.headers_mut().insert(REMOTE_EMAIL, user.clone());
             }
             response.headers_mut().insert(REMOTE_USER, user);
+        }
+        if let Some(name) = session
+            .display_name
+            .as_deref()
+            .and_then(|name| HeaderValue::from_bytes(name.as_bytes()).ok())
+        {
+            response.headers_mut().insert(REMOTE_NAME, name);
         }
         return response;
     }

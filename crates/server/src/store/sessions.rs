@@ -30,8 +30,9 @@ impl Store {
 
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
-            "SELECT id_hash, username, user_id, level, created_at, last_seen_at \
-             FROM sessions WHERE id_hash = $1",
+            "SELECT s.id_hash, s.username, s.user_id, s.level, s.created_at, s.last_seen_at, \
+               u.display_name \
+             FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
         .fetch_optional(&self.pool)
@@ -48,6 +49,7 @@ impl Store {
             level,
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
+            display_name: row.try_get("display_name")?,
         }))
     }
 

@@ -88,6 +88,20 @@ impl Store {
 
     /// Disable (`Some(now)`) or enable (`None`) a user; false when there is
     /// no such user.
+    /// Set or clear the full name of `username`; whether the user exists.
+    pub async fn set_display_name(
+        &self,
+        username: &str,
+        display_name: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query("UPDATE users SET display_name = $1 WHERE username = $2")
+            .bind(display_name)
+            .bind(username)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn set_disabled(
         &self,
         username: &str,

@@ -247,6 +247,24 @@ fn admin_commands_manage_users_and_never_take_a_password_argument() {
     let remove = aanmelden(dir.path(), &["device", "remove", user, "iPhone"], "");
     assert!(!remove.status.success());
 
+    let named = aanmelden(dir.path(), &["user", "name", user, " Jan de Vries "], "");
+    assert!(named.status.success(), "{named:?}");
+    assert_eq!(
+        stdout(&named),
+        format!("full name of {user} set to Jan de Vries\n")
+    );
+    for bad in ["", "Jan\u{202E}seirV", "Jan\nde Vries"] {
+        let refused = aanmelden(dir.path(), &["user", "name", user, bad], "");
+        assert!(!refused.status.success(), "{bad:?}");
+    }
+    assert!(
+        !aanmelden(dir.path(), &["user", "name", "niemand@x.nl", "X"], "")
+            .status
+            .success()
+    );
+    let cleared = aanmelden(dir.path(), &["user", "name", user], "");
+    assert_eq!(stdout(&cleared), format!("full name of {user} cleared\n"));
+
     let unlock = aanmelden(dir.path(), &["user", "unlock", user], "");
     assert!(unlock.status.success());
 
@@ -258,6 +276,7 @@ fn admin_commands_manage_users_and_never_take_a_password_argument() {
     let audit = stdout(&aanmelden(dir.path(), &["audit"], ""));
     assert!(audit.contains("user_added") && audit.contains("password_set"));
     assert!(audit.contains("user_disabled") && audit.contains("user_enabled"));
+    assert!(audit.contains("name_set"));
     assert!(!audit.contains("wachtwoord"));
 
     let removed = aanmelden(dir.path(), &["user", "remove", user], "");

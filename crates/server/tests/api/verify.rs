@@ -64,6 +64,10 @@ async fn only_a_session_past_both_factors_is_let_through(app: TestApp) {
     assert_eq!(allowed.status(), StatusCode::OK);
     assert_eq!(allowed.headers()["remote-user"], USER);
     assert_eq!(allowed.headers()["remote-email"], USER);
+    assert!(
+        allowed.headers().get("remote-name").is_none(),
+        "no name set"
+    );
     assert!(allowed.headers().get("set-cookie").is_none());
 
     browser.post("/logout", &()).await;
@@ -72,6 +76,30 @@ async fn only_a_session_past_both_factors_is_let_through(app: TestApp) {
         StatusCode::UNAUTHORIZED,
         "logged off"
     );
+}
+
+async fn the_full_name_goes_along_where_one_is_set(app: TestApp) {
+    const NAME: &str = "Jan de Vries-Ünal";
+    let secret = app.user_with_device(USER).await;
+    assert!(
+        app.state
+            .store
+            .set_display_name(USER, Some(NAME))
+            .await
+            .unwrap()
+    );
+    let browser = app.new_browser();
+    app.clock.advance(30);
+    let response = browser
+        .sign_in_with_code(USER, &code(&secret, app.now()))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let allowed = browser.get(VERIFY).await;
+
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(allowed.headers()["remote-name"].as_bytes(), NAME.as_bytes());
+    assert_eq!(allowed.headers()["remote-user"], USER);
 }
 
 async fn a_registration_session_and_an_expired_one_are_not(app: TestApp) {
@@ -153,6 +181,7 @@ async fn an_untrusted_peers_address_is_not_believed(app: TestApp) {
 
 crate::on_both_backends!(
     configured_by configure;
+    the_full_name_goes_along_where_one_is_set,
     only_a_session_past_both_factors_is_let_through,
     a_registration_session_and_an_expired_one_are_not,
     a_proxy_that_asks_gets_a_redirect_to_the_portal,
