@@ -75,9 +75,7 @@ impl AppState {
                 }
                 Reservation::Full => ApiError::RateLimited { retry_after_s: 1 },
             };
-            for reserved in &counters[..taken] {
-                self.store.release(&reserved.key).await?;
-            }
+            self.store.release(&counters[..taken]).await?;
             return Err(refusal);
         }
         Ok(Attempt {
@@ -121,9 +119,7 @@ impl AppState {
     /// The attempt could not be verified (the server was busy): its places
     /// are given back, since the user guessed nothing.
     pub async fn attempt_withdrawn(&self, attempt: Attempt) -> Result<(), ApiError> {
-        for counter in &attempt.counters {
-            self.store.release(&counter.key).await?;
-        }
+        self.store.release(&attempt.counters).await?;
         Ok(())
     }
 

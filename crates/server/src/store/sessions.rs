@@ -11,21 +11,26 @@ impl Store {
         Ok(())
     }
 
-    /// Replace the session `old_hash` by `new` in one transaction (a new id
-    /// at every step up). False when `old_hash` was already gone: another
-    /// request stepped it up or logged it out first.
+    /// Replace the session `old_hash` by `new` in one statement (a new id at
+    /// every step up; the row is locked while it changes). False when
+    /// `old_hash` was already gone: another request stepped it up or logged
+    /// it out first.
     pub async fn replace_session(&self, old_hash: &str, new: &Session) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
-        let deleted = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(old_hash)
-            .execute(&mut *tx)
-            .await?;
-        if deleted.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert(new).execute(&mut *tx).await?;
-        tx.commit().await?;
-        Ok(true)
+        let replaced = sqlx::query(
+            "UPDATE sessions SET id_hash = $1, username = $2, user_id = $3, level = $4, \
+               created_at = $5, last_seen_at = $6 \
+             WHERE id_hash = $7",
+        )
+        .bind(&new.id_hash)
+        .bind(&new.username)
+        .bind(new.user_id)
+        .bind(new.level.as_str())
+        .bind(new.created_at)
+        .bind(new.last_seen_at)
+        .bind(old_hash)
+        .execute(&self.pool)
+        .await?;
+        Ok(replaced.rows_affected() == 1)
     }
 
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {

@@ -51,12 +51,21 @@ impl Store {
         })
     }
 
-    /// Give back a place taken by an attempt that succeeded.
-    pub async fn release(&self, key: &str) -> Result<(), StoreError> {
-        sqlx::query("UPDATE throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
-            .bind(key)
-            .execute(&self.pool)
-            .await?;
+    /// Give back the places an attempt took in `counters`, in one statement.
+    pub async fn release(&self, counters: &[Counter]) -> Result<(), StoreError> {
+        if counters.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = (1..=counters.len()).map(|n| format!("${n}")).collect();
+        let sql = format!(
+            "UPDATE throttle SET failures = failures - 1 WHERE failures > 0 AND key IN ({})",
+            keys.join(", ")
+        );
+        let mut query = sqlx::query(&sql);
+        for counter in counters {
+            query = query.bind(&counter.key);
+        }
+        query.execute(&self.pool).await?;
         Ok(())
     }
 

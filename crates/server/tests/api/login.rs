@@ -188,6 +188,55 @@ async fn of_two_racing_requests_with_one_code_exactly_one_wins(app: TestApp) {
     assert_eq!(statuses, [200, 401]);
 }
 
+/// Two requests stepping up one session at once: one gets the new id, the
+/// other finds the old one gone, and only one new session exists.
+async fn a_session_steps_up_once_when_two_requests_race(app: TestApp) {
+    use aanmelden_server::domain::sign_in::{Level, Session};
+
+    app.add_user(USER).await;
+    let user_id = app.state.store.find_user(USER).await.unwrap().unwrap().id;
+    let session = |id_hash: &str, level| Session {
+        id_hash: id_hash.to_owned(),
+        username: USER.to_owned(),
+        user_id: Some(user_id),
+        level,
+        created_at: app.now(),
+        last_seen_at: app.now(),
+        display_name: None,
+    };
+    let store = &app.state.store;
+    store
+        .insert_session(&session("old", Level::SecondFactor))
+        .await
+        .unwrap();
+
+    let (first, second) = (
+        session("first", Level::Done),
+        session("second", Level::Done),
+    );
+    let (first, second) = tokio::join!(
+        store.replace_session("old", &first),
+        store.replace_session("old", &second),
+    );
+
+    assert_eq!(
+        [first.unwrap(), second.unwrap()]
+            .iter()
+            .filter(|&&won| won)
+            .count(),
+        1
+    );
+    assert!(store.find_session("old").await.unwrap().is_none());
+    let found = [
+        store.find_session("first").await.unwrap(),
+        store.find_session("second").await.unwrap(),
+    ];
+    let stepped: Vec<_> = found.iter().flatten().collect();
+    assert_eq!(stepped.len(), 1);
+    assert_eq!(stepped[0].level, Level::Done);
+    assert_eq!(stepped[0].user_id, Some(user_id));
+}
+
 async fn every_step_up_gets_a_new_session_id(app: TestApp) {
     app.add_user(USER).await;
     let identified = app.browser.identify(USER).await;
@@ -388,6 +437,7 @@ crate::on_both_backends!(
     a_code_two_steps_old_is_refused_and_one_step_old_passes,
     of_two_racing_requests_with_one_code_exactly_one_wins,
     every_step_up_gets_a_new_session_id,
+    a_session_steps_up_once_when_two_requests_race,
     idle_sessions_expire,
     a_sessions_use_is_written_once_a_minute,
     steps_cannot_be_skipped,
