@@ -5,14 +5,19 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 /// Move the focus to `node` once it is on the page, so each new step
-/// starts in its first field.
+/// starts in its first field; unless a field has it already (the one the
+/// user was typing in when the app took the server's page over).
 pub fn focus_on_mount<E>(node: NodeRef<E>)
 where
     E: ElementType,
     E::Output: JsCast + Clone + 'static,
 {
     Effect::new(move |_| {
-        if let Some(element) = node.get()
+        let in_a_field = document()
+            .active_element()
+            .is_some_and(|element| element.tag_name().eq_ignore_ascii_case("input"));
+        if !in_a_field
+            && let Some(element) = node.get()
             && let Some(element) = element.dyn_ref::<web_sys::HtmlElement>()
         {
             let _ = element.focus();

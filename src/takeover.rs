@@ -47,6 +47,17 @@ impl Typed {
         Self { values, focused }
     }
 
+    /// Whether the plain page's field `id` holds something typed: a screen
+    /// that shows that field only on request shows it at once, to take it
+    /// over.
+    pub fn holds(id: &str) -> bool {
+        document()
+            .get_element_by_id(PLAIN)
+            .and_then(|plain| plain.query_selector(&format!("#{id}")).ok().flatten())
+            .and_then(|field| field.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .is_some_and(|field| !field.value().is_empty())
+    }
+
     /// Remove the plain page; the app's fields of the same ids get what was
     /// typed (as if typed there) and the focus.
     pub fn hand_over(self) {

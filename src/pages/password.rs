@@ -22,7 +22,8 @@ pub fn PasswordPage() -> impl IntoView {
     let session = use_session();
     let password = RwSignal::new(String::new());
     let otp = RwSignal::new(String::new());
-    let otp_shown = RwSignal::new(false);
+    // Open when a code was typed into the server's page before the app came.
+    let otp_shown = RwSignal::new(crate::takeover::Typed::holds("otp"));
     let action = Action::new();
     let input = NodeRef::<Input>::new();
     let otp_input = NodeRef::<Input>::new();

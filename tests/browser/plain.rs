@@ -139,6 +139,54 @@ async fn the_app_takes_over_the_first_screen_keeping_what_was_typed(kind: Kind) 
     assert!(test.csp_violations().await.is_empty());
 }
 
+/// The password page, reloaded on a slow line: the password and a code
+/// typed into the server's page (its code field opened) reach the app's
+/// fields, the code field shown.
+async fn the_app_takes_over_the_password_page_keeping_a_typed_code(kind: Kind) {
+    let test = BrowserTest::start_in(kind, configure).await;
+    test.add_user(USER, PASSWORD).await;
+    test.open("/").await;
+    identify(&test).await;
+    test.cdp("Network.enable", &json!({})).await;
+    test.cdp(
+        "Network.setCacheDisabled",
+        &json!({ "cacheDisabled": true }),
+    )
+    .await;
+    test.cdp(
+        "Network.emulateNetworkConditions",
+        &json!({
+            "offline": false,
+            "latency": 150,
+            "downloadThroughput": 50_000,
+            "uploadThroughput": 50_000,
+        }),
+    )
+    .await;
+    test.client.refresh().await.expect("reload");
+
+    let password = test.wait_for("#plain #password").await;
+    password.send_keys(PASSWORD).await.expect("type");
+    test.wait_for("#plain #show-otp")
+        .await
+        .click()
+        .await
+        .expect("open");
+    let code = test.wait_for("#plain #otp").await;
+    code.send_keys("123456").await.expect("type");
+    assert!(
+        test.is_present("#plain").await,
+        "the app arrived before the test could type"
+    );
+    test.wait_until_gone("#plain").await;
+    test.wait_for("#app:not([hidden]) #otp").await;
+
+    let values = test
+        .execute("return [document.getElementById('password').value, document.getElementById('otp').value, document.activeElement.id]")
+        .await;
+    assert_eq!(values, json!([PASSWORD, "123456", "otp"]));
+}
+
 crate::in_browsers!(
     [ChromiumNoScript, FirefoxNoScript, ChromiumJitless];
     the_seed_walkthrough_without_the_app,
@@ -147,4 +195,5 @@ crate::in_browsers!(
 crate::in_browsers!(
     [Chromium];
     the_app_takes_over_the_first_screen_keeping_what_was_typed,
+    the_app_takes_over_the_password_page_keeping_a_typed_code,
 );

@@ -141,6 +141,13 @@ fn overview(
                 (Key::DeviceLimitInfo.fill(frame.lang, "limit", &limit))
             }
         }
+        // Signed in (also by the first device's code): on to the
+        // applications and the client download.
+        @if session.level == Level::Done {
+            p class="to-start" {
+                a class="button primary" id="to-start" href="/" { (frame.t(Key::ToStartPage)) }
+            }
+        }
     }
 }
 

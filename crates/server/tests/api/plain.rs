@@ -161,6 +161,11 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
         "iPhone is geregistreerd. Meld je voortaan aan met een code uit de app."
     );
     assert!(added.contains("<option value=\"") && added.contains(">iPhone</option>"));
+    assert!(
+        added.contains("id=\"to-start\" href=\"/\">Naar de startpagina</a>"),
+        "signed in by the first code: on to the start page"
+    );
+    assert!(!devices.contains("id=\"to-start\""), "not before");
 
     let (_, signed_in) = browser.get("/").await;
     assert_eq!(
