@@ -148,14 +148,17 @@ impl AppState {
     }
 
     /// The user signed in fully from `client`, the second factor given by
-    /// `method`: that origin becomes familiar to the account, and the
+    /// `method` (`how` says it in the audit log, e.g. with the device's
+    /// name): that origin becomes familiar to the account, and the
     /// account's failures from there are forgotten.
     pub async fn signed_in_from(
         &self,
         username: &str,
         client: &str,
         method: SecondFactor,
+        how: &str,
     ) -> Result<(), ApiError> {
+        self.audit(username, "login_ok", how, client).await?;
         self.metrics.sign_in(SignInResult::SignedIn);
         self.metrics.second_factor(method);
         let origin = Origin::parse(client);

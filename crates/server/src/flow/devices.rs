@@ -169,8 +169,13 @@ impl AppState {
             });
         }
         let level = if step.is_some() {
-            self.signed_in_from(&session.username, client, SecondFactor::FirstCode)
-                .await?;
+            self.signed_in_from(
+                &session.username,
+                client,
+                SecondFactor::FirstCode,
+                &format!("first_code:{}", device.name),
+            )
+            .await?;
             Level::Done
         } else {
             Level::SecondFactor

@@ -103,7 +103,7 @@ impl AppState {
         match challenge.status_at(now) {
             Status::Approved => {
                 let user_id = session.user_id.ok_or(ApiError::Forbidden)?;
-                self.signed_in_from(&session.username, client, SecondFactor::Push)
+                self.signed_in_from(&session.username, client, SecondFactor::Push, "push")
                     .await?;
                 let stepped = self.step_up(session, user_id, Level::Done).await?;
                 Ok(PushState::Approved(stepped))

@@ -137,15 +137,13 @@ impl AppState {
         let attempt = self.begin_attempt(&session.username, client).await?;
         if let Some(device) = self.accept_code(devices, code).await? {
             self.attempt_succeeded(attempt).await?;
-            self.audit(
+            self.signed_in_from(
                 &session.username,
-                "login_ok",
-                &format!("otp:{}", device.name),
                 client,
+                SecondFactor::Code,
+                &format!("otp:{}", device.name),
             )
             .await?;
-            self.signed_in_from(&session.username, client, SecondFactor::Code)
-                .await?;
             self.step_up(session, user_id, Level::Done).await
         } else {
             self.audit(&session.username, "login_failed", "otp", client)

@@ -77,6 +77,13 @@ async fn first_registration_end_to_end(app: TestApp) {
     let listed: DeviceList = body(app.browser.get("/devices").await).await;
     assert_eq!(listed.devices, vec![device]);
     assert!(listed.pending.is_none());
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(
+        audit.iter().any(|e| e.event == "login_ok"
+            && e.detail == "first_code:iPhone"
+            && e.client == "127.0.0.1"),
+        "the first code signs in, and says so: {audit:?}"
+    );
 }
 
 async fn activation_needs_the_right_first_code(app: TestApp) {

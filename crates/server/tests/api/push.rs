@@ -164,6 +164,12 @@ async fn approving_with_the_right_number_signs_in(app: TestApp) {
     let audit = app.state.store.audit_log(50).await.unwrap();
     assert!(audit.iter().any(|e| e.event == "push_created"));
     assert!(audit.iter().any(|e| e.event == "push_approved"));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.event == "login_ok" && e.detail == "push" && e.client == "127.0.0.1"),
+        "the sign-in itself, with the browser's address: {audit:?}"
+    );
 }
 
 async fn a_waiting_browser_learns_the_answer_while_it_waits(app: TestApp) {
