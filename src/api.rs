@@ -107,8 +107,15 @@ pub async fn otp(code: String) -> Result<StepResponse, Failure> {
     send_json(Request::post(&url("/login/otp")), &CodeRequest { code }).await
 }
 
-pub async fn start_push() -> Result<PushChallenge, Failure> {
-    json(Request::post(&url("/login/push")).send().await).await
+/// A new challenge; with `resume`, the session's open one where it has
+/// one (shown on the server's page the app takes over).
+pub async fn start_push(resume: bool) -> Result<PushChallenge, Failure> {
+    let path = if resume {
+        "/login/push?resume=1"
+    } else {
+        "/login/push"
+    };
+    json(Request::post(&url(path)).send().await).await
 }
 
 /// Waits (on the server) for the answer in the app; `pending` after a while.

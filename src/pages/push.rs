@@ -35,9 +35,9 @@ pub fn PushPage() -> impl IntoView {
     // or leaving the screen ends the older wait.
     let current = StoredValue::new(String::new());
 
-    let start = move || {
+    let start = move |resume: bool| {
         action.run(
-            api::start_push(),
+            api::start_push(resume),
             move |challenge| {
                 current.set_value(challenge.id.clone());
                 number.set(Some(challenge.number));
@@ -48,7 +48,7 @@ pub fn PushPage() -> impl IntoView {
             |_| {},
         );
     };
-    start();
+    start(true);
 
     if let Ok(ticker) = set_interval_with_handle(
         move || {
@@ -105,7 +105,7 @@ pub fn PushPage() -> impl IntoView {
                     id="push-resend"
                     disabled=move || action.busy.get()
                     aria-busy=move || action.busy.get().to_string()
-                    on:click=move |_| start()
+                    on:click=move |_| start(false)
                 >
                     {session.t(Key::Resend)}
                 </button>

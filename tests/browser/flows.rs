@@ -422,6 +422,37 @@ async fn approving_the_number_in_the_authenticator_signs_in(kind: Kind) {
     );
 }
 
+/// A reload on the push page (the server's page, then the app taking it
+/// over) shows the same number: the request on the phone stays the one to
+/// answer.
+async fn a_reload_on_the_push_page_keeps_the_number(kind: Kind) {
+    let test = portal(kind).await;
+    let secret = test.registered_device(USER).await;
+    let phone = authenticator(&test, &secret, device_id(&test).await);
+    test.open("/").await;
+    Identify::shown(&test).await.identify(USER).await;
+    Password::shown(&test).await.submit(PASSWORD).await;
+    let before = Push::shown(&test).await.number().await;
+
+    test.reload().await;
+    let after = Push::shown(&test).await.number().await;
+
+    assert_eq!(after, before);
+    let sent = test
+        .state
+        .store
+        .audit_log(50)
+        .await
+        .expect("audit log")
+        .iter()
+        .filter(|entry| entry.event == "push_created")
+        .count();
+    assert_eq!(sent, 1, "one request sent to the phone");
+    let approved = phone(&["approve", "--number", &after.to_string()]);
+    assert!(approved.status.success(), "{approved:?}");
+    SignedIn::shown(&test).await;
+}
+
 async fn a_denied_push_says_so_and_the_code_still_works(kind: Kind) {
     let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
@@ -458,6 +489,7 @@ crate::in_browsers!(
     going_back_keeps_the_user_name_to_correct,
     returning_user_types_the_code_on_its_own_step,
     a_reload_during_enrolment_shows_the_same_secret,
+    a_reload_on_the_push_page_keeps_the_number,
     testing_and_removing_a_device,
     logging_off_from_the_signed_in_page_and_signing_in_again,
     an_expired_session_sends_the_user_back_with_a_message,

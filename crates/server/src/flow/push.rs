@@ -84,6 +84,19 @@ impl AppState {
         Ok(challenge)
     }
 
+    /// The session's challenge that still waits for an answer, if any.
+    pub async fn open_push(&self, session: &Session) -> Result<Option<Challenge>, ApiError> {
+        if session.level != Level::SecondFactor {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        Ok(self
+            .store
+            .latest_challenge(&session.id_hash)
+            .await?
+            .filter(|challenge| challenge.status_at(now) == Status::Pending))
+    }
+
     /// The answer to challenge `id` of this session so far: approved (the
     /// session is signed in), still pending, or `push_denied` /
     /// `push_expired`.

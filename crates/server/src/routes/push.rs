@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aanmelden_api::{PushChallenge, PushOutcome, PushStatus, Step};
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
@@ -15,23 +15,42 @@ use crate::AppState;
 use crate::error::ApiError;
 use crate::flow::push::PushState;
 
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct StartQuery {
+    /// Go on with the session's open challenge, if it has one, instead of
+    /// sending a new one: the app taking over a page that showed its number.
+    #[serde(default)]
+    resume: Option<String>,
+}
+
 /// `POST /login/push`: a new challenge for this session; an earlier one
-/// that is still open is voided ("Opnieuw versturen").
+/// that is still open is voided ("Opnieuw versturen"). With `?resume=1`
+/// the open one, when there is one, with its number and the time it has
+/// left.
 pub async fn start(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     CurrentSession(session): CurrentSession,
+    Query(query): Query<StartQuery>,
     headers: HeaderMap,
 ) -> Result<Json<PushChallenge>, ApiError> {
-    let browser = headers
-        .get(header::USER_AGENT)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default();
-    let challenge = app.send_push(&session, &client, browser).await?;
+    let open = match query.resume {
+        Some(_) => app.open_push(&session).await?,
+        None => None,
+    };
+    let challenge = if let Some(challenge) = open {
+        challenge
+    } else {
+        let browser = headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        app.send_push(&session, &client, browser).await?
+    };
     Ok(Json(PushChallenge {
         id: challenge.id,
         number: challenge.number,
-        expires_in_s: u64::try_from(app.config.push_timeout_s).unwrap_or(0),
+        expires_in_s: u64::try_from(challenge.expires_at - app.clock.now()).unwrap_or(0),
     }))
 }
 

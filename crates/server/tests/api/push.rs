@@ -128,6 +128,45 @@ fn wrong(number: u8) -> u8 {
     if number == 99 { 10 } else { number + 1 }
 }
 
+/// The app taking over a page that showed the number goes on with the same
+/// challenge (`?resume=1`); "Opnieuw versturen" sends a new one, and the old
+/// one ends.
+async fn an_open_challenge_is_resumed_and_a_resend_replaces_it(app: TestApp) {
+    let (browser, _phone, challenge) = challenged(&app).await;
+    app.clock.advance(10);
+
+    let resumed: PushChallenge = json(browser.post("/login/push?resume=1", &()).await).await;
+
+    assert_eq!(resumed.id, challenge.id);
+    assert_eq!(resumed.number, challenge.number);
+    assert_eq!(resumed.expires_in_s, 20, "the time it has left");
+    let resent = start(&browser).await;
+    assert_ne!(resent.id, challenge.id);
+    assert_eq!(resent.expires_in_s, 30);
+    assert_eq!(
+        error_code(
+            wait(&browser, &challenge.id).await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::PushExpired,
+        "the resent one ended the first"
+    );
+    app.clock.advance(31);
+    let after_expiry: PushChallenge = json(browser.post("/login/push?resume=1", &()).await).await;
+    assert_ne!(after_expiry.id, resent.id, "an expired one is not resumed");
+    let created = app
+        .state
+        .store
+        .audit_log(50)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.event == "push_created")
+        .count();
+    assert_eq!(created, 3);
+}
+
 async fn approving_with_the_right_number_signs_in(app: TestApp) {
     let (browser, phone, challenge) = challenged(&app).await;
     assert!((10..=99).contains(&challenge.number));
@@ -560,6 +599,7 @@ crate::on_both_backends!(
     this_was_not_me_is_recorded_and_locks_the_account_there,
     denials_count_as_failures,
     approving_with_the_right_number_signs_in,
+    an_open_challenge_is_resumed_and_a_resend_replaces_it,
     a_waiting_browser_learns_the_answer_while_it_waits,
     without_an_answer_the_wait_says_pending,
     a_wrong_number_denies_and_counts_as_a_failure,
