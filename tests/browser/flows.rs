@@ -361,7 +361,7 @@ pub fn authenticator(
     test: &BrowserTest,
     secret: &str,
     device_id: i64,
-) -> impl Fn(&[&str]) -> Output {
+) -> impl Fn(&[&str]) -> Output + use<> {
     let store = tempfile::tempdir().unwrap();
     let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/aanmelden-authenticator");
     assert!(
@@ -395,10 +395,19 @@ pub async fn device_id(test: &BrowserTest) -> i64 {
     test.state.store.active_devices(user.id).await.unwrap()[0].id
 }
 
-async fn approving_the_number_in_the_authenticator_signs_in(kind: Kind) {
+/// A portal where USER has a device, its secret, and the phone that
+/// answers pushes with it.
+async fn portal_with_phone(
+    kind: Kind,
+) -> (BrowserTest, String, impl Fn(&[&str]) -> Output + use<>) {
     let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
     let phone = authenticator(&test, &secret, device_id(&test).await);
+    (test, secret, phone)
+}
+
+async fn approving_the_number_in_the_authenticator_signs_in(kind: Kind) {
+    let (test, _, phone) = portal_with_phone(kind).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
 
@@ -426,9 +435,7 @@ async fn approving_the_number_in_the_authenticator_signs_in(kind: Kind) {
 /// over) shows the same number: the request on the phone stays the one to
 /// answer.
 async fn a_reload_on_the_push_page_keeps_the_number(kind: Kind) {
-    let test = portal(kind).await;
-    let secret = test.registered_device(USER).await;
-    let phone = authenticator(&test, &secret, device_id(&test).await);
+    let (test, _, phone) = portal_with_phone(kind).await;
     test.open("/").await;
     Identify::shown(&test).await.identify(USER).await;
     Password::shown(&test).await.submit(PASSWORD).await;
@@ -454,9 +461,7 @@ async fn a_reload_on_the_push_page_keeps_the_number(kind: Kind) {
 }
 
 async fn a_denied_push_says_so_and_the_code_still_works(kind: Kind) {
-    let test = portal(kind).await;
-    let secret = test.registered_device(USER).await;
-    let phone = authenticator(&test, &secret, device_id(&test).await);
+    let (test, secret, phone) = portal_with_phone(kind).await;
     test.open("/").await;
     Language(&test).english().await;
     Identify::shown(&test).await.identify(USER).await;

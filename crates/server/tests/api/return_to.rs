@@ -83,6 +83,21 @@ impl Visitor {
         assert_eq!(signed_in.status(), StatusCode::OK);
     }
 
+    /// Arrive with `rd`, identify and give the password alone: the step
+    /// that comes next.
+    async fn password_from(&self, rd: &str) -> Step {
+        self.open(&format!("/?rd={}", encoded(rd))).await;
+        self.post("/login/identify", json!({ "username": USER }))
+            .await;
+        let step: StepResponse = self
+            .post("/login/password", json!({ "password": PASSWORD }))
+            .await
+            .json()
+            .await
+            .unwrap();
+        step.next
+    }
+
     async fn take_return(&self) -> Option<String> {
         let response = self.post("/return", json!(null)).await;
         assert_eq!(response.status(), StatusCode::OK);
@@ -128,19 +143,10 @@ async fn the_plain_pages_send_the_browser_back_after_the_code(app: TestApp) {
 async fn the_app_is_told_once_also_after_a_first_registration(app: TestApp) {
     app.add_user(USER).await;
     let visitor = Visitor::new(&app);
-    visitor
-        .open(&format!("/?rd={}", encoded("https://wiki.example.nl/page")))
-        .await;
-    visitor
-        .post("/login/identify", json!({ "username": USER }))
-        .await;
-    let step: StepResponse = visitor
-        .post("/login/password", json!({ "password": PASSWORD }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(step.next, Step::RegisterDevice);
+    assert_eq!(
+        visitor.password_from("https://wiki.example.nl/page").await,
+        Step::RegisterDevice
+    );
     let enrolment: aanmelden_api::Enrolment = visitor
         .post("/devices", json!({ "name": "iPhone" }))
         .await
@@ -167,17 +173,7 @@ async fn the_app_is_told_after_a_push_too(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     let phone = Authenticator::of(&app, USER, &secret).await;
     let visitor = Visitor::new(&app);
-    visitor.open(&format!("/?rd={}", encoded(BACK))).await;
-    visitor
-        .post("/login/identify", json!({ "username": USER }))
-        .await;
-    let step: StepResponse = visitor
-        .post("/login/password", json!({ "password": PASSWORD }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(step.next, Step::Push);
+    assert_eq!(visitor.password_from(BACK).await, Step::Push);
     let challenge: PushChallenge = visitor
         .post("/login/push", json!(null))
         .await
