@@ -146,3 +146,47 @@ pub async fn logout() -> Result<(), Failure> {
 pub async fn branding() -> Result<Branding, Failure> {
     json(Request::get(&url("/branding")).send().await).await
 }
+/// The devices step's requests, in the build that has its screens.
+#[cfg(feature = "devices")]
+pub mod devices {
+    use aanmelden_api::{
+        ActivateRequest, AddDeviceRequest, CodeRequest, Device, DeviceList, Enrolment, TestResult,
+    };
+    use gloo_net::http::Request;
+
+    use super::{Failure, answer, json, send_json, url};
+
+    pub async fn list() -> Result<DeviceList, Failure> {
+        json(Request::get(&url("/devices")).send().await).await
+    }
+
+    pub async fn add(name: String) -> Result<Enrolment, Failure> {
+        send_json(Request::post(&url("/devices")), &AddDeviceRequest { name }).await
+    }
+
+    pub async fn activate(id: i64, code: Option<String>) -> Result<Device, Failure> {
+        send_json(
+            Request::post(&url(&format!("/devices/{id}/activate"))),
+            &ActivateRequest { code },
+        )
+        .await
+    }
+
+    pub async fn test(id: i64, code: String) -> Result<TestResult, Failure> {
+        send_json(
+            Request::post(&url(&format!("/devices/{id}/test"))),
+            &CodeRequest { code },
+        )
+        .await
+    }
+
+    pub async fn remove(id: i64) -> Result<(), Failure> {
+        answer(
+            Request::delete(&url(&format!("/devices/{id}")))
+                .send()
+                .await,
+        )
+        .await
+        .map(drop)
+    }
+}

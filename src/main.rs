@@ -5,6 +5,7 @@
 #![allow(clippy::needless_pass_by_value)]
 
 mod api;
+mod devices_step;
 mod dom;
 mod messages;
 mod takeover;
@@ -23,6 +24,10 @@ mod contexts {
 }
 
 mod pages {
+    #[cfg(feature = "devices")]
+    pub mod devices;
+    #[cfg(feature = "devices")]
+    pub mod enrol;
     pub mod identify;
     pub mod logged_off;
     pub mod otp;
@@ -52,19 +57,16 @@ use crate::takeover::Typed;
 /// The portal: a top bar (organisation, language, user menu) and the
 /// current step.
 #[component]
-fn App(
-    /// What was typed into the server's plain page, handed over to the
-    /// app's fields once its first screen shows.
-    typed: Typed,
-) -> impl IntoView {
+fn App() -> impl IntoView {
     let session = provide_session(initial_language());
-    let ready = move || session.screen.get() != Screen::Loading;
-    let typed = StoredValue::new(Some(typed));
+    let ready = move || session.screen.get() != Screen::Loading && !session.preparing.get();
+    // The server's page stays, and takes what is typed, until the app's
+    // first screen is ready; what was typed is read at that moment.
+    let taken_over = StoredValue::new(false);
     Effect::new(move |_| {
-        if ready()
-            && let Some(typed) = typed.try_update_value(Option::take).flatten()
-        {
-            typed.hand_over();
+        if ready() && !taken_over.get_value() {
+            taken_over.set_value(true);
+            Typed::read().hand_over();
         }
     });
 
@@ -121,7 +123,15 @@ fn App(
         match api::session().await {
             Ok(info) => {
                 session.username.set(info.username);
-                session.advance(info.step);
+                if info.step == Step::Done
+                    && on_path(Screen::Devices)
+                    && devices_step::IN_THIS_BUILD
+                {
+                    session.step.set(Some(Step::Done));
+                    session.go(Screen::Devices);
+                } else {
+                    session.advance(info.step);
+                }
             }
             Err(Failure::Unreachable) => session.restart(Key::ErrorUnavailable),
             Err(Failure::Api { .. }) if on_path(Screen::LoggedOff) => session.go(Screen::LoggedOff),
@@ -154,9 +164,10 @@ fn App(
         </header>
         <main class="panel">
             {move || match session.screen.get() {
-                Screen::Loading | Screen::Devices => {
+                Screen::Loading => {
                     view! { <p class="loading"><span class="spinner"></span></p> }.into_any()
                 }
+                Screen::Devices => devices_step::screen(),
                 Screen::Identify => view! { <IdentifyPage /> }.into_any(),
                 Screen::Password => view! { <PasswordPage /> }.into_any(),
                 Screen::Push => view! { <PushPage /> }.into_any(),
@@ -175,6 +186,5 @@ fn on_path(screen: Screen) -> bool {
 }
 
 fn main() {
-    let typed = Typed::read();
-    leptos::mount::mount_to_body(move || view! { <App typed=typed /> });
+    leptos::mount::mount_to_body(App);
 }

@@ -18,7 +18,8 @@ pub struct Typed {
 }
 
 impl Typed {
-    /// Read the plain page's fields before the app mounts.
+    /// Read the plain page's fields at the moment the app takes it over:
+    /// everything typed until then is kept.
     pub fn read() -> Self {
         let document = document();
         let Some(plain) = document.get_element_by_id(PLAIN) else {

@@ -30,6 +30,16 @@ impl Action {
         }
     }
 
+    /// Another action on the same screen that shows its failures in the
+    /// same place, with a progress of its own.
+    #[cfg(feature = "devices")]
+    pub fn beside(self) -> Self {
+        Self {
+            busy: RwSignal::new(false),
+            ..self
+        }
+    }
+
     /// Show `failure` without a request (a check in the browser).
     pub fn fail(self, failure: Failure) {
         self.error.set(Some(failure));

@@ -16,15 +16,16 @@ pub fn SubmitButton(
     busy: RwSignal<bool>,
 ) -> impl IntoView {
     let session = use_session();
+    let busy = move || busy.get() || session.leaving.get();
     view! {
         <button
             type="submit"
             class="primary"
             id=id
-            disabled=move || busy.get()
-            aria-busy=move || busy.get().to_string()
+            disabled=busy
+            aria-busy=move || busy().to_string()
         >
-            <Show when=move || busy.get()>
+            <Show when=busy>
                 <span class="spinner" aria-hidden="true"></span>
             </Show>
             {session.t(label)}

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::contexts::session_context::{Screen, use_session};
+use crate::devices_step;
 use crate::i18n::Key;
 
 /// The user menu.
@@ -32,7 +33,15 @@ pub fn UserMenu() -> impl IntoView {
                 <ul class="menu" role="menu">
                     <Show when=move || session.screen.get() == Screen::SignedIn>
                         <li role="none">
-                            <a role="menuitem" id="menu-devices" href=Screen::Devices.path()>
+                            <a
+                                role="menuitem"
+                                id="menu-devices"
+                                href=Screen::Devices.path()
+                                on:click=move |ev| {
+                                    open.set(false);
+                                    devices_step::follow_link(&ev, session);
+                                }
+                            >
                                 {session.t(Key::MyDevices)}
                             </a>
                         </li>

@@ -4,6 +4,7 @@
 use aanmelden_api::{Branding, Step};
 use leptos::prelude::*;
 
+use crate::devices_step;
 use crate::i18n::{Key, Lang};
 
 /// The screens of the flow. The server decides the step; the URL does not.
@@ -17,9 +18,8 @@ pub enum Screen {
     Push,
     /// The one-time password typed by hand.
     Otp,
-    /// "Mijn geregistreerde apparaten" and the QR screen: the server's own
-    /// pages, which the app leaves the browser to (they are used once or
-    /// seldom, so every first screen is lighter without them).
+    /// "Mijn geregistreerde apparaten" and the QR screen of a pending
+    /// enrolment, from the build that carries them (`devices_step`).
     Devices,
     SignedIn,
     LoggedOff,
@@ -63,15 +63,26 @@ pub struct Session {
     pub branding: RwSignal<Option<Branding>>,
     /// A message for the next screen, e.g. that the session expired.
     pub notice: RwSignal<Option<Key>>,
+    /// The screen is still fetching what it shows: until it has, the
+    /// server's page it takes over stays.
+    pub preparing: RwSignal<bool>,
+    /// The browser is on its way to the page of the devices step (the
+    /// build that carries it): the screen stays as it was, its buttons busy.
+    pub leaving: RwSignal<bool>,
 }
 
 impl Session {
-    /// Show `screen`, with its path in the address bar. The devices
-    /// screens are the server's pages: the browser goes there.
+    /// Show `screen`, with its path in the address bar. Where this build
+    /// has no devices screens, the browser goes to their page instead, and
+    /// the current screen stays until that page shows.
     pub fn go(self, screen: Screen) {
-        if screen == Screen::Devices {
+        if screen == Screen::Devices && !devices_step::IN_THIS_BUILD {
+            self.leaving.set(true);
             let _ = window().location().assign(screen.path());
-        } else if let Ok(history) = window().history() {
+            return;
+        }
+        self.preparing.set(screen == Screen::Devices);
+        if let Ok(history) = window().history() {
             let current = window().location().pathname().unwrap_or_default();
             if current != screen.path() {
                 let _ = history.replace_state_with_url(
@@ -134,6 +145,8 @@ pub fn provide_session(lang: Lang) -> Session {
         lang: RwSignal::new(lang),
         branding: RwSignal::new(None),
         notice: RwSignal::new(None),
+        preparing: RwSignal::new(false),
+        leaving: RwSignal::new(false),
     };
     provide_context(session);
     session

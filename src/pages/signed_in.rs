@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::contexts::session_context::{Screen, use_session};
+use crate::devices_step;
 use crate::i18n::Key;
 use aanmelden_api::platform::Os;
 
@@ -88,7 +89,12 @@ pub fn SignedInPage() -> impl IntoView {
                     </Show>
                 </div>
             </Show>
-            <a class="button secondary" id="to-devices" href=Screen::Devices.path()>
+            <a
+                class="button secondary"
+                id="to-devices"
+                href=Screen::Devices.path()
+                on:click=move |ev| devices_step::follow_link(&ev, session)
+            >
                 {session.t(Key::MyDevices)}
             </a>
         </section>

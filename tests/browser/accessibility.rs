@@ -78,6 +78,7 @@ async fn walk(test: &BrowserTest, lang: &str, user: &str, mut check: impl AsyncF
     test.type_into("#otp", "").await;
     test.click("#password-submit").await;
     test.wait_for("#device-select").await;
+    test.assert_the_devices_build_shows().await;
     check("devices, none").await;
     if !test.is_present("#device-name").await {
         test.click("#add-device").await;
@@ -90,7 +91,19 @@ async fn walk(test: &BrowserTest, lang: &str, user: &str, mut check: impl AsyncF
     test.type_into("#first-code", &totp_code(&secret)).await;
     test.click("#enrol-done").await;
     test.wait_for_text("#device-select", "iPhone").await;
+    test.assert_the_devices_build_shows().await;
     check("devices").await;
+    test.type_into("#test-code", "000000").await;
+    test.click("#test-device").await;
+    test.wait_for("#test-result").await;
+    check("devices, tested").await;
+    test.click("#remove-device").await;
+    test.wait_for("#confirm-remove").await;
+    check("devices, removing").await;
+    test.click("#cancel-remove").await;
+    test.click("#add-device").await;
+    test.wait_for("#device-name").await;
+    check("devices, adding").await;
     test.click("#user-menu").await;
     test.wait_for("#logout").await;
     check("user menu").await;

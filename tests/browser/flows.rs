@@ -305,6 +305,48 @@ async fn testing_and_removing_a_device(kind: Kind) {
     );
 }
 
+/// A second, third and fourth device, each by its QR code; then the limit
+/// of four: "+ Apparaat toevoegen" is off and says why. The start page and
+/// back, within the app.
+async fn more_devices_up_to_the_limit(kind: Kind) {
+    let test = portal(kind).await;
+    let secret = test.registered_device(USER).await;
+    test.open("/").await;
+    sign_in_with_code(&test, &secret).await;
+    SignedIn::shown(&test).await;
+    test.click("#to-devices").await;
+
+    let mut names = vec!["iPhone"];
+    for name in ["Werktelefoon", "Tablet", "Laptop"] {
+        let devices = Devices::shown(&test).await;
+        assert_eq!(devices.options().await, names);
+        let qr = devices.add_device(name).await;
+        qr.done(&totp_code(&qr.secret().await)).await;
+        test.wait_for_text("#device-added", name).await;
+        names.push(name);
+    }
+    let devices = Devices::shown(&test).await;
+    assert_eq!(devices.options().await, names);
+    test.wait_for_text(".limit", "Je hebt het maximum van 4 apparaten bereikt.")
+        .await;
+    assert!(
+        !test
+            .wait_for("#add-device")
+            .await
+            .is_enabled()
+            .await
+            .unwrap(),
+        "no fifth device"
+    );
+    assert!(!test.is_present("#device-name").await);
+
+    test.click("#to-start").await;
+    SignedIn::shown(&test).await;
+    test.click("#to-devices").await;
+    assert_eq!(Devices::shown(&test).await.options().await, names);
+    assert!(test.csp_violations().await.is_empty());
+}
+
 async fn logging_off_from_the_signed_in_page_and_signing_in_again(kind: Kind) {
     let test = portal(kind).await;
     let secret = test.registered_device(USER).await;
@@ -496,6 +538,7 @@ crate::in_browsers!(
     a_reload_during_enrolment_shows_the_same_secret,
     a_reload_on_the_push_page_keeps_the_number,
     testing_and_removing_a_device,
+    more_devices_up_to_the_limit,
     logging_off_from_the_signed_in_page_and_signing_in_again,
     an_expired_session_sends_the_user_back_with_a_message,
     approving_the_number_in_the_authenticator_signs_in,

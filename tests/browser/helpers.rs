@@ -41,6 +41,15 @@ const RECORD_CSP_VIOLATIONS: &str = "window.__cspViolations = [];\
 const PLAIN_PAGE_AWAITS_THE_APP: &str = "return !!document.getElementById('plain') \
      && !!document.querySelector('link[rel=modulepreload]');";
 
+/// What shows: the server's block, the app, the devices build's module
+/// (the page preloads it and the browser fetched it), and whether that
+/// module started (Trunk's loader sets `wasmBindings` once it has).
+const DEVICES_BUILD_SHOWS: &str = "return { \
+     plain: !!document.getElementById('plain'), \
+     app: !!document.querySelector('#app:not([hidden])'), \
+     module: performance.getEntriesByType('resource').some(r => /\\/devices\\/[^/]*_bg\\.wasm$/.test(r.name)), \
+     started: typeof window.wasmBindings === 'object' };";
+
 /// Which browser a test runs in, and what that browser may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -207,22 +216,40 @@ impl BrowserTest {
     }
 
     /// Where the app runs and the page loads it, wait until it has taken
-    /// the plain page over. The devices pages are the server's alone.
+    /// the plain page over.
     async fn wait_for_the_app(&self) {
-        if !self.kind.runs_app() {
-            return;
-        }
         let deadline = Instant::now() + TIMEOUT;
-        while self
-            .client
-            .execute(PLAIN_PAGE_AWAITS_THE_APP, vec![])
-            .await
-            .map_or(true, |awaits| awaits == Value::Bool(true))
-        {
+        while self.plain_page_awaits_the_app().await {
             self.fail_after(deadline, "the app did not take the plain page over")
                 .await;
             tokio::time::sleep(POLL).await;
         }
+    }
+
+    /// Whether the app runs and the page is still the server's, about to be
+    /// taken over (or between two pages).
+    async fn plain_page_awaits_the_app(&self) -> bool {
+        self.kind.runs_app()
+            && self
+                .client
+                .execute(PLAIN_PAGE_AWAITS_THE_APP, vec![])
+                .await
+                .map_or(true, |awaits| awaits == Value::Bool(true))
+    }
+
+    /// Where the app runs, the screen is the app's build with the devices
+    /// screens: no server-rendered block left, that build's module loaded
+    /// and started, the app shown.
+    pub async fn assert_the_devices_build_shows(&self) {
+        if !self.kind.runs_app() {
+            return;
+        }
+        let state = self.execute(DEVICES_BUILD_SHOWS).await;
+        assert_eq!(
+            state,
+            json!({ "plain": false, "app": true, "module": true, "started": true }),
+            "the devices screen must be the app's"
+        );
     }
 
     /// Wait until nothing matches `css`.
@@ -236,14 +263,17 @@ impl BrowserTest {
     }
 
     /// The element that `css` finds, once there is one: where the app is on
-    /// its way, the app's (unless `css` asks for the plain page itself).
+    /// its way, the app's (unless `css` asks for the plain page itself),
+    /// also when the browser moves on to another page meanwhile.
     pub async fn wait_for(&self, css: &str) -> Element {
-        if !css.starts_with("#plain") {
-            self.wait_for_the_app().await;
-        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
-            if let Ok(element) = self.client.find(Locator::Css(css)).await {
+            if !css.starts_with("#plain") {
+                self.wait_for_the_app().await;
+            }
+            if let Ok(element) = self.client.find(Locator::Css(css)).await
+                && (css.starts_with("#plain") || !self.plain_page_awaits_the_app().await)
+            {
                 return element;
             }
             self.fail_after(deadline, &format!("no element matches {css:?}"))
@@ -609,5 +639,78 @@ impl WebDriverCompatibleCommand for Cdp {
 
     fn method_and_body(&self, _request_url: &url::Url) -> (axum::http::Method, Option<String>) {
         (axum::http::Method::POST, Some(self.body.clone()))
+    }
+}
+
+/// A proxy in front of the test's server that holds every request for one
+/// path until released: the app's first request to the server made slow,
+/// to act in the moment before its answer.
+pub struct HeldBack {
+    /// `http://127.0.0.1:<port>` of the proxy.
+    pub base: String,
+    arrived: Arc<tokio::sync::Notify>,
+    release: tokio::sync::watch::Sender<bool>,
+}
+
+impl HeldBack {
+    /// A proxy to `test`'s server holding back requests for `path`.
+    pub async fn start(test: &BrowserTest, path: &'static str) -> Self {
+        use axum::body::Body;
+        use axum::extract::Request;
+        use axum::response::IntoResponse;
+
+        let upstream = test.base.clone();
+        let arrived = Arc::new(tokio::sync::Notify::new());
+        let (release, released) = tokio::sync::watch::channel(false);
+        let client =
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(HttpConnector::new());
+        let seen = arrived.clone();
+        let forward = move |mut request: Request| {
+            let (upstream, seen, mut released, client) = (
+                upstream.clone(),
+                seen.clone(),
+                released.clone(),
+                client.clone(),
+            );
+            async move {
+                if request.uri().path() == path {
+                    seen.notify_one();
+                    let _ = released.wait_for(|released| *released).await;
+                }
+                let target = format!(
+                    "{upstream}{}",
+                    request.uri().path_and_query().map_or("/", |p| p.as_str())
+                );
+                *request.uri_mut() = target.parse().expect("a URI");
+                match client.request(request).await {
+                    Ok(response) => response.map(Body::new).into_response(),
+                    Err(e) => (axum::http::StatusCode::BAD_GATEWAY, e.to_string()).into_response(),
+                }
+            }
+        };
+        let app = axum::Router::new().fallback(move |request: Request| forward(request));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base: format!("http://{address}"),
+            arrived,
+            release,
+        }
+    }
+
+    /// Wait until a request for the path has come and is being held.
+    pub async fn arrived(&self) {
+        tokio::time::timeout(TIMEOUT, self.arrived.notified())
+            .await
+            .expect("the held-back request did not come");
+    }
+
+    /// Let it and every later one through.
+    pub fn release(&self) {
+        self.release.send_replace(true);
     }
 }

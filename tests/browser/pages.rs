@@ -2,6 +2,8 @@
 //! by the ids the portal keeps stable, acting as a user would, and reading
 //! back what the user sees.
 
+use fantoccini::Locator;
+
 use crate::helpers::BrowserTest;
 
 /// The NL | EN toggle that every screen has.
@@ -137,9 +139,10 @@ impl<'a> Push<'a> {
 pub struct Devices<'a>(&'a BrowserTest);
 
 impl<'a> Devices<'a> {
-    /// The screen, once it shows.
+    /// The screen, once it shows: where the app runs, the app's.
     pub async fn shown(test: &'a BrowserTest) -> Self {
         test.wait_for("select#device-select").await;
+        test.assert_the_devices_build_shows().await;
         Self(test)
     }
 
@@ -170,8 +173,11 @@ impl<'a> Devices<'a> {
     /// "+ Apparaat toevoegen" and the name, "OK", where an error is expected.
     /// Before the first device the name field is open already.
     pub async fn try_add_device(&self, name: &str) {
-        let field = self.0.wait_for("#device-name").await;
-        if !field.is_displayed().await.unwrap_or(false) {
+        let open = match self.0.client.find(Locator::Css("#device-name")).await {
+            Ok(field) => field.is_displayed().await.unwrap_or(false),
+            Err(_) => false,
+        };
+        if !open {
             self.0.click("#add-device").await;
         }
         self.0.type_into("#device-name", name).await;
@@ -211,9 +217,10 @@ impl<'a> Devices<'a> {
 pub struct Qr<'a>(&'a BrowserTest);
 
 impl<'a> Qr<'a> {
-    /// The screen, once the QR code is drawn.
+    /// The screen, once the QR code is drawn: where the app runs, the app's.
     pub async fn shown(test: &'a BrowserTest) -> Self {
         test.wait_for("#qr svg").await;
+        test.assert_the_devices_build_shows().await;
         Self(test)
     }
 

@@ -2,13 +2,14 @@
 //! (Chromium and Firefox) and without WebAssembly (Chromium without its
 //! JIT): the first registration by QR code, a sign-in with the code typed
 //! by hand, one confirmed in the authenticator, and "Afmelden". And where
-//! the app runs: the first screen is the server's form, which the app
-//! takes over keeping what was typed.
+//! the app runs: every screen is first the server's form, which the app
+//! takes over keeping what was typed up to that moment.
 
 use serde_json::json;
 
 use crate::flows::{PASSWORD, USER, authenticator, configure, device_id};
-use crate::helpers::{BrowserTest, Kind, next_totp_code, totp_code};
+use crate::helpers::{BrowserTest, HeldBack, Kind, next_totp_code, totp_code};
+use crate::pages::Devices;
 
 async fn identify(test: &BrowserTest) {
     test.type_into("#username", USER).await;
@@ -192,8 +193,63 @@ crate::in_browsers!(
     the_seed_walkthrough_without_the_app,
 );
 
+/// Type `text` into the server's field `id` while the app's first request
+/// is held back, then let it through: the app's field of that id holds
+/// the text once the app has taken the page over, and has the focus.
+async fn typed_while_the_app_starts_is_kept(test: &BrowserTest, path: &str, id: &str, typed: &str) {
+    let held = HeldBack::start(test, "/api/v1/session").await;
+    test.client
+        .goto(&format!("{}{path}", held.base))
+        .await
+        .expect("navigate");
+    held.arrived().await;
+    let field = test.wait_for(&format!("#plain #{id}")).await;
+    field.send_keys(typed).await.expect("type");
+    assert!(
+        test.is_present("#plain").await,
+        "the app took the page over before its request was let through"
+    );
+    held.release();
+    test.wait_until_gone("#plain").await;
+    test.wait_for(&format!("#app:not([hidden]) #{id}")).await;
+    let values = test
+        .execute(&format!(
+            "return [document.getElementById('{id}').value, document.activeElement.id]"
+        ))
+        .await;
+    assert_eq!(
+        values,
+        json!([typed, id]),
+        "{path}: what was typed, and the focus"
+    );
+}
+
+/// The first screen and the devices page: a user name, and a device's
+/// name, typed in the moment between the app's start and its takeover.
+async fn what_is_typed_until_the_takeover_is_kept(kind: Kind) {
+    let test = BrowserTest::start_in(kind, configure).await;
+    test.add_user(USER, PASSWORD).await;
+    typed_while_the_app_starts_is_kept(&test, "/", "username", "jan@missingpiece").await;
+
+    identify(&test).await;
+    test.type_into("#password", PASSWORD).await;
+    test.click("#password-submit").await;
+    Devices::shown(&test).await;
+    typed_while_the_app_starts_is_kept(&test, "/apparaten", "device-name", "Werktelefoon").await;
+    test.assert_the_devices_build_shows().await;
+}
+
 crate::in_browsers!(
     [Chromium];
     the_app_takes_over_the_first_screen_keeping_what_was_typed,
     the_app_takes_over_the_password_page_keeping_a_typed_code,
 );
+
+mod takeover {
+    use super::what_is_typed_until_the_takeover_is_kept;
+
+    crate::in_browsers!(
+        [Chromium, Firefox];
+        what_is_typed_until_the_takeover_is_kept,
+    );
+}

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
         "bench" => bench(env::args().nth(2).as_deref()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, load, push (or one of them by name)"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, devices-step, load, push (or one of them by name)"
             );
             return ExitCode::FAILURE;
         }
@@ -252,6 +252,26 @@ fn test() -> Result {
         "cargo",
         &["clippy", "--all-targets", "--", "-D", "warnings"],
     )?;
+    // The app with and without its devices screens, natively (its unit
+    // tests) and for the browser.
+    for features in ["", "devices"] {
+        step(
+            &tools,
+            "cargo",
+            &[
+                "clippy",
+                "--package",
+                "aanmelden-web",
+                "--features",
+                features,
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        )?;
+    }
     step(
         &tools,
         "cargo",
@@ -259,8 +279,9 @@ fn test() -> Result {
             "clippy",
             "--package",
             "aanmelden-web",
-            "--target",
-            "wasm32-unknown-unknown",
+            "--features",
+            "devices",
+            "--all-targets",
             "--",
             "-D",
             "warnings",
@@ -272,7 +293,20 @@ fn test() -> Result {
             "\n*** {POSTGRES_TEST_URL} is not set: the PostgreSQL half of the API tests will be SKIPPED ***\n"
         );
     }
-    step(&tools, "cargo", &["test"])
+    step(&tools, "cargo", &["test"])?;
+    step(
+        &tools,
+        "cargo",
+        &[
+            "test",
+            "--package",
+            "aanmelden-web",
+            "--features",
+            "devices",
+            "--bin",
+            "aanmelden-web",
+        ],
+    )
 }
 
 /// `cargo xtask screenshots`: every screen, both languages, from the built
@@ -294,16 +328,18 @@ fn screenshots() -> Result {
     )
 }
 
-/// `cargo xtask bench [size | first-paint | load | push]`: figures,
+/// `cargo xtask bench [size | first-paint | devices-step | load | push]`: figures,
 /// printed, with the command that gives each; never a timed assertion.
 /// Without a name, all of them in one run.
 fn bench(which: Option<&str>) -> Result {
-    let all = ["size", "first-paint", "load", "push"];
+    let all = ["size", "first-paint", "devices-step", "load", "push"];
     let chosen: Vec<&str> = match which {
         None => all.to_vec(),
         Some(name) if all.contains(&name) => vec![name],
         Some(_) => {
-            return Err("usage: cargo xtask bench [size | first-paint | load | push]".into());
+            return Err(
+                "usage: cargo xtask bench [size | first-paint | devices-step | load | push]".into(),
+            );
         }
     };
     let tools = setup()?;
@@ -330,6 +366,13 @@ fn bench(which: Option<&str>) -> Result {
                     &tools,
                     "cargo",
                     &["run", "--release", "--example", "bench_first_paint"],
+                )?;
+            }
+            "devices-step" => {
+                step(
+                    &tools,
+                    "cargo",
+                    &["run", "--release", "--example", "bench_devices_step"],
                 )?;
             }
             "load" => {
@@ -380,8 +423,13 @@ const SMALL_STD: [(&str, &str); 3] = [
 const SMALL_RUSTFLAGS: &str = "--cfg erase_components -Zunstable-options -Cpanic=immediate-abort \
      -Zlocation-detail=none -Zfmt-debug=none";
 
-/// A release build of the portal into dist/, offline once the crates are
-/// fetched, with brotli and gzip copies of its files.
+/// Where in dist/ the build with the devices screens goes (the server
+/// reads it from there).
+const DEVICES_BUILD: &str = "devices";
+
+/// A release build of the portal into dist/ (and the build with the
+/// devices screens into dist/devices/), offline once the crates are
+/// fetched, with brotli and gzip copies of their files.
 fn build_spa(tools: &Tools) -> Result {
     step(tools, "cargo", &["fetch"])?;
     let mut fetch_std = Command::new("cargo");
@@ -394,22 +442,40 @@ fn build_spa(tools: &Tools) -> Result {
         &mut fetch_std,
         "cargo fetch (the standard library's crates)",
     )?;
-    let mut trunk = Command::new("trunk");
-    trunk
-        .args(["build", "--release"])
-        .envs(SMALL_STD)
-        .env("RUSTFLAGS", SMALL_RUSTFLAGS)
-        .env("PATH", &tools.path)
-        .env("TRUNK_OFFLINE", "true")
-        .current_dir(root());
-    check(&mut trunk, "trunk build --release")?;
     let dist = root().join("dist");
-    minify::scripts(tools, &esbuild(), &dist)?;
-    shrink::wasm(
-        tools,
-        &root().join("target/tools/node_modules/.bin/wasm-opt"),
-        &dist,
-    )?;
+    // The first screen's build, then the one with the devices screens
+    // (the `devices` feature), which the devices pages load, in a folder of
+    // dist/ of its own.
+    for (features, folder, public_url) in [
+        (None, None, "/"),
+        (Some("devices"), Some(DEVICES_BUILD), "/devices/"),
+    ] {
+        let out = folder.map_or_else(|| dist.clone(), |folder| dist.join(folder));
+        let mut trunk = Command::new("trunk");
+        trunk
+            .args(["build", "--release", "--public-url", public_url])
+            .arg("--dist")
+            .arg(&out)
+            .envs(SMALL_STD)
+            .env("RUSTFLAGS", SMALL_RUSTFLAGS)
+            .env("PATH", &tools.path)
+            .env("TRUNK_OFFLINE", "true")
+            .current_dir(root());
+        if let Some(features) = features {
+            trunk.args(["--features", features]);
+        }
+        check(
+            &mut trunk,
+            &format!("trunk build --release --dist {}", out.display()),
+        )?;
+        minify::scripts(tools, &esbuild(), &out, public_url)?;
+        shrink::wasm(
+            tools,
+            &root().join("target/tools/node_modules/.bin/wasm-opt"),
+            &out,
+            public_url,
+        )?;
+    }
     eprintln!("==> brotli and gzip copies in dist/");
     for file in compress::precompress(&dist)? {
         eprintln!(

@@ -13,12 +13,13 @@ use sha2::{Digest, Sha384};
 
 use crate::{Result, Tools, check};
 
-/// Minify each script and stylesheet that `dist/index.html` links, in place.
-pub fn scripts(tools: &Tools, esbuild: &Path, dist: &Path) -> Result {
+/// Minify each script and stylesheet that `dist/index.html` links, in
+/// place; the build's files are under `public_url`.
+pub fn scripts(tools: &Tools, esbuild: &Path, dist: &Path, public_url: &str) -> Result {
     let index = dist.join("index.html");
     let mut html =
         std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    for name in linked(&html) {
+    for name in linked(&html, public_url) {
         let path = dist.join(&name);
         let before = integrity(&read(&path)?);
         let mut esbuild = Command::new(esbuild);
@@ -38,14 +39,14 @@ pub fn scripts(tools: &Tools, esbuild: &Path, dist: &Path) -> Result {
 }
 
 /// The files of the `<link rel="modulepreload" href="/…js">` and
-/// `<link rel="stylesheet" href="/…css">` tags.
-fn linked(html: &str) -> Vec<String> {
+/// `<link rel="stylesheet" href="/…css">` tags, of a build under `public_url`.
+fn linked(html: &str, public_url: &str) -> Vec<String> {
     html.split("<link")
         .skip(1)
         .filter_map(|rest| {
             let tag = rest.split_once('>').map_or(rest, |(tag, _)| tag);
             let rel = attribute(tag, "rel")?;
-            let name = attribute(tag, "href")?.strip_prefix('/')?;
+            let name = attribute(tag, "href")?.strip_prefix(public_url)?;
             let extension = Path::new(name).extension()?.to_str()?;
             let wanted = matches!(
                 (rel, extension),
@@ -81,7 +82,18 @@ mod tests {
             <link rel="stylesheet" href="/main-1.css" integrity="sha384-y"/>
             <link rel="modulepreload" href="/aanmelden-web-2b55.js" crossorigin="anonymous" integrity="sha384-x">
             <link rel="preload" href="/aanmelden-web-2b55_bg.wasm" as="fetch">"#;
-        assert_eq!(linked(html), ["main-1.css", "aanmelden-web-2b55.js"]);
+        assert_eq!(linked(html, "/"), ["main-1.css", "aanmelden-web-2b55.js"]);
+    }
+
+    #[test]
+    fn finds_the_files_of_a_build_under_its_folder() {
+        let html = r#"<link rel="stylesheet" href="/devices/main-1.css"/>
+            <link rel="modulepreload" href="/devices/aanmelden-web-2b55.js" integrity="sha384-x">
+            <link rel="modulepreload" href="/aanmelden-web-9c.js" integrity="sha384-x">"#;
+        assert_eq!(
+            linked(html, "/devices/"),
+            ["main-1.css", "aanmelden-web-2b55.js"]
+        );
     }
 
     #[test]

@@ -24,12 +24,13 @@ use crate::{Result, Tools, check};
 /// The exports of wasm-streams' classes, as wasm-opt's wildcard.
 const UNUSED_EXPORTS: &str = "*intounderlying*";
 
-/// Shrink the module and glue that `dist/index.html` preloads, in place.
-pub fn wasm(tools: &Tools, wasm_opt: &Path, dist: &Path) -> Result {
+/// Shrink the module and glue that `dist/index.html` preloads, in place;
+/// the build's files are under `public_url`.
+pub fn wasm(tools: &Tools, wasm_opt: &Path, dist: &Path, public_url: &str) -> Result {
     let index = dist.join("index.html");
     let mut html =
         std::fs::read_to_string(&index).map_err(|e| format!("{}: {e}", index.display()))?;
-    let (module_name, glue_name) = preloaded(&html)?;
+    let (module_name, glue_name) = preloaded(&html, public_url)?;
     let (module_path, glue_path) = (dist.join(&module_name), dist.join(&glue_name));
     let before = (
         integrity(&read(&module_path)?),
@@ -77,12 +78,13 @@ pub fn wasm(tools: &Tools, wasm_opt: &Path, dist: &Path) -> Result {
 
 /// The module (`<link rel="preload" href="/…wasm">`) and its glue
 /// (`<link rel="modulepreload" href="/…js">`).
-fn preloaded(html: &str) -> Result<(String, String)> {
+fn preloaded(html: &str, public_url: &str) -> Result<(String, String)> {
     let mut module = None;
     let mut glue = None;
     for rest in html.split("<link").skip(1) {
         let tag = rest.split_once('>').map_or(rest, |(tag, _)| tag);
-        let Some(name) = attribute(tag, "href").and_then(|href| href.strip_prefix('/')) else {
+        let Some(name) = attribute(tag, "href").and_then(|href| href.strip_prefix(public_url))
+        else {
             continue;
         };
         let extension = Path::new(name).extension().and_then(|e| e.to_str());

@@ -2,9 +2,9 @@
 //! renders, which work without script, without WebAssembly, in any
 //! browser. They use the same session cookie, flow, lockout and audit as
 //! the JSON API, so a sign-in can start on one and finish on the other.
-//! Every page but the devices screens also carries the single page app's
-//! loader: where it runs, the app takes the screen over; where it cannot,
-//! the page works alone. The devices screens are the server's alone.
+//! Every page also carries the single page app's loader: where it runs,
+//! the app takes the screen over; where it cannot, the page works alone.
+//! The devices screens carry the app's second build, which has them.
 //!
 //! One module per screen, named as in the app's `src/pages/`. Forms post
 //! under [`FORMS`] and are answered with a redirect to the page to show
@@ -175,6 +175,11 @@ pub async fn show(
     let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
         Ok(Shown::Page(markup)) => markup.into_response(),
+        Ok(Shown::Secret(markup)) => {
+            let mut response = markup.into_response();
+            response.extensions_mut().insert(Uncompressed);
+            response
+        }
         Ok(Shown::Stepped(stepped)) => return stepped_to(&app, &stepped, "/"),
         Err(failure) => {
             let (status, _) = failure.status_and_code();
@@ -246,8 +251,16 @@ fn kiosk_warning(lang: Lang, warning_s: u32) -> Markup {
 /// What a GET shows: a page, or (push approved) a step to redirect after.
 enum Shown {
     Page(Markup),
+    /// A page that holds a device's secret (the QR page): sent as it is,
+    /// never compressed, so that its size tells nothing of the secret to a
+    /// page that can add text to it and see only sizes.
+    Secret(Markup),
     Stepped(Stepped),
 }
+
+/// Marks a response that must not be compressed (see [`Shown::Secret`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Uncompressed;
 
 async fn page(
     frame: &Frame<'_>,
@@ -283,17 +296,30 @@ async fn page(
             push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
             push::Screen::Show(view) => push::page(frame, &view, flash.as_ref()),
         },
-        Level::RegisterDevice => {
-            let screen = devices::page(frame, &session, query, flash.as_ref()).await?;
-            return Ok(Shown::Page(frame.page_without_app(&screen)));
-        }
+        Level::RegisterDevice => return devices_page(frame, &session, query, flash).await,
         Level::Done if path == DEVICES_PATH => {
-            let screen = devices::page(frame, &session, query, flash.as_ref()).await?;
-            return Ok(Shown::Page(frame.page_without_app(&screen)));
+            return devices_page(frame, &session, query, flash).await;
         }
         Level::Done => signed_in::page(frame),
     };
     Ok(Shown::Page(frame.page(&markup)))
+}
+
+/// The devices page, or the QR page of a pending enrolment, with the build
+/// of the app that has these screens.
+async fn devices_page(
+    frame: &Frame<'_>,
+    session: &Session,
+    query: &PageQuery,
+    flash: Option<Flash>,
+) -> Result<Shown, ApiError> {
+    let screen = devices::page(frame, session, query, flash.as_ref()).await?;
+    let page = frame.document(&screen.markup, &frame.app.page_head.with_devices_app);
+    Ok(if screen.shows_secret {
+        Shown::Secret(page)
+    } else {
+        Shown::Page(page)
+    })
 }
 
 /// Everything every page shares: the language, the organisation, who is
@@ -355,13 +381,11 @@ impl<'a> Frame<'a> {
         self.document(screen, &self.app.page_head.with_app)
     }
 
-    /// The same without the app: the devices screens are the server's
-    /// alone, so the app, which every sign-in loads, is smaller.
-    pub fn page_without_app(&self, screen: &Markup) -> Markup {
-        self.document(screen, &self.app.page_head.styles)
-    }
-
-    fn document(&self, screen: &Markup, head: &str) -> Markup {
+    /// The document with `loader`, the app build that takes it over. The
+    /// style is in the page and the loader at its end: the screen paints
+    /// from this one response, before the app's downloads begin.
+    fn document(&self, screen: &Markup, loader: &str) -> Markup {
+        let head = &self.app.page_head;
         let config = &self.app.config;
         // On a kiosk, the page goes to the reset address by itself once it
         // has been left alone for the idle time and the warning's time.
@@ -392,7 +416,10 @@ impl<'a> Frame<'a> {
                             data-session[self.has_session] {}
                     }
                     title { (self.t(Key::PageTitle)) }
-                    (PreEscaped(head))
+                    @if !head.style.is_empty() {
+                        style { (PreEscaped(&head.style)) }
+                    }
+                    (PreEscaped(&head.style_links))
                 }
                 body {
                     div id="plain" {
@@ -427,6 +454,7 @@ impl<'a> Frame<'a> {
                         (kiosk_warning(Lang::Nl, kiosk.warning_s))
                         (kiosk_warning(Lang::En, kiosk.warning_s))
                     }
+                    (PreEscaped(loader))
                 }
             }
         }

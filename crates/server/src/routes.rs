@@ -11,19 +11,25 @@ pub mod push;
 pub mod return_cookie;
 pub mod verify;
 
+use std::convert::Infallible;
 use std::path::Path;
 use std::time::Duration;
 
 use aanmelden_api::API_PREFIX;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, Method, header};
+use axum::http::{
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header,
+};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
+use tower_http::CompressionLevel;
+use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
@@ -35,20 +41,24 @@ use crate::{AppState, metrics, plain};
 pub fn router(app: AppState) -> Router {
     let spa_dir = app.config.spa_dir.clone();
     let app_is_https = app.config.is_https();
-    let csp = content_security_policy(&spa_dir.join("index.html"), &return_sources(&app.config));
+    let csp = content_security_policy(&app.page_head, &return_sources(&app.config));
     let api = api_routes(&app);
     let forms = form_routes(&app);
     let reset = get(plain::reset).with_state(app.clone());
     let metrics = get(metrics::show).with_state(app.clone());
     let leave = get(plain::logged_off::leave).with_state(app.clone());
     let pages = get(plain::show)
-        .layer(middleware::from_fn_with_state(
+        .layer::<_, Infallible>(middleware::from_fn_with_state(
             app.clone(),
             metrics::time_pages,
         ))
+        .layer::<_, Infallible>(page_compression())
         .with_state(app);
     // The brotli and gzip copies `cargo xtask build` writes beside the files.
+    // A folder's index.html is a build's raw page, never shown: its
+    // address shows the server's page, as every unknown address does.
     let files = ServeDir::new(&spa_dir)
+        .append_index_html_on_directories(false)
         .precompressed_br()
         .precompressed_gzip()
         .fallback(pages.clone());
@@ -73,7 +83,8 @@ pub fn router(app: AppState) -> Router {
         .route_service(plain::LEAVE_PATH, leave)
         .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
-        .route_service("/index.html", pages)
+        .route_service("/index.html", pages.clone())
+        .route_service(&format!("/{DEVICES_BUILD}/index.html"), pages)
         .fallback_service(files)
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
@@ -96,6 +107,19 @@ pub fn router(app: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(tower::util::option_layer(hsts))
+}
+
+/// Pages go out compressed (they carry the stylesheet), at a level quick
+/// enough to spend on every page, except those marked [`plain::Uncompressed`].
+fn page_compression() -> CompressionLayer<impl Predicate> {
+    let unmarked = |_: StatusCode, _: Version, _: &HeaderMap, extensions: &Extensions| {
+        extensions.get::<plain::Uncompressed>().is_none()
+    };
+    CompressionLayer::new()
+        .no_deflate()
+        .no_zstd()
+        .quality(CompressionLevel::Precise(5))
+        .compress_when(DefaultPredicate::new().and(unmarked))
 }
 
 /// How long browsers keep the portal's files. Trunk names what it builds
@@ -241,52 +265,123 @@ fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
     !origin_host.eq_ignore_ascii_case(host)
 }
 
-/// What the plain pages' `<head>` takes from the built app's index.html
-/// (empty when it is not built).
+/// What the plain pages take from the built app: its stylesheet, inline,
+/// and the loaders of its two builds (empty where a build is missing).
 #[derive(Debug, Default)]
 pub struct PageHead {
-    /// Everything after its `<title>`: the stylesheet, the loader script
-    /// and the preloads, with Trunk's hashed names.
+    /// The stylesheet's text, for a `<style>` in every page: the first
+    /// screen then paints from its one response, whatever else is still
+    /// on the line. Where the file cannot be read, [`Self::style_links`]
+    /// names it instead.
+    pub style: String,
+    /// `<link rel="stylesheet">` tags whose file was not found.
+    pub style_links: String,
+    /// The app's loader (its script and preloads, with Trunk's hashed
+    /// names), for the end of a page's body, so that its downloads start
+    /// once the screen is parsed.
     pub with_app: String,
-    /// Only the stylesheet, for the pages the app leaves to the server.
-    pub styles: String,
+    /// The loader of the build with the devices screens (in [`DEVICES_BUILD`]),
+    /// for the devices pages.
+    pub with_devices_app: String,
+    /// The contents of both builds' inline scripts, for the policy.
+    inline_scripts: Vec<String>,
 }
+
+/// Where in the built portal the build with the devices screens is.
+pub const DEVICES_BUILD: &str = "devices";
 
 impl PageHead {
     pub fn read(spa_dir: &Path) -> Self {
-        let html = std::fs::read_to_string(spa_dir.join("index.html")).unwrap_or_default();
-        let Some((_, after_title)) = html.split_once("</title>") else {
-            return Self::default();
-        };
-        let with_app = after_title
-            .split_once("</head>")
-            .map_or(after_title, |(head, _)| head)
-            .trim()
-            .to_owned();
-        let styles = with_app
-            .match_indices("<link rel=\"stylesheet\"")
-            .filter_map(|(start, _)| {
-                let rest = &with_app[start..];
-                rest.find('>').map(|end| &rest[..=end])
-            })
+        let first = BuiltPage::read(&spa_dir.join("index.html"));
+        let devices = BuiltPage::read(&spa_dir.join(DEVICES_BUILD).join("index.html"));
+        let mut style = String::new();
+        let mut style_links = String::new();
+        for link in &first.style_links {
+            let text = attribute(link, "href")
+                .map(|href| spa_dir.join(href.trim_start_matches('/')))
+                .and_then(|file| std::fs::read_to_string(file).ok());
+            match text {
+                Some(text) => style.push_str(&text),
+                None => style_links.push_str(link),
+            }
+        }
+        let inline_scripts = first
+            .inline_scripts
+            .into_iter()
+            .chain(devices.inline_scripts)
             .collect();
-        Self { with_app, styles }
+        Self {
+            style,
+            style_links,
+            with_app: first.loader,
+            with_devices_app: devices.loader,
+            inline_scripts,
+        }
     }
 }
 
-/// A policy without 'unsafe-inline': the inline loader script that Trunk
-/// writes into index.html is allowed by its hash.
-fn content_security_policy(index_html: &Path, form_targets: &str) -> HeaderValue {
-    let html = std::fs::read_to_string(index_html).unwrap_or_default();
-    let hashes = inline_scripts(&html).fold(String::new(), |mut out, script| {
-        out.push_str(" 'sha256-");
-        out.push_str(&BASE64.encode(Sha256::digest(script)));
-        out.push('\'');
-        out
-    });
+/// The head of one of Trunk's index.html files, taken apart.
+#[derive(Default)]
+struct BuiltPage {
+    style_links: Vec<String>,
+    /// Everything else after the `<title>`.
+    loader: String,
+    inline_scripts: Vec<String>,
+}
+
+impl BuiltPage {
+    fn read(index_html: &Path) -> Self {
+        let html = std::fs::read_to_string(index_html).unwrap_or_default();
+        let Some((_, after_title)) = html.split_once("</title>") else {
+            return Self::default();
+        };
+        let head = after_title
+            .split_once("</head>")
+            .map_or(after_title, |(head, _)| head)
+            .trim();
+        let mut style_links = Vec::new();
+        let mut loader = String::new();
+        let mut rest = head;
+        while let Some(start) = rest.find("<link rel=\"stylesheet\"") {
+            loader.push_str(&rest[..start]);
+            let tag_end = rest[start..]
+                .find('>')
+                .map_or(rest.len(), |end| start + end + 1);
+            style_links.push(rest[start..tag_end].to_owned());
+            rest = &rest[tag_end..];
+        }
+        loader.push_str(rest);
+        Self {
+            style_links,
+            loader: loader.trim().to_owned(),
+            inline_scripts: inline_scripts(head).map(str::to_owned).collect(),
+        }
+    }
+}
+
+/// The value of `name="…"` in a tag.
+fn attribute<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+    let (_, rest) = tag.split_once(&format!(" {name}=\""))?;
+    rest.split_once('"').map(|(value, _)| value)
+}
+
+/// A policy without 'unsafe-inline': the inline loader scripts that Trunk
+/// writes into index.html and the inline stylesheet are allowed by their
+/// hashes.
+fn content_security_policy(head: &PageHead, form_targets: &str) -> HeaderValue {
+    let hashes = |texts: &mut dyn Iterator<Item = &str>| {
+        texts.fold(String::new(), |mut out, text| {
+            out.push_str(" 'sha256-");
+            out.push_str(&BASE64.encode(Sha256::digest(text)));
+            out.push('\'');
+            out
+        })
+    };
+    let scripts = hashes(&mut head.inline_scripts.iter().map(String::as_str));
+    let styles = hashes(&mut std::iter::once(head.style.as_str()).filter(|s| !s.is_empty()));
     let policy = format!(
-        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
-         style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{scripts}; \
+         style-src 'self'{styles}; img-src 'self' data:; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'{form_targets}; \
          frame-ancestors 'none'"
     );
@@ -385,14 +480,71 @@ mod tests {
         assert_eq!(inline_scripts(html).collect::<Vec<_>>(), ["init()"]);
     }
 
+    /// A built portal in a temporary folder: both builds' index.html and
+    /// the stylesheet.
+    fn built(dir: &Path) {
+        std::fs::create_dir_all(dir.join(DEVICES_BUILD)).unwrap();
+        std::fs::write(
+            dir.join("index.html"),
+            "<title>Aanmelden</title><link rel=\"stylesheet\" href=\"/main-1.css\"/>\
+             <link rel=\"modulepreload\" href=\"/a.js\"><script type=\"module\">init()</script></head>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join(DEVICES_BUILD).join("index.html"),
+            "<title>Aanmelden</title><link rel=\"stylesheet\" href=\"/devices/main-1.css\"/>\
+             <script type=\"module\">init2()</script></head>",
+        )
+        .unwrap();
+        std::fs::write(dir.join("main-1.css"), "body{color:red}").unwrap();
+    }
+
     #[test]
-    fn policy_allows_inline_loader_by_hash_only() {
+    fn the_stylesheet_is_inlined_and_each_build_keeps_its_loader() {
         let dir = tempfile::tempdir().unwrap();
-        let index = dir.path().join("index.html");
-        std::fs::write(&index, "<script type=\"module\">init()</script>").unwrap();
-        let policy = content_security_policy(&index, " https://mail.example.nl:*");
+        built(dir.path());
+        let head = PageHead::read(dir.path());
+        assert_eq!(head.style, "body{color:red}");
+        assert_eq!(head.style_links, "");
+        assert_eq!(
+            head.with_app,
+            "<link rel=\"modulepreload\" href=\"/a.js\"><script type=\"module\">init()</script>"
+        );
+        assert_eq!(
+            head.with_devices_app,
+            "<script type=\"module\">init2()</script>"
+        );
+    }
+
+    #[test]
+    fn a_missing_stylesheet_stays_a_link() {
+        let dir = tempfile::tempdir().unwrap();
+        built(dir.path());
+        std::fs::remove_file(dir.path().join("main-1.css")).unwrap();
+        let head = PageHead::read(dir.path());
+        assert_eq!(head.style, "");
+        assert_eq!(
+            head.style_links,
+            "<link rel=\"stylesheet\" href=\"/main-1.css\"/>"
+        );
+    }
+
+    #[test]
+    fn policy_allows_inline_scripts_and_style_by_hash_only() {
+        let dir = tempfile::tempdir().unwrap();
+        built(dir.path());
+        let head = PageHead::read(dir.path());
+        let policy = content_security_policy(&head, " https://mail.example.nl:*");
         let policy = policy.to_str().unwrap();
-        assert!(policy.contains("'sha256-"), "{policy}");
+        let hash = |text: &str| format!("'sha256-{}'", BASE64.encode(Sha256::digest(text)));
+        assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
+        for script in ["init()", "init2()"] {
+            assert!(policy.contains(&hash(script)), "{script}: {policy}");
+        }
+        assert!(
+            policy.contains(&format!("style-src 'self' {}", hash("body{color:red}"))),
+            "{policy}"
+        );
         assert!(policy.contains("frame-ancestors 'none'"));
         assert!(!policy.contains("unsafe-inline") && !policy.contains("'unsafe-eval'"));
     }

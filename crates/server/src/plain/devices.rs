@@ -18,26 +18,30 @@ use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::routes::extract::ClientAddr;
 
+/// A devices screen, and whether it shows a device's secret.
+pub struct Screen {
+    pub markup: Markup,
+    pub shows_secret: bool,
+}
+
 /// The devices page, or the QR page of this session's pending enrolment.
 pub async fn page(
     frame: &Frame<'_>,
     session: &Session,
     query: &PageQuery,
     flash: Option<&Flash>,
-) -> Result<Markup, ApiError> {
+) -> Result<Screen, ApiError> {
     let list = frame.app.list_devices(session).await?;
     if let Some(enrolment) = &list.pending {
-        return Ok(super::enrol::page(
-            frame,
-            enrolment,
-            list.first_code_required,
-            flash,
-        ));
+        return Ok(Screen {
+            markup: super::enrol::page(frame, enrolment, list.first_code_required, flash),
+            shows_secret: true,
+        });
     }
     let removing = query
         .verwijderen
         .and_then(|id| list.devices.iter().find(|d| d.id == id));
-    Ok(html! {
+    let markup = html! {
         section class="step devices" {
             h1 { (frame.t(Key::DevicesHeading)) }
             @if let Some(Notice::DeviceAdded(name)) = flash.and_then(|f| f.notice.as_ref()) {
@@ -51,6 +55,10 @@ pub async fn page(
                 (overview(frame, session, &list, flash))
             }
         }
+    };
+    Ok(Screen {
+        markup,
+        shows_secret: false,
     })
 }
 
