@@ -108,8 +108,12 @@ async fn shoot_language(folder: &Path, lang: &str) {
     // The narrowest phone the portal is made for.
     test.client.set_window_size(320, 640).await.expect("resize");
     test.click("#to-devices").await;
-    Devices::shown(&test).await;
+    let devices = Devices::shown(&test).await;
     shot("10-phone-devices").await;
+    let qr = devices.add_device("Werktelefoon").await;
+    shot("10-phone-qr").await;
+    qr.cancel().await;
+    Devices::shown(&test).await;
 }
 
 /// A kiosk's warning before everything starts over, and the first screen

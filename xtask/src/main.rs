@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 mod compress;
+mod loader;
 mod minify;
 mod shrink;
 mod size;
@@ -468,6 +469,7 @@ fn build_spa(tools: &Tools) -> Result {
             &mut trunk,
             &format!("trunk build --release --dist {}", out.display()),
         )?;
+        loader::after_first_paint(&out)?;
         minify::scripts(tools, &esbuild(), &out, public_url)?;
         shrink::wasm(
             tools,
