@@ -115,10 +115,41 @@ async fn elsewhere_when_configured_so(app: TestApp) {
     );
 }
 
+/// Requests with methods made up by the client, `count` of them from `first`.
+async fn invent_methods(app: &TestApp, first: usize, count: usize) {
+    let client = reqwest::Client::new();
+    for n in first..first + count {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{n}").as_bytes()).unwrap();
+        for path in ["/", "/api/v1/session", "/login/password"] {
+            client
+                .request(method.clone(), app.browser.url(path))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn made_up_methods_add_no_series(app: TestApp) {
+    invent_methods(&app, 0, 5).await;
+    let before = metrics(&app).await;
+
+    invent_methods(&app, 5, 50).await;
+
+    let after = metrics(&app).await;
+    assert!(!after.contains("INVENTED"), "{after}");
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count(),
+        "no new series:\n{after}"
+    );
+}
+
 crate::on_both_backends!(
     configured_by configure;
     sign_ins_are_counted_by_result_and_method,
     only_the_configured_addresses_may_read_them,
+    made_up_methods_add_no_series,
 );
 
 mod monitoring_network {
