@@ -25,7 +25,8 @@ impl AppState {
     /// The counters an attempt on `username` from `client` falls under:
     /// the account from this origin always; the account over all origins
     /// and this origin over all accounts unless the account has signed in
-    /// from this origin before. The database counts the account by its
+    /// from this origin before (never so for an unknown origin). The
+    /// database counts the account by its
     /// [`tag`](crate::domain::secrets::Cipher::tag), never by the typed text.
     async fn counters(&self, username: &str, client: &str) -> Result<Vec<Counter>, ApiError> {
         let origin = Origin::parse(client);
@@ -41,11 +42,12 @@ impl AppState {
             self.config.account_policy(),
         )];
         let familiar_since = self.clock.now() - self.config.familiar_origin_s;
-        if !self
-            .store
-            .is_familiar(username, origin.as_str(), familiar_since)
-            .await?
-        {
+        let familiar = origin.is_known()
+            && self
+                .store
+                .is_familiar(username, origin.as_str(), familiar_since)
+                .await?;
+        if !familiar {
             counters.push(counter(
                 Subject::Account(&account),
                 self.config.distributed_policy(),
@@ -150,7 +152,8 @@ impl AppState {
     /// The user signed in fully from `client`, the second factor given by
     /// `method` (`how` says it in the audit log, e.g. with the device's
     /// name): that origin becomes familiar to the account, and the
-    /// account's failures from there are forgotten.
+    /// account's failures from there are forgotten; an unknown origin
+    /// stays unfamiliar, and its failures stay, as they may be anyone's.
     pub async fn signed_in_from(
         &self,
         username: &str,
@@ -162,6 +165,9 @@ impl AppState {
         self.metrics.sign_in(SignInResult::SignedIn);
         self.metrics.second_factor(method);
         let origin = Origin::parse(client);
+        if !origin.is_known() {
+            return Ok(());
+        }
         self.store
             .remember_origin(username, origin.as_str(), self.clock.now())
             .await?;

@@ -133,7 +133,8 @@ pub struct Config {
     /// Kiosk: seconds without input on the signed-in page until the warning.
     pub kiosk_signed_in_idle_s: u32,
     /// Who may read `/metrics`: these addresses or networks, as the client
-    /// address is known (through `trusted_proxies`).
+    /// address is known (through `trusted_proxies`), but never a trusted
+    /// proxy's own address.
     pub metrics_addresses: Networks,
     /// Days the audit log keeps its entries; 0: for ever.
     pub audit_retention_days: i64,

@@ -219,14 +219,17 @@ impl Metrics {
 }
 
 /// `GET /metrics`, for the addresses of `metrics_addresses` only (behind a
-/// trusted proxy: the client's address, not the proxy's).
+/// trusted proxy: the client's address, not the proxy's). A trusted
+/// proxy's own address never counts, since whoever reaches the server
+/// through it would then read them too; nor does an unknown client.
 pub async fn show(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
 ) -> Result<Response, ApiError> {
-    let allowed = client
-        .parse()
-        .is_ok_and(|address| app.config.metrics_addresses.contains(address));
+    let allowed = client.parse().is_ok_and(|address| {
+        app.config.metrics_addresses.contains(address)
+            && !app.config.trusted_proxies.contains(address)
+    });
     if !allowed {
         return Err(ApiError::NotFound);
     }

@@ -43,8 +43,9 @@ pub struct TestApp {
 pub struct Browser {
     client: reqwest::Client,
     base: String,
-    /// The address a trusted proxy in front would say this browser has.
-    forwarded_for: Option<String>,
+    /// The `X-Forwarded-For` a trusted proxy in front would send for this
+    /// browser.
+    forwarded_for: Option<reqwest::header::HeaderValue>,
 }
 
 /// Start the server on `backend`; `None` when PostgreSQL is not configured
@@ -224,8 +225,14 @@ impl Browser {
     /// The same browser saying it forwards for `client` (as a proxy would,
     /// or as a client forging the header would).
     pub fn claiming(&self, client: &str) -> Self {
+        self.claiming_bytes(client.as_bytes())
+    }
+
+    /// The same browser with `header` as its `X-Forwarded-For`, byte for
+    /// byte (any bytes a header may carry).
+    pub fn claiming_bytes(&self, header: &[u8]) -> Self {
         Self {
-            forwarded_for: Some(client.to_owned()),
+            forwarded_for: Some(reqwest::header::HeaderValue::from_bytes(header).expect("header")),
             ..self.clone()
         }
     }
@@ -241,7 +248,7 @@ impl Browser {
     fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
         let request = self.client.request(method, url);
         match &self.forwarded_for {
-            Some(client) => request.header("x-forwarded-for", client),
+            Some(header) => request.header("x-forwarded-for", header.clone()),
             None => request,
         }
     }
