@@ -442,6 +442,43 @@ async fn the_language_follows_the_toggle_then_the_browser(app: TestApp) {
     }
 }
 
+/// The language links of the page served at `path`.
+async fn language_links(browser: &Plain, path: &str) -> Vec<String> {
+    let (status, html) = browser.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    ["lang-nl", "lang-en"]
+        .iter()
+        .map(|id| {
+            let at = html.find(&format!("id=\"{id}\"")).unwrap();
+            let after = &html[at..];
+            let href = &after[after.find("href=\"").unwrap() + 6..];
+            href[..href.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+async fn the_language_links_lead_to_the_portals_own_pages_only(app: TestApp) {
+    let browser = Plain::new(&app, "nl");
+
+    for (asked, page) in [
+        ("//evil.example/", "/"),
+        ("//evil.example/apparaten", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("/x/y", "/"),
+        ("/", "/"),
+        ("/afgemeld", "/afgemeld"),
+        ("/apparaten", "/apparaten"),
+    ] {
+        let links = language_links(&browser, asked).await;
+
+        assert_eq!(
+            links,
+            [format!("{page}?lang=nl"), format!("{page}?lang=en")],
+            "{asked}"
+        );
+    }
+}
+
 async fn five_wrong_passwords_lock_here_too(app: TestApp) {
     app.add_user(USER).await;
     let browser = Plain::new(&app, "nl");
@@ -548,6 +585,7 @@ crate::on_both_backends!(
     a_wrong_password_says_so_in_the_users_language_and_keeps_the_name,
     a_bad_user_name_keeps_what_was_typed,
     the_language_follows_the_toggle_then_the_browser,
+    the_language_links_lead_to_the_portals_own_pages_only,
     five_wrong_passwords_lock_here_too,
     a_sign_in_moves_between_the_app_and_the_plain_pages,
     an_expired_session_says_so_once,
