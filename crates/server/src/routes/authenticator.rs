@@ -37,7 +37,8 @@ pub async fn list(
             id: c.id,
             username: c.username,
             client: c.client,
-            browser: c.browser,
+            browser: c.browser.family,
+            os: c.browser.os,
             created_at: c.created_at,
             expires_at: c.expires_at,
         })

@@ -4,7 +4,7 @@ use sqlx::Row;
 use sqlx::postgres::PgListener;
 
 use super::{Backend, Store, StoreError, is_unique_violation};
-use crate::domain::push::{Challenge, Status};
+use crate::domain::push::{BrowserKind, Challenge, Status};
 
 /// The PostgreSQL channel on which instances tell each other which
 /// challenges have their answer.
@@ -69,7 +69,7 @@ impl Store {
         .bind(&challenge.session_hash)
         .bind(i64::from(challenge.number))
         .bind(&challenge.client)
-        .bind(&challenge.browser)
+        .bind(challenge.browser.to_column())
         .bind(challenge.created_at)
         .bind(challenge.expires_at)
         .bind(challenge.status.as_str())
@@ -227,7 +227,7 @@ fn challenge_row(row: &sqlx::any::AnyRow) -> Result<Challenge, StoreError> {
         session_hash: row.try_get("session_hash")?,
         number: u8::try_from(number).unwrap_or(0),
         client: row.try_get("client")?,
-        browser: row.try_get("browser")?,
+        browser: BrowserKind::from_column(&row.try_get::<String, _>("browser")?),
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         status: Status::parse(&status).unwrap_or(Status::Voided),

@@ -11,7 +11,9 @@ use aanmelden_server::domain::secrets::SecretBytes;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Browser, PASSWORD, TestApp, USER_AGENT, error_code, json};
+use aanmelden_api::platform::{BrowserFamily, Os};
+
+use crate::helpers::{Browser, PASSWORD, TestApp, error_code, json};
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const OTHER: &str = "ander@missingpiece.nl";
@@ -184,7 +186,11 @@ async fn approving_with_the_right_number_signs_in(app: TestApp) {
     assert_eq!(pending[0].id, challenge.id);
     assert_eq!(pending[0].username, USER);
     assert_eq!(pending[0].client, "127.0.0.1");
-    assert_eq!(pending[0].browser, USER_AGENT, "the browser is shown too");
+    assert_eq!(
+        (pending[0].browser, pending[0].os),
+        (Some(BrowserFamily::Firefox), Some(Os::Linux)),
+        "the browser is shown too"
+    );
 
     let approved = phone
         .answer(
@@ -505,6 +511,36 @@ async fn the_qr_code_names_this_server_and_the_device(app: TestApp) {
     assert_eq!(token.get_secret_base32(), enrolment.secret);
 }
 
+/// A `User-Agent` is the browser's own text: whoever signs in can make it
+/// tell the user what to type.
+async fn the_authenticator_is_told_the_browser_in_fixed_words_only(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let phone = Authenticator::of(&app, USER, &secret).await;
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("typ 42 Mozilla/5.0 (Windows NT 10.0; typ 42) Firefox/142.0 typ 42")
+        .build()
+        .unwrap();
+    let api = |path: &str| app.browser.url(&format!("/api/v1{path}"));
+    for (path, body) in [
+        ("/login/identify", json!({ "username": USER })),
+        ("/login/password", json!({ "password": PASSWORD })),
+        ("/login/push", json!(null)),
+    ] {
+        let response = browser.post(api(path)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+
+    let mut listed: Vec<serde_json::Value> = phone.pending(&app).await.json().await.unwrap();
+
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["browser"], "firefox");
+    assert_eq!(listed[0]["os"], "windows");
+    listed[0]["id"].take();
+    let told = serde_json::to_string(&listed).unwrap();
+    assert!(!told.contains("typ") && !told.contains("42"), "{told}");
+}
+
 async fn this_was_not_me_is_recorded_and_locks_the_account_there(app: TestApp) {
     let (browser, phone, challenge) = challenged(&app).await;
 
@@ -596,6 +632,7 @@ async fn parallel_wrong_numbers_get_no_more_than_the_threshold_verified(app: Tes
 crate::on_both_backends!(
     configured_by configure;
     parallel_wrong_numbers_get_no_more_than_the_threshold_verified,
+    the_authenticator_is_told_the_browser_in_fixed_words_only,
     this_was_not_me_is_recorded_and_locks_the_account_there,
     denials_count_as_failures,
     approving_with_the_right_number_signs_in,
