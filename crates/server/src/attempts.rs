@@ -100,15 +100,32 @@ impl AppState {
         Ok(())
     }
 
-    /// The attempt was reported as not the user's ("This wasn't me"): it
-    /// failed, and every counter it falls under is locked now, so whoever
-    /// has the password cannot try again from there, or from anywhere new.
-    pub async fn attempt_reported(&self, attempt: Attempt) -> Result<(), ApiError> {
+    /// A sign-in by `username` from `client` was denied in the app. It
+    /// verifies nothing, so it needs no place in a counter and holds while
+    /// one is locked: it counts as a failure where a place is free; and,
+    /// `reported` as not the user's ("This wasn't me") with
+    /// `lock_on_not_me`, it locks every counter, so whoever has the
+    /// password cannot try again from there, or from anywhere new.
+    pub async fn sign_in_denied(
+        &self,
+        username: &str,
+        client: &str,
+        reported: bool,
+    ) -> Result<(), ApiError> {
         let now = self.clock.now();
-        for counter in &attempt.counters {
-            self.store.lock(counter, now).await?;
-            self.audit(&attempt.username, "locked", counter.kind, &attempt.client)
-                .await?;
+        for counter in self.counters(username, client).await? {
+            let locked = if reported && self.config.lock_on_not_me {
+                self.store.lock(&counter, now).await?;
+                true
+            } else {
+                matches!(
+                    self.store.reserve(&counter, now).await?,
+                    Reservation::Taken(_)
+                ) && self.store.lock_if_full(&counter, now).await?
+            };
+            if locked {
+                self.audit(username, "locked", counter.kind, client).await?;
+            }
         }
         Ok(())
     }

@@ -541,6 +541,70 @@ async fn the_authenticator_is_told_the_browser_in_fixed_words_only(app: TestApp)
     assert!(!told.contains("typ") && !told.contains("42"), "{told}");
 }
 
+/// Wrong passwords for USER from the challenged browser's address, until
+/// the account is locked there.
+async fn lock_the_account_here(app: &TestApp) {
+    for _ in 0..app.state.config.lockout_threshold {
+        let guesser = app.new_browser();
+        guesser.identify(USER).await;
+        guesser.password("wrong password", None).await;
+    }
+    let refused = app.new_browser();
+    refused.identify(USER).await;
+    assert_eq!(
+        error_code(
+            refused.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked
+    );
+}
+
+async fn a_denial_is_recorded_while_the_account_is_locked(app: TestApp) {
+    let (browser, phone, challenge) = challenged(&app).await;
+    lock_the_account_here(&app).await;
+
+    let denied = phone
+        .answer(&app, &challenge.id, json!({ "answer": "deny" }))
+        .await;
+
+    assert_eq!(denied.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        error_code(
+            wait(&browser, &challenge.id).await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::PushDenied,
+        "the waiting browser learns it"
+    );
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|e| e.event == "push_denied"), "{audit:?}");
+}
+
+async fn this_was_not_me_is_recorded_while_the_account_is_locked(app: TestApp) {
+    let (browser, phone, challenge) = challenged(&app).await;
+    lock_the_account_here(&app).await;
+
+    let reported = phone
+        .answer(&app, &challenge.id, json!({ "answer": "not_me" }))
+        .await;
+
+    assert_eq!(reported.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        error_code(
+            wait(&browser, &challenge.id).await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::SessionExpired,
+        "the session that asked is ended"
+    );
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|e| e.event == "push_not_me"), "{audit:?}");
+}
+
 async fn this_was_not_me_is_recorded_and_locks_the_account_there(app: TestApp) {
     let (browser, phone, challenge) = challenged(&app).await;
 
@@ -633,6 +697,8 @@ crate::on_both_backends!(
     configured_by configure;
     parallel_wrong_numbers_get_no_more_than_the_threshold_verified,
     the_authenticator_is_told_the_browser_in_fixed_words_only,
+    a_denial_is_recorded_while_the_account_is_locked,
+    this_was_not_me_is_recorded_while_the_account_is_locked,
     this_was_not_me_is_recorded_and_locks_the_account_there,
     denials_count_as_failures,
     approving_with_the_right_number_signs_in,
