@@ -556,12 +556,19 @@ fn is_css_hex_colour(colour: &str) -> bool {
     })
 }
 
-/// The page puts these into `href`: refuse `javascript:` and other schemes.
+/// The page puts these into `href`: refuse `javascript:` and other schemes,
+/// and a path that a browser reads as another site's address (`//host`,
+/// also written `/\host`, or with a tab or line break in between, which
+/// browsers drop).
 fn is_link(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || (url.starts_with('/') && !url.starts_with("//"))
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return true;
+    }
+    let Some(path) = url.strip_prefix('/') else {
+        return false;
+    };
+    !url.chars().any(char::is_control) && !path.starts_with(['/', '\\'])
 }
 
 fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
@@ -899,6 +906,32 @@ android = "https://downloads.acme.example/client.apk"
         let download =
             BRANDED.replace("https://downloads.acme.example/client.apk", "//x.example/a");
         assert!(matches!(load_file(&download), Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn links_stay_on_this_site_or_name_their_scheme() {
+        for good in [
+            "/intranet",
+            "/",
+            "https://mail.example.nl/",
+            "HTTP://x.example/",
+        ] {
+            assert!(is_link(good), "{good:?}");
+        }
+        // Browsers read `\` as `/` and drop tabs and line breaks, so each
+        // of these is `//evil.example`: another site.
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "javascript:alert(1)",
+            "intranet",
+            "",
+        ] {
+            assert!(!is_link(bad), "{bad:?}");
+        }
     }
 
     #[test]

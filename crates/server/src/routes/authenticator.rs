@@ -151,7 +151,8 @@ async fn signed_device(
     let nonce = header(signed::NONCE)?;
     let signature = header(signed::SIGNATURE)?;
     let now = app.clock.now();
-    if (now - timestamp).abs() > signed::WINDOW_S
+    // The difference of any two times, never an overflow.
+    if now.abs_diff(timestamp) > signed::WINDOW_S.unsigned_abs()
         || nonce.is_empty()
         || nonce.len() > MAX_NONCE_CHARS
     {

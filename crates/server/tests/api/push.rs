@@ -436,6 +436,44 @@ async fn replayed_stale_or_forged_requests_are_refused(app: TestApp) {
     }
 }
 
+async fn extreme_times_are_refused_not_a_crash(app: TestApp) {
+    let (_, phone, challenge) = challenged(&app).await;
+    let path = "/api/v1/authenticator/challenges";
+
+    for (n, timestamp) in [i64::MIN, i64::MIN + 1, i64::MAX].into_iter().enumerate() {
+        let listed = phone
+            .signed(
+                reqwest::Method::GET,
+                path,
+                Vec::new(),
+                timestamp,
+                &format!("list-{n}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        let answered = phone
+            .signed(
+                reqwest::Method::POST,
+                &format!("{path}/{}", challenge.id),
+                serde_json::to_vec(&json!({ "answer": "deny" })).unwrap(),
+                timestamp,
+                &format!("answer-{n}"),
+            )
+            .send()
+            .await
+            .unwrap();
+
+        for refused in [listed, answered] {
+            assert_eq!(
+                error_code(refused, StatusCode::UNAUTHORIZED).await,
+                ErrorCode::InvalidCredentials,
+                "{timestamp}"
+            );
+        }
+    }
+}
+
 async fn another_users_device_cannot_answer(app: TestApp) {
     let (_, _, challenge) = challenged(&app).await;
     let other_secret = {
@@ -711,6 +749,7 @@ crate::on_both_backends!(
     a_challenge_is_answered_once,
     resending_voids_the_earlier_challenge,
     replayed_stale_or_forged_requests_are_refused,
+    extreme_times_are_refused_not_a_crash,
     another_users_device_cannot_answer,
     push_needs_a_password_and_a_device,
     the_qr_code_names_this_server_and_the_device,
