@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::postgres::PgListener;
 
-use super::{Backend, Store, StoreError, is_unique_violation};
+use super::{Backend, Store, StoreError, hold_user, is_unique_violation};
 use crate::domain::push::{BrowserKind, Challenge, Status};
 
 /// The PostgreSQL channel on which instances tell each other which
@@ -48,12 +48,15 @@ impl Store {
 
     /// Insert `challenge`, unless its user already has `limits.open`
     /// challenges open or has had `limits.recent` created since
-    /// `limits.since`; false when refused.
+    /// `limits.since`; false when refused. Racing challenges of one user
+    /// take turns, so the limits hold.
     pub async fn insert_challenge(
         &self,
         challenge: &Challenge,
         limits: ChallengeLimits,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        hold_user(&mut tx, self.backend, challenge.user_id).await?;
         let done = sqlx::query(
             "INSERT INTO push_challenges \
              (id, user_id, username, session_hash, number, client, browser, created_at, expires_at, status) \
@@ -76,8 +79,9 @@ impl Store {
         .bind(limits.open)
         .bind(limits.since)
         .bind(limits.recent)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 

@@ -154,6 +154,21 @@ impl TestApp {
         (address, stop)
     }
 
+    /// `n` stores of their own on this app's database, as `n` more
+    /// instances would have: more connections at once than one holds.
+    pub async fn more_stores(&self, n: usize) -> Vec<aanmelden_server::store::Store> {
+        let url = self.state.config.database_url();
+        let mut stores = Vec::new();
+        for _ in 0..n {
+            stores.push(
+                aanmelden_server::store::Store::connect(&url)
+                    .await
+                    .expect("connect"),
+            );
+        }
+        stores
+    }
+
     /// A user added the way the admin command line adds one.
     pub async fn add_user(&self, name: &str) {
         let hash = self

@@ -6,8 +6,9 @@ use aanmelden_api::{
     ErrorCode, PendingChallenge, PushChallenge, PushOutcome, PushStatus, SessionInfo, Step, signed,
 };
 use aanmelden_server::config::Config;
-use aanmelden_server::domain::push::{push_key, sign};
+use aanmelden_server::domain::push::{BrowserKind, Challenge, Status, new_id, push_key, sign};
 use aanmelden_server::domain::secrets::SecretBytes;
+use aanmelden_server::store::ChallengeLimits;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -474,6 +475,69 @@ async fn extreme_times_are_refused_not_a_crash(app: TestApp) {
     }
 }
 
+/// Many challenges sent at once, on several instances: no more than the
+/// limits allow are ever open, or sent within the window.
+async fn parallel_challenges_never_pass_the_limits(app: TestApp) {
+    const PARALLEL: usize = 60;
+    app.add_user(USER).await;
+    let user = app.state.store.find_user(USER).await.unwrap().unwrap();
+    let stores = app.more_stores(3).await;
+    let now = app.now();
+    let challenge = |n: usize| Challenge {
+        id: new_id(),
+        user_id: user.id,
+        username: USER.to_owned(),
+        session_hash: format!("session {n}"),
+        number: 42,
+        client: "127.0.0.1".to_owned(),
+        browser: BrowserKind::default(),
+        created_at: now,
+        expires_at: now + 30,
+        status: Status::Pending,
+    };
+
+    for (limits, most) in [
+        (
+            ChallengeLimits {
+                open: 3,
+                recent: 100,
+                since: now - 300,
+            },
+            3,
+        ),
+        (
+            ChallengeLimits {
+                open: 100,
+                recent: 5,
+                since: now - 300,
+            },
+            5,
+        ),
+    ] {
+        app.state.store.forget_challenges(now + 100).await.unwrap();
+        let sends = (0..PARALLEL).map(|n| {
+            let store = stores[n % stores.len()].clone();
+            let challenge = challenge(n);
+            async move { store.insert_challenge(&challenge, limits).await.unwrap() }
+        });
+        let sent = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .filter(|&sent| sent)
+            .count();
+
+        let open = app
+            .state
+            .store
+            .pending_challenges(user.id, now)
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(open, most, "{limits:?}");
+        assert_eq!(sent, most, "{limits:?}");
+    }
+}
+
 async fn another_users_device_cannot_answer(app: TestApp) {
     let (_, _, challenge) = challenged(&app).await;
     let other_secret = {
@@ -750,6 +814,7 @@ crate::on_both_backends!(
     resending_voids_the_earlier_challenge,
     replayed_stale_or_forged_requests_are_refused,
     extreme_times_are_refused_not_a_crash,
+    parallel_challenges_never_pass_the_limits,
     another_users_device_cannot_answer,
     push_needs_a_password_and_a_device,
     the_qr_code_names_this_server_and_the_device,
