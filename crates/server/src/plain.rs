@@ -535,6 +535,9 @@ pub enum Notice {
     TestWrong,
     /// A device was registered (its name).
     DeviceAdded(String),
+    /// The password page's name was no longer the session's: another
+    /// window had changed it.
+    UserChanged,
 }
 
 impl Flash {
