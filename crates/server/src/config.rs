@@ -94,9 +94,11 @@ pub struct Config {
     pub lockout_s: i64,
     /// Seconds an origin stays familiar to an account after a sign-in from it.
     pub familiar_origin_s: i64,
-    /// Reverse proxies whose forwarding header is believed: addresses or
-    /// networks (`["127.0.0.1", "10.0.0.0/8"]`, or comma-separated in the
-    /// environment). Default none: the client is the socket peer.
+    /// Reverse proxies whose forwarding header is believed: their own
+    /// addresses (`["127.0.0.1", "10.0.0.5/32"]`, or comma-separated in the
+    /// environment), not a network that holds clients too, each of which
+    /// could then name any address. Default none: the client is the socket
+    /// peer.
     pub trusted_proxies: Networks,
     /// The header the trusted proxies set: `x-forwarded-for` or `forwarded`.
     /// Only this one is read, so a client cannot slip in the other.
