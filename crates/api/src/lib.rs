@@ -286,9 +286,14 @@ pub struct PendingChallenge {
     pub username: String,
     /// From which address.
     pub client: String,
-    /// Which browser, as it describes itself (shortened).
-    #[serde(default)]
-    pub browser: String,
+    /// Which browser family, when known: a word from a fixed list, never
+    /// the browser's own description of itself, which anyone can write
+    /// ("type 42").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<platform::BrowserFamily>,
+    /// Which operating system, when known, likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<platform::Os>,
     /// When the sign-in started, in seconds since the Unix epoch.
     pub created_at: i64,
     /// When it expires, in seconds since the Unix epoch.

@@ -1,10 +1,14 @@
-//! Which operating system the visitor uses, for the download link of the
-//! workspace client app.
+//! Which operating system and browser the visitor uses: for the download
+//! link of the workspace client app, and for the authenticator to show
+//! which sign-in it is asked about, in words from a fixed list.
+
+use serde::{Deserialize, Serialize};
 
 use crate::ClientDownloads;
 
 /// An operating system with a client download.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Os {
     Windows,
     Mac,
@@ -67,6 +71,53 @@ impl Os {
     }
 }
 
+/// A browser family, as far as a `User-Agent` names one. Only the family:
+/// the rest of that header is the browser's (or anyone's) own free text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrowserFamily {
+    Edge,
+    Opera,
+    Samsung,
+    Chrome,
+    Firefox,
+    Safari,
+}
+
+impl BrowserFamily {
+    /// The family a `User-Agent` names. Those built on Chrome and Safari
+    /// name them too, so they are looked for first.
+    pub fn detect(user_agent: &str) -> Option<Self> {
+        let ua = user_agent.to_ascii_lowercase();
+        if ua.contains("edg/") || ua.contains("edga/") || ua.contains("edgios/") {
+            Some(Self::Edge)
+        } else if ua.contains("opr/") || ua.contains("opera") {
+            Some(Self::Opera)
+        } else if ua.contains("samsungbrowser/") {
+            Some(Self::Samsung)
+        } else if ua.contains("firefox/") || ua.contains("fxios/") {
+            Some(Self::Firefox)
+        } else if ua.contains("chrome/") || ua.contains("crios/") || ua.contains("chromium/") {
+            Some(Self::Chrome)
+        } else if ua.contains("safari/") {
+            Some(Self::Safari)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Edge => "Edge",
+            Self::Opera => "Opera",
+            Self::Samsung => "Samsung Internet",
+            Self::Chrome => "Chrome",
+            Self::Firefox => "Firefox",
+            Self::Safari => "Safari",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +136,20 @@ mod tests {
         assert_eq!(Os::detect(IPHONE, 5), Some(Os::Ios));
         assert_eq!(Os::detect(ANDROID, 5), Some(Os::Android));
         assert_eq!(Os::detect("curl/8.0", 0), None);
+    }
+
+    #[test]
+    fn detects_each_browser_family() {
+        const EDGE: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36 Edg/131.0";
+        const FIREFOX: &str =
+            "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0";
+        assert_eq!(BrowserFamily::detect(WINDOWS), Some(BrowserFamily::Chrome));
+        assert_eq!(BrowserFamily::detect(MAC), Some(BrowserFamily::Safari));
+        assert_eq!(BrowserFamily::detect(IPHONE), Some(BrowserFamily::Safari));
+        assert_eq!(BrowserFamily::detect(ANDROID), Some(BrowserFamily::Chrome));
+        assert_eq!(BrowserFamily::detect(EDGE), Some(BrowserFamily::Edge));
+        assert_eq!(BrowserFamily::detect(FIREFOX), Some(BrowserFamily::Firefox));
+        assert_eq!(BrowserFamily::detect("typ 42 Mozilla"), None);
     }
 
     #[test]

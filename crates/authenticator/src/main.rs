@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aanmelden_api::platform::{BrowserFamily, Os};
 use aanmelden_api::{ChallengeAnswer, PendingChallenge};
 use aanmelden_authenticator::client::{Client, ClientError};
 use aanmelden_authenticator::lang::Lang;
@@ -248,13 +249,15 @@ fn describe(challenge: &PendingChallenge, lang: Lang) -> String {
     )
 }
 
-/// The browser a sign-in comes from, as it describes itself.
-fn browser_of(challenge: &PendingChallenge) -> &str {
-    if challenge.browser.is_empty() {
-        "?"
-    } else {
-        &challenge.browser
-    }
+/// The browser a sign-in comes from: its family and system, in the
+/// server's fixed words ("?" where it could not tell), never text of the
+/// browser's own.
+fn browser_of(challenge: &PendingChallenge) -> String {
+    format!(
+        "{}, {}",
+        challenge.browser.map_or("?", BrowserFamily::name),
+        challenge.os.map_or("?", Os::name),
+    )
 }
 
 /// What the program says after an answer.

@@ -31,6 +31,11 @@ impl Portal {
     /// The server on a port of its own, a user, and a browser signed in up
     /// to registering the first device.
     async fn start() -> Self {
+        Self::start_with(browser()).await
+    }
+
+    /// As [`Portal::start`], with `browser` as the browser.
+    async fn start_with(browser: reqwest::Client) -> Self {
         let data = tempfile::tempdir().unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
@@ -64,7 +69,7 @@ impl Portal {
         });
         let portal = Self {
             base: format!("http://{address}/api/v1"),
-            browser: browser(),
+            browser,
             store: tempfile::tempdir().unwrap(),
             _data: data,
         };
@@ -112,9 +117,14 @@ impl Portal {
 
 /// A browser (a cookie jar) that names itself.
 fn browser() -> reqwest::Client {
+    browser_saying("aanmelden-test-browser")
+}
+
+/// A browser whose `User-Agent` is `user_agent`.
+fn browser_saying(user_agent: &str) -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
-        .user_agent("aanmelden-test-browser")
+        .user_agent(user_agent)
         .build()
         .unwrap()
 }
@@ -207,14 +217,31 @@ async fn approving_with_the_browsers_number_signs_in() {
     let pending = stdout(&pending);
     assert!(pending.starts_with(&challenge.id), "{pending}");
     assert!(pending.contains("vanaf 127.0.0.1"), "{pending}");
-    assert!(
-        pending.contains("browser aanmelden-test-browser"),
-        "{pending}"
-    );
+    assert!(pending.contains("browser ?, ?"), "{pending}");
     assert!(approved.status.success(), "{approved:?}");
     assert_eq!(stdout(&approved), "Goedgekeurd.");
     let outcome: PushOutcome = outcome(&portal, &challenge.id).await.json().await.unwrap();
     assert_eq!(outcome.status, PushStatus::Approved);
+}
+
+/// A `User-Agent` is the browser's own text: whoever signs in can make it
+/// tell the user what to type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_browser_is_named_in_fixed_words_never_in_its_own() {
+    let portal = Portal::start_with(browser_saying(
+        "typ 42 Mozilla/5.0 (Windows NT 10.0; typ 42) Gecko/20100101 Firefox/142.0 typ 42",
+    ))
+    .await;
+    let challenge = challenged(&portal).await;
+
+    let pending = portal.authenticator(&["pending"]);
+
+    let pending = stdout(&pending);
+    assert!(pending.starts_with(&challenge.id), "{pending}");
+    let shown = pending.replace(&challenge.id, "");
+    assert!(shown.contains("browser Firefox, Windows"), "{pending}");
+    assert!(!shown.to_lowercase().contains("typ"), "{pending}");
+    assert!(!shown.contains("42"), "{pending}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -25,7 +25,8 @@ impl AppState {
     /// The counters an attempt on `username` from `client` falls under:
     /// the account from this origin always; the account over all origins
     /// and this origin over all accounts unless the account has signed in
-    /// from this origin before. The database counts the account by its
+    /// from this origin before (never so for an unknown origin). The
+    /// database counts the account by its
     /// [`tag`](crate::domain::secrets::Cipher::tag), never by the typed text.
     async fn counters(&self, username: &str, client: &str) -> Result<Vec<Counter>, ApiError> {
         let origin = Origin::parse(client);
@@ -41,11 +42,12 @@ impl AppState {
             self.config.account_policy(),
         )];
         let familiar_since = self.clock.now() - self.config.familiar_origin_s;
-        if !self
-            .store
-            .is_familiar(username, origin.as_str(), familiar_since)
-            .await?
-        {
+        let familiar = origin.is_known()
+            && self
+                .store
+                .is_familiar(username, origin.as_str(), familiar_since)
+                .await?;
+        if !familiar {
             counters.push(counter(
                 Subject::Account(&account),
                 self.config.distributed_policy(),
@@ -98,15 +100,32 @@ impl AppState {
         Ok(())
     }
 
-    /// The attempt was reported as not the user's ("This wasn't me"): it
-    /// failed, and every counter it falls under is locked now, so whoever
-    /// has the password cannot try again from there, or from anywhere new.
-    pub async fn attempt_reported(&self, attempt: Attempt) -> Result<(), ApiError> {
+    /// A sign-in by `username` from `client` was denied in the app. It
+    /// verifies nothing, so it needs no place in a counter and holds while
+    /// one is locked: it counts as a failure where a place is free; and,
+    /// `reported` as not the user's ("This wasn't me") with
+    /// `lock_on_not_me`, it locks every counter, so whoever has the
+    /// password cannot try again from there, or from anywhere new.
+    pub async fn sign_in_denied(
+        &self,
+        username: &str,
+        client: &str,
+        reported: bool,
+    ) -> Result<(), ApiError> {
         let now = self.clock.now();
-        for counter in &attempt.counters {
-            self.store.lock(counter, now).await?;
-            self.audit(&attempt.username, "locked", counter.kind, &attempt.client)
-                .await?;
+        for counter in self.counters(username, client).await? {
+            let locked = if reported && self.config.lock_on_not_me {
+                self.store.lock(&counter, now).await?;
+                true
+            } else {
+                matches!(
+                    self.store.reserve(&counter, now).await?,
+                    Reservation::Taken(_)
+                ) && self.store.lock_if_full(&counter, now).await?
+            };
+            if locked {
+                self.audit(username, "locked", counter.kind, client).await?;
+            }
         }
         Ok(())
     }
@@ -150,7 +169,8 @@ impl AppState {
     /// The user signed in fully from `client`, the second factor given by
     /// `method` (`how` says it in the audit log, e.g. with the device's
     /// name): that origin becomes familiar to the account, and the
-    /// account's failures from there are forgotten.
+    /// account's failures from there are forgotten; an unknown origin
+    /// stays unfamiliar, and its failures stay, as they may be anyone's.
     pub async fn signed_in_from(
         &self,
         username: &str,
@@ -162,6 +182,9 @@ impl AppState {
         self.metrics.sign_in(SignInResult::SignedIn);
         self.metrics.second_factor(method);
         let origin = Origin::parse(client);
+        if !origin.is_known() {
+            return Ok(());
+        }
         self.store
             .remember_origin(username, origin.as_str(), self.clock.now())
             .await?;

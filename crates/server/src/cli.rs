@@ -257,7 +257,7 @@ async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
             let user = existing_user(app, &name).await?;
             app.store.delete_user(&user.username).await?;
             app.unlock_account(&user.username).await?;
-            app.audit(&user.username, "user_removed", "cli", "").await?;
+            app.audit_user(&user, "user_removed", "cli", "").await?;
             println!("removed {}", user.username);
         }
         UserCommand::Unlock { name } => {

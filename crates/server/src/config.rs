@@ -94,9 +94,11 @@ pub struct Config {
     pub lockout_s: i64,
     /// Seconds an origin stays familiar to an account after a sign-in from it.
     pub familiar_origin_s: i64,
-    /// Reverse proxies whose forwarding header is believed: addresses or
-    /// networks (`["127.0.0.1", "10.0.0.0/8"]`, or comma-separated in the
-    /// environment). Default none: the client is the socket peer.
+    /// Reverse proxies whose forwarding header is believed: their own
+    /// addresses (`["127.0.0.1", "10.0.0.5/32"]`, or comma-separated in the
+    /// environment), not a network that holds clients too, each of which
+    /// could then name any address. Default none: the client is the socket
+    /// peer.
     pub trusted_proxies: Networks,
     /// The header the trusted proxies set: `x-forwarded-for` or `forwarded`.
     /// Only this one is read, so a client cannot slip in the other.
@@ -133,7 +135,8 @@ pub struct Config {
     /// Kiosk: seconds without input on the signed-in page until the warning.
     pub kiosk_signed_in_idle_s: u32,
     /// Who may read `/metrics`: these addresses or networks, as the client
-    /// address is known (through `trusted_proxies`).
+    /// address is known (through `trusted_proxies`), but never a trusted
+    /// proxy's own address.
     pub metrics_addresses: Networks,
     /// Days the audit log keeps its entries; 0: for ever.
     pub audit_retention_days: i64,
@@ -555,12 +558,19 @@ fn is_css_hex_colour(colour: &str) -> bool {
     })
 }
 
-/// The page puts these into `href`: refuse `javascript:` and other schemes.
+/// The page puts these into `href`: refuse `javascript:` and other schemes,
+/// and a path that a browser reads as another site's address (`//host`,
+/// also written `/\host`, or with a tab or line break in between, which
+/// browsers drop).
 fn is_link(url: &str) -> bool {
     let lower = url.to_ascii_lowercase();
-    lower.starts_with("https://")
-        || lower.starts_with("http://")
-        || (url.starts_with('/') && !url.starts_with("//"))
+    if lower.starts_with("https://") || lower.starts_with("http://") {
+        return true;
+    }
+    let Some(path) = url.strip_prefix('/') else {
+        return false;
+    };
+    !url.chars().any(char::is_control) && !path.starts_with(['/', '\\'])
 }
 
 fn read_table(path: &Path) -> Result<toml::Table, ConfigError> {
@@ -898,6 +908,32 @@ android = "https://downloads.acme.example/client.apk"
         let download =
             BRANDED.replace("https://downloads.acme.example/client.apk", "//x.example/a");
         assert!(matches!(load_file(&download), Err(ConfigError::Invalid(_))));
+    }
+
+    #[test]
+    fn links_stay_on_this_site_or_name_their_scheme() {
+        for good in [
+            "/intranet",
+            "/",
+            "https://mail.example.nl/",
+            "HTTP://x.example/",
+        ] {
+            assert!(is_link(good), "{good:?}");
+        }
+        // Browsers read `\` as `/` and drop tabs and line breaks, so each
+        // of these is `//evil.example`: another site.
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\\/evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "javascript:alert(1)",
+            "intranet",
+            "",
+        ] {
+            assert!(!is_link(bad), "{bad:?}");
+        }
     }
 
     #[test]

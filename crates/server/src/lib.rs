@@ -162,18 +162,19 @@ impl AppState {
         Ok(None)
     }
 
-    /// `name` as the log may show it: a user's name, or anything that looks
-    /// like one; text that does not (a password typed into the user-name
-    /// field by mistake) is never written down.
+    /// `name` as the log may show it: a user's name; anything else (such
+    /// as a password typed into the user-name field by mistake, which may
+    /// well look like an e-mail address) as [`NOT_A_USER_NAME`] with the
+    /// tag the failure counters name it by, which tells attempts at one
+    /// name from attempts at another without the text.
     async fn loggable_name(&self, name: &str) -> Result<String, store::StoreError> {
-        if name.is_empty()
-            || domain::looks_like_email(name)
-            || self.store.find_user(name).await?.is_some()
-        {
-            Ok(name.to_owned())
-        } else {
-            Ok(NOT_A_USER_NAME.to_owned())
+        if name.is_empty() {
+            return Ok(String::new());
         }
+        Ok(match self.store.find_user(name).await? {
+            Some(user) => user.username,
+            None => format!("{NOT_A_USER_NAME} {}", self.cipher.tag(name)),
+        })
     }
 
     /// A row in the audit log. Never pass a secret.
@@ -185,6 +186,29 @@ impl AppState {
         client: &str,
     ) -> Result<(), store::StoreError> {
         let username = self.loggable_name(username).await?;
+        self.write_audit(username, event, detail, client).await
+    }
+
+    /// A row in the audit log about `user`, whose name it keeps even when
+    /// the user is gone by now (removed). Never pass a secret.
+    pub async fn audit_user(
+        &self,
+        user: &store::User,
+        event: &str,
+        detail: &str,
+        client: &str,
+    ) -> Result<(), store::StoreError> {
+        self.write_audit(user.username.clone(), event, detail, client)
+            .await
+    }
+
+    async fn write_audit(
+        &self,
+        username: String,
+        event: &str,
+        detail: &str,
+        client: &str,
+    ) -> Result<(), store::StoreError> {
         tracing::info!(username, event, detail, client, "audit");
         self.store
             .audit(&store::AuditEntry {

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::text::encode;
@@ -25,6 +25,22 @@ const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset
 
 type Labels = [(&'static str, &'static str); 1];
 type RouteLabels = [(&'static str, String); 2];
+
+/// A request method as a label: the methods of HTTP itself, and one label
+/// for anything else, since a client may send any token as a method and
+/// each label is a series kept for good.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
 
 /// How a sign-in step ended.
 #[derive(Debug, Clone, Copy)]
@@ -180,9 +196,12 @@ impl Metrics {
             .inc();
     }
 
-    fn request(&self, method: &str, route: String, took: Duration) {
+    fn request(&self, method: &Method, route: String, took: Duration) {
         self.requests
-            .get_or_create(&[("method", method.to_owned()), ("route", route)])
+            .get_or_create(&[
+                ("method", method_label(method).to_owned()),
+                ("route", route),
+            ])
             .observe(took.as_secs_f64());
     }
 
@@ -200,14 +219,17 @@ impl Metrics {
 }
 
 /// `GET /metrics`, for the addresses of `metrics_addresses` only (behind a
-/// trusted proxy: the client's address, not the proxy's).
+/// trusted proxy: the client's address, not the proxy's). A trusted
+/// proxy's own address never counts, since whoever reaches the server
+/// through it would then read them too; nor does an unknown client.
 pub async fn show(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
 ) -> Result<Response, ApiError> {
-    let allowed = client
-        .parse()
-        .is_ok_and(|address| app.config.metrics_addresses.contains(address));
+    let allowed = client.parse().is_ok_and(|address| {
+        app.config.metrics_addresses.contains(address)
+            && !app.config.trusted_proxies.contains(address)
+    });
     if !allowed {
         return Err(ApiError::NotFound);
     }
@@ -237,7 +259,7 @@ pub async fn time_pages(State(app): State<AppState>, request: Request, next: Nex
 }
 
 async fn timed(app: &AppState, route: String, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = request.method().clone();
     let started = tokio::time::Instant::now();
     let response = next.run(request).await;
     app.metrics.request(&method, route, started.elapsed());

@@ -131,16 +131,14 @@ pub async fn show(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    // Links and redirects built from the address lead to one of the
+    // portal's own pages only, never to `//elsewhere`.
+    let path = own_page(uri.path());
     if let Some(lang) = query.lang.as_deref().and_then(Lang::from_code) {
-        // The choice is kept, and the address loses the parameter; back to
-        // one of the portal's own pages only, never to `//elsewhere`.
-        let back = [DEVICES_PATH, LOGGED_OFF_PATH]
-            .into_iter()
-            .find(|page| uri.path() == *page)
-            .unwrap_or("/");
+        // The choice is kept, and the address loses the parameter.
         return (
             [(header::SET_COOKIE, lang_cookie(lang))],
-            Redirect::to(back),
+            Redirect::to(path),
         )
             .into_response();
     }
@@ -171,7 +169,7 @@ pub async fn show(
                 .into_response();
         }
     }
-    let frame = Frame::new(&app, &headers, uri.path(), &client);
+    let frame = Frame::new(&app, &headers, path, &client);
     let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
         Ok(Shown::Page(markup)) => markup.into_response(),
@@ -200,6 +198,15 @@ pub async fn show(
         response_headers.append(header::SET_COOKIE, return_cookie::keep(&app.config, &url));
     }
     response
+}
+
+/// The portal's page at `path`: one of its own fixed addresses, or the
+/// start page for any other.
+fn own_page(path: &str) -> &'static str {
+    [DEVICES_PATH, LOGGED_OFF_PATH]
+        .into_iter()
+        .find(|page| path == *page)
+        .unwrap_or("/")
 }
 
 /// `GET /opnieuw`: a kiosk starts over. The session ends on the server,
@@ -556,6 +563,9 @@ pub enum Notice {
     TestWrong,
     /// A device was registered (its name).
     DeviceAdded(String),
+    /// The password page's name was no longer the session's: another
+    /// window had changed it.
+    UserChanged,
 }
 
 impl Flash {

@@ -199,6 +199,27 @@ impl Store {
     }
 }
 
+/// Hold the row of user `user_id` until `tx` ends, so that transactions
+/// counting and adding that user's rows against a limit take turns. A
+/// statement's own check is not enough on PostgreSQL: under READ COMMITTED
+/// each sees only rows committed before it began, so two racing inserts
+/// both count the same rows and both go in. SQLite writes one transaction
+/// at a time anyway. `NO KEY UPDATE` leaves the foreign-key checks of
+/// other tables' inserts free.
+async fn hold_user(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
+    user_id: i64,
+) -> Result<(), StoreError> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(user_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }

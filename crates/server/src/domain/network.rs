@@ -143,29 +143,36 @@ impl<'de> Deserialize<'de> for Networks {
     }
 }
 
+/// What stands for the client where no address is known: a trusted proxy
+/// forwarded nothing readable for it. Never an address, so such a client
+/// is never a monitoring host, a kiosk or a familiar origin.
+pub const UNKNOWN_CLIENT: &str = "unknown";
+
 /// The client of a request that reached us from `peer`, with `forwarded`
-/// the addresses a forwarding header lists, the client first and the last
-/// proxy last: walking from the peer leftwards, the first hop that is not
-/// a trusted proxy. A header from an untrusted peer is never read; a hop
-/// that does not parse ends the walk at the last trusted one.
-pub fn client_address(peer: IpAddr, forwarded: &[&str], trusted: &Networks) -> IpAddr {
-    let mut client = peer;
+/// the hops a forwarding header lists, the client first and the last proxy
+/// last: walking from the peer leftwards, the first hop that is not a
+/// trusted proxy. A header from an untrusted peer is never read. `None`
+/// when the peer is trusted but its header names no untrusted hop (none at
+/// all, only trusted ones, or one that does not parse before it): the
+/// proxy forwarded no client, and the proxy itself is none.
+pub fn client_address(peer: IpAddr, forwarded: &[&[u8]], trusted: &Networks) -> Option<IpAddr> {
+    if !trusted.contains(peer) {
+        return Some(peer.to_canonical());
+    }
     for hop in forwarded.iter().rev() {
-        if !trusted.contains(client) {
-            break;
-        }
-        match parse_hop(hop) {
-            Some(address) => client = address,
-            None => break,
+        let address = parse_hop(hop)?;
+        if !trusted.contains(address) {
+            return Some(address.to_canonical());
         }
     }
-    client.to_canonical()
+    None
 }
 
 /// An address as forwarding headers write it: `192.0.2.1`, `192.0.2.1:80`,
-/// `2001:db8::1`, `[2001:db8::1]:80`, possibly quoted.
-fn parse_hop(hop: &str) -> Option<IpAddr> {
-    let hop = hop.trim().trim_matches('"');
+/// `2001:db8::1`, `[2001:db8::1]:80`, possibly quoted. Bytes, since a hop
+/// a client made up may hold anything.
+fn parse_hop(hop: &[u8]) -> Option<IpAddr> {
+    let hop = std::str::from_utf8(hop).ok()?.trim().trim_matches('"');
     if let Ok(address) = hop.parse() {
         return Some(address);
     }
@@ -177,15 +184,25 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
     address.parse().ok()
 }
 
-/// The `for=` addresses of a `Forwarded` header (RFC 7239), in order.
-pub fn forwarded_for(header: &str) -> impl Iterator<Item = &str> {
-    header.split(',').filter_map(|element| {
-        element.split(';').find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            name.trim()
-                .eq_ignore_ascii_case("for")
-                .then(|| value.trim())
-        })
+/// The hops of an `X-Forwarded-For` header, in order.
+pub fn x_forwarded_for(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    header.split(|&b| b == b',')
+}
+
+/// The `for=` addresses of a `Forwarded` header (RFC 7239), in order. An
+/// element without one is a hop that names no address.
+pub fn forwarded_for(header: &[u8]) -> impl Iterator<Item = &[u8]> {
+    header.split(|&b| b == b',').map(|element| {
+        element
+            .split(|&b| b == b';')
+            .find_map(|pair| {
+                let at = pair.iter().position(|&b| b == b'=')?;
+                let (name, value) = (&pair[..at], &pair[at + 1..]);
+                name.trim_ascii()
+                    .eq_ignore_ascii_case(b"for")
+                    .then(|| value.trim_ascii())
+            })
+            .unwrap_or_default()
     })
 }
 
@@ -235,56 +252,69 @@ mod tests {
         }
     }
 
+    /// The client behind `peer` for an `X-Forwarded-For` header `header`.
+    fn client(peer: &str, header: &[u8], trusted: &Networks) -> Option<IpAddr> {
+        let hops: Vec<&[u8]> = x_forwarded_for(header).collect();
+        client_address(ip(peer), &hops, trusted)
+    }
+
     #[test]
     fn the_client_is_the_right_most_untrusted_hop() {
         let trusted = networks(&["127.0.0.1", "10.0.0.0/8"]);
+        let found = |header: &[u8]| client("127.0.0.1", header, &trusted);
         // Through two trusted proxies: the hop before them.
+        assert_eq!(found(b"198.51.100.7, 10.0.0.5"), Some(ip("198.51.100.7")));
+        // A value the client made up stands left of the real one: ignored,
+        // whatever bytes it holds.
+        assert_eq!(found(b"1.2.3.4, 198.51.100.7"), Some(ip("198.51.100.7")));
         assert_eq!(
-            client_address(ip("127.0.0.1"), &["198.51.100.7", "10.0.0.5"], &trusted),
-            ip("198.51.100.7")
-        );
-        // A value the client made up stands left of the real one: ignored.
-        assert_eq!(
-            client_address(ip("127.0.0.1"), &["1.2.3.4", "198.51.100.7"], &trusted),
-            ip("198.51.100.7")
+            found(b"caf\xc3\xa9 \xff, 198.51.100.7"),
+            Some(ip("198.51.100.7"))
         );
         // An untrusted peer's header is not read at all.
         assert_eq!(
-            client_address(ip("198.51.100.7"), &["1.2.3.4"], &trusted),
-            ip("198.51.100.7")
+            client("198.51.100.7", b"1.2.3.4", &trusted),
+            Some(ip("198.51.100.7"))
         );
         // Nothing trusted: the peer.
         assert_eq!(
-            client_address(ip("127.0.0.1"), &["1.2.3.4"], &Networks::default()),
-            ip("127.0.0.1")
+            client("127.0.0.1", b"1.2.3.4", &Networks::default()),
+            Some(ip("127.0.0.1"))
         );
-        // A hop that does not parse stops at the last trusted one.
-        assert_eq!(
-            client_address(ip("127.0.0.1"), &["unknown"], &trusted),
-            ip("127.0.0.1")
-        );
-        // Everything trusted: the left-most.
-        assert_eq!(
-            client_address(ip("127.0.0.1"), &["10.0.0.2", "10.0.0.3"], &trusted),
-            ip("10.0.0.2")
-        );
+    }
+
+    #[test]
+    fn a_trusted_proxy_that_forwards_no_client_leaves_it_unknown() {
+        let trusted = networks(&["127.0.0.1", "10.0.0.0/8"]);
+        let found = |header: &[u8]| client("127.0.0.1", header, &trusted);
+        // A hop that does not parse, before any untrusted one.
+        assert_eq!(found(b"unknown"), None);
+        assert_eq!(found(b"198.51.100.7, \xff"), None);
+        // No header, or only proxies in it: never a proxy's own address.
+        assert_eq!(found(b""), None);
+        assert_eq!(client_address(ip("127.0.0.1"), &[], &trusted), None);
+        assert_eq!(found(b"10.0.0.2, 10.0.0.3"), None);
     }
 
     #[test]
     fn hops_with_ports_brackets_and_quotes_parse() {
-        assert_eq!(parse_hop(" 192.0.2.1 "), Some(ip("192.0.2.1")));
-        assert_eq!(parse_hop("192.0.2.1:8080"), Some(ip("192.0.2.1")));
-        assert_eq!(parse_hop("\"[2001:db8::1]:4711\""), Some(ip("2001:db8::1")));
-        assert_eq!(parse_hop("2001:db8::1"), Some(ip("2001:db8::1")));
-        assert_eq!(parse_hop("_hidden"), None);
+        assert_eq!(parse_hop(b" 192.0.2.1 "), Some(ip("192.0.2.1")));
+        assert_eq!(parse_hop(b"192.0.2.1:8080"), Some(ip("192.0.2.1")));
+        assert_eq!(
+            parse_hop(b"\"[2001:db8::1]:4711\""),
+            Some(ip("2001:db8::1"))
+        );
+        assert_eq!(parse_hop(b"2001:db8::1"), Some(ip("2001:db8::1")));
+        assert_eq!(parse_hop(b"_hidden"), None);
+        assert_eq!(parse_hop(b"192.0.2.1\xff"), None);
     }
 
     #[test]
     fn forwarded_header_gives_its_for_values() {
-        let header = "for=192.0.2.60;proto=http;by=203.0.113.43, For=\"[2001:db8:cafe::17]:4711\"";
+        let header = b"for=192.0.2.60;proto=http;by=203.0.113.43, proto=https, For=\"[2001:db8:cafe::17]:4711\"";
         assert_eq!(
             forwarded_for(header).collect::<Vec<_>>(),
-            ["192.0.2.60", "\"[2001:db8:cafe::17]:4711\""]
+            [&b"192.0.2.60"[..], b"", b"\"[2001:db8:cafe::17]:4711\""]
         );
     }
 

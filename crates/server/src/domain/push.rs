@@ -9,6 +9,9 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
+use aanmelden_api::platform::{BrowserFamily, Os};
+use serde::{Deserialize, Serialize};
+
 use super::secrets::SecretBytes;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -58,11 +61,41 @@ pub struct Challenge {
     pub session_hash: String,
     pub number: u8,
     pub client: String,
-    /// The browser's own description of itself (User-Agent), shortened.
-    pub browser: String,
+    /// Which browser, in words from a fixed list.
+    pub browser: BrowserKind,
     pub created_at: i64,
     pub expires_at: i64,
     pub status: Status,
+}
+
+/// What the authenticator is told of the browser that signs in: its family
+/// and operating system, from fixed lists. The browser's own description of
+/// itself is never kept: anyone can write there what the user should do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrowserKind {
+    pub family: Option<BrowserFamily>,
+    pub os: Option<Os>,
+}
+
+impl BrowserKind {
+    /// What a `User-Agent` header names, as far as the lists go.
+    pub fn of(user_agent: &str) -> Self {
+        Self {
+            family: BrowserFamily::detect(user_agent),
+            os: Os::detect(user_agent, 0),
+        }
+    }
+
+    /// As the database keeps it.
+    pub fn to_column(self) -> String {
+        serde_json::to_string(&self).unwrap_or_default()
+    }
+
+    /// From the database; anything else (such as a browser's own text,
+    /// kept before) names nothing.
+    pub fn from_column(text: &str) -> Self {
+        serde_json::from_str(text).unwrap_or_default()
+    }
 }
 
 impl Challenge {
@@ -139,11 +172,28 @@ mod tests {
             session_hash: String::new(),
             number: 42,
             client: "127.0.0.1".into(),
-            browser: String::new(),
+            browser: BrowserKind::default(),
             created_at: 1000,
             expires_at: 1030,
             status,
         }
+    }
+
+    #[test]
+    fn a_browser_is_kept_as_its_family_and_system_only() {
+        let kind = BrowserKind::of("typ 42 Mozilla/5.0 (Windows NT 10.0; typ 42) Firefox/142.0");
+        assert_eq!(kind.family, Some(BrowserFamily::Firefox));
+        assert_eq!(kind.os, Some(Os::Windows));
+        let column = kind.to_column();
+        assert!(
+            !column.contains("typ") && !column.contains("42"),
+            "{column}"
+        );
+        assert_eq!(BrowserKind::from_column(&column), kind);
+        assert_eq!(
+            BrowserKind::from_column("typ 42 Mozilla/5.0"),
+            BrowserKind::default()
+        );
     }
 
     #[test]

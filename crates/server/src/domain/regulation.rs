@@ -22,12 +22,27 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv6Addr};
 
+use super::network::UNKNOWN_CLIENT;
+
 /// Where a request comes from, as regulation counts it: the IPv4 address,
-/// or the /64 network of an IPv6 address (one customer's usual share).
+/// or the /64 network of an IPv6 address (one customer's usual share); or
+/// the one origin of all clients whose address is not known.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin(String);
 
 impl Origin {
+    /// All clients whose address is not known count as one origin, which
+    /// is never familiar: a proxy forwarding nothing readable must not let
+    /// anyone past the counters of unfamiliar origins.
+    fn unknown() -> Self {
+        Self(UNKNOWN_CLIENT.to_owned())
+    }
+
+    /// Whether this origin is an address (or network), not the unknown one.
+    pub fn is_known(&self) -> bool {
+        self.0 != UNKNOWN_CLIENT
+    }
+
     /// The origin of a client at `address`.
     pub fn of(address: IpAddr) -> Self {
         match address.to_canonical() {
@@ -49,12 +64,12 @@ impl Origin {
         }
     }
 
-    /// The origin of a client address as text; an address that does not
-    /// parse (none known) is its own origin.
+    /// The origin of a client address as text; anything that is not an
+    /// address is the unknown origin.
     pub fn parse(client: &str) -> Self {
         client
             .parse::<IpAddr>()
-            .map_or_else(|_| Self(client.to_owned()), Self::of)
+            .map_or_else(|_| Self::unknown(), Self::of)
     }
 
     pub fn as_str(&self) -> &str {
@@ -172,7 +187,15 @@ mod tests {
             Origin::parse("2001:db8:1:3::1")
         );
         assert_eq!(Origin::parse("::ffff:192.0.2.7").as_str(), "192.0.2.7");
-        assert_eq!(Origin::parse("").as_str(), "");
+    }
+
+    #[test]
+    fn clients_without_an_address_are_one_unknown_origin() {
+        assert_eq!(Origin::parse(""), Origin::parse(UNKNOWN_CLIENT));
+        assert_eq!(Origin::parse("").as_str(), UNKNOWN_CLIENT);
+        assert!(!Origin::parse(UNKNOWN_CLIENT).is_known());
+        assert!(Origin::parse("192.0.2.7").is_known());
+        assert!(Origin::parse("2001:db8::1").is_known());
     }
 
     #[test]

@@ -114,13 +114,29 @@ pub mod bound_to {
 /// What the key for [`Cipher::tag`] is derived for.
 const TAG_KEY_PURPOSE: &[u8] = b"aanmelden tag v1";
 
-/// Encrypts and decrypts with AES-256-GCM under the configured key, every
-/// value bound to what it is for (see [`bound_to`]); and tags typed text
-/// with a key derived from it (see [`Cipher::tag`]).
+/// What the key for [`Cipher::seal_cookie`] is derived for (HKDF info).
+const COOKIE_KEY_PURPOSE: &[u8] = b"aanmelden cookie seal v1";
+
+/// Encrypts and decrypts with AES-256-GCM, every value bound to what it is
+/// for (see [`bound_to`]): device secrets under the configured key, what
+/// travels in cookies under a key derived from it (see
+/// [`Cipher::seal_cookie`]); and tags typed text with another derived key
+/// (see [`Cipher::tag`]).
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
+    cookie_aead: Aes256Gcm,
     tag_key: SecretBytes,
+}
+
+/// A 32-byte key for `purpose`, derived from `master` with HKDF-SHA-256:
+/// one key per use, none of which tells anything of the master key or of
+/// the others.
+fn derive_key(master: &[u8], purpose: &[u8]) -> SecretBytes {
+    let mut key = vec![0; 32];
+    // 32 bytes is far below HKDF-SHA-256's limit of 8160.
+    let _ = hkdf::Hkdf::<sha2::Sha256>::new(None, master).expand(purpose, &mut key);
+    SecretBytes::new(key)
 }
 
 impl fmt::Debug for Cipher {
@@ -138,8 +154,10 @@ impl Cipher {
         if bytes.len() != 32 {
             return Err(SecretError::BadKey);
         }
+        let cookie_key = derive_key(&bytes, COOKIE_KEY_PURPOSE);
         Ok(Self {
             aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
+            cookie_aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(cookie_key.expose())),
             tag_key: SecretBytes::new(
                 super::push::sign(&SecretBytes::new(bytes), TAG_KEY_PURPOSE).into_bytes(),
             ),
@@ -200,36 +218,56 @@ impl Cipher {
         }
     }
 
-    /// `nonce || ciphertext` of `secret`, bound to `aad`.
+    /// `nonce || ciphertext` of `secret`, bound to `aad`, under the
+    /// configured key: for what the database keeps.
     pub fn seal(&self, aad: &[u8], secret: &[u8]) -> Vec<u8> {
-        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let sealed = self
-            .aead
-            .encrypt(&nonce, Payload { msg: secret, aad })
-            // Encryption fails only for messages of gigabytes.
-            .unwrap_or_default();
-        let mut out = nonce.to_vec();
-        out.extend_from_slice(&sealed);
-        out
+        seal_with(&self.aead, aad, secret)
     }
 
     /// The secret sealed by [`Cipher::seal`] with the same `aad`.
     pub fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<SecretBytes, SecretError> {
-        if sealed.len() <= NONCE_LEN {
-            return Err(SecretError::Decrypt);
-        }
-        let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        self.aead
-            .decrypt(
-                Nonce::from_slice(nonce),
-                Payload {
-                    msg: ciphertext,
-                    aad,
-                },
-            )
-            .map(SecretBytes::new)
-            .map_err(|_| SecretError::Decrypt)
+        open_with(&self.aead, aad, sealed)
     }
+
+    /// As [`Cipher::seal`], under the key derived for cookies: what
+    /// browsers carry about is never sealed with the key of the device
+    /// secrets, so every cookie handed out is no sample under that key.
+    pub fn seal_cookie(&self, aad: &[u8], value: &[u8]) -> Vec<u8> {
+        seal_with(&self.cookie_aead, aad, value)
+    }
+
+    /// The value sealed by [`Cipher::seal_cookie`] with the same `aad`.
+    pub fn open_cookie(&self, aad: &[u8], sealed: &[u8]) -> Result<SecretBytes, SecretError> {
+        open_with(&self.cookie_aead, aad, sealed)
+    }
+}
+
+fn seal_with(cipher: &Aes256Gcm, aad: &[u8], secret: &[u8]) -> Vec<u8> {
+    let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+    let sealed = cipher
+        .encrypt(&nonce, Payload { msg: secret, aad })
+        // Encryption fails only for messages of gigabytes.
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    out
+}
+
+fn open_with(cipher: &Aes256Gcm, aad: &[u8], sealed: &[u8]) -> Result<SecretBytes, SecretError> {
+    if sealed.len() <= NONCE_LEN {
+        return Err(SecretError::Decrypt);
+    }
+    let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
+    cipher
+        .decrypt(
+            Nonce::from_slice(nonce),
+            Payload {
+                msg: ciphertext,
+                aad,
+            },
+        )
+        .map(SecretBytes::new)
+        .map_err(|_| SecretError::Decrypt)
 }
 
 /// A folder only its owner can enter (the data folder: key and database).
@@ -285,6 +323,36 @@ mod tests {
             cipher()
                 .open(&bound_to::device(1, 7), &sealed[..5])
                 .is_err()
+        );
+    }
+
+    #[test]
+    fn the_cookie_key_is_derived_and_is_not_the_master_key() {
+        let master = [7u8; 32];
+        let cookie_key = derive_key(&master, COOKIE_KEY_PURPOSE);
+        assert_eq!(cookie_key.expose().len(), 32);
+        assert_ne!(cookie_key.expose(), master);
+        assert_eq!(cookie_key, derive_key(&master, COOKIE_KEY_PURPOSE));
+        assert_ne!(cookie_key, derive_key(&master, TAG_KEY_PURPOSE));
+        assert_ne!(cookie_key, derive_key(&[8u8; 32], COOKIE_KEY_PURPOSE));
+    }
+
+    #[test]
+    fn cookies_and_device_secrets_are_sealed_under_different_keys() {
+        let by_master = cipher().seal(bound_to::IDENTIFIED, b"a@b.nl");
+        assert!(
+            cipher()
+                .open_cookie(bound_to::IDENTIFIED, &by_master)
+                .is_err()
+        );
+        let cookie = cipher().seal_cookie(bound_to::IDENTIFIED, b"a@b.nl");
+        assert!(cipher().open(bound_to::IDENTIFIED, &cookie).is_err());
+        assert_eq!(
+            cipher()
+                .open_cookie(bound_to::IDENTIFIED, &cookie)
+                .unwrap()
+                .expose(),
+            b"a@b.nl"
         );
     }
 

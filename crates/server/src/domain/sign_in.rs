@@ -149,11 +149,11 @@ const IDENTIFIED_PREFIX: &str = "i1.";
 
 impl SessionToken {
     /// A token that carries an identified session: the user name and when
-    /// it started, sealed with the server's key.
+    /// it started, sealed with the server's key for cookies.
     pub fn identified(cipher: &Cipher, username: &str, now: i64) -> Self {
         let mut plain = now.to_be_bytes().to_vec();
         plain.extend_from_slice(username.as_bytes());
-        let sealed = cipher.seal(bound_to::IDENTIFIED, &plain);
+        let sealed = cipher.seal_cookie(bound_to::IDENTIFIED, &plain);
         Self(format!(
             "{IDENTIFIED_PREFIX}{}",
             URL_SAFE_NO_PAD.encode(sealed)
@@ -167,7 +167,7 @@ impl SessionToken {
         let sealed = URL_SAFE_NO_PAD
             .decode(self.0.strip_prefix(IDENTIFIED_PREFIX)?)
             .ok()?;
-        let plain = cipher.open(bound_to::IDENTIFIED, &sealed).ok()?;
+        let plain = cipher.open_cookie(bound_to::IDENTIFIED, &sealed).ok()?;
         let (time, name) = plain.expose().split_at_checked(8)?;
         let started = i64::from_be_bytes(time.try_into().ok()?);
         Some((String::from_utf8(name.to_vec()).ok()?, started))
@@ -256,6 +256,30 @@ mod tests {
             None
         );
         assert_eq!(SessionToken::generate().open_identified(&cipher), None);
+    }
+
+    /// The master key seals device secrets only: a cookie is sealed with a
+    /// key of its own, so what the master key seals never opens as one,
+    /// and the master key opens no cookie.
+    #[test]
+    fn identified_cookies_are_not_sealed_with_the_master_key() {
+        use base64::engine::general_purpose::STANDARD;
+        let key = super::super::secrets::SecretString::new(STANDARD.encode([3u8; 32]));
+        let cipher = Cipher::from_base64(&key).unwrap();
+        let mut plain = 1234i64.to_be_bytes().to_vec();
+        plain.extend_from_slice(b"a@b.nl");
+        let by_master = cipher.seal(bound_to::IDENTIFIED, &plain);
+        let old_way = SessionToken(format!(
+            "{IDENTIFIED_PREFIX}{}",
+            URL_SAFE_NO_PAD.encode(by_master)
+        ));
+
+        assert_eq!(old_way.open_identified(&cipher), None);
+        let token = SessionToken::identified(&cipher, "a@b.nl", 1234);
+        let sealed = URL_SAFE_NO_PAD
+            .decode(token.expose().strip_prefix(IDENTIFIED_PREFIX).unwrap())
+            .unwrap();
+        assert!(cipher.open(bound_to::IDENTIFIED, &sealed).is_err());
     }
 
     #[test]

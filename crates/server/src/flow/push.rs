@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::AppState;
-use crate::domain::push::{Challenge, Status, new_id, new_number};
+use crate::domain::push::{BrowserKind, Challenge, Status, new_id, new_number};
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
@@ -22,9 +22,6 @@ const LOOK_AGAIN_POSTGRES: Duration = Duration::from_secs(10);
 /// How long to wait before listening again after the connection was lost.
 const HEAR_AGAIN: Duration = Duration::from_secs(1);
 
-/// Longest browser description kept.
-const MAX_BROWSER_CHARS: usize = 200;
-
 /// Where a challenge stands for the browser waiting on it.
 #[derive(Debug)]
 pub enum PushState {
@@ -37,7 +34,8 @@ pub enum PushState {
 impl AppState {
     /// A new challenge for this session; an earlier one that is still open
     /// is voided ("Opnieuw versturen"). `browser` is how the browser
-    /// describes itself, for the authenticator to show.
+    /// describes itself (`User-Agent`), of which the authenticator is shown
+    /// the family and the system only.
     pub async fn send_push(
         &self,
         session: &Session,
@@ -60,11 +58,7 @@ impl AppState {
             session_hash: session.id_hash.clone(),
             number: new_number(),
             client: client.to_owned(),
-            browser: browser
-                .chars()
-                .filter(|c| !c.is_control())
-                .take(MAX_BROWSER_CHARS)
-                .collect(),
+            browser: BrowserKind::of(browser),
             created_at: now,
             expires_at: now + self.config.push_timeout_s,
             status: Status::Pending,

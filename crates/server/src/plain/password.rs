@@ -10,14 +10,18 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::{FORMS, Flash, FormSession, Frame, back_to, error, stepped_to};
+use super::{FORMS, Flash, FormSession, Frame, Notice, back_to, error, stepped_to};
 use crate::AppState;
+use crate::domain::normalise_username;
 use crate::domain::secrets::SecretString;
 use crate::routes::extract::ClientAddr;
 
 /// The password step for `username`.
 pub fn page(frame: &Frame<'_>, username: &str, flash: Option<&Flash>) -> Markup {
-    let failed = flash.and_then(|f| f.error_text(frame.lang));
+    let user_changed = flash.is_some_and(|f| f.notice == Some(Notice::UserChanged));
+    let failed = flash
+        .and_then(|f| f.error_text(frame.lang))
+        .or_else(|| user_changed.then(|| frame.t(Key::ErrorUserChanged).to_owned()));
     let code_failed = flash.is_some_and(|f| f.code() == Some(ErrorCode::InvalidOtp));
     html! {
         form class="step" method="post" action={ (FORMS) "/password" } novalidate {
@@ -49,19 +53,29 @@ pub fn page(frame: &Frame<'_>, username: &str, flash: Option<&Flash>) -> Markup 
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
+    /// The name the page showed.
+    username: Option<String>,
     #[serde(default)]
     password: String,
     #[serde(default)]
     otp: String,
 }
 
-/// `POST /flow/password`.
+/// `POST /flow/password`. The password is for the name the page showed: when
+/// another window has identified as someone else since, it goes to nobody,
+/// and the page shows the session's name with a word of why.
 pub async fn submit(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     FormSession(session): FormSession,
     Form(form): Form<PasswordForm>,
 ) -> Response {
+    if form
+        .username
+        .is_some_and(|shown| normalise_username(&shown) != session.username)
+    {
+        return back_to("/", &Flash::notice(Notice::UserChanged));
+    }
     let password = SecretString::new(form.password);
     match app
         .check_password(&session, &client, &password, Some(&form.otp))

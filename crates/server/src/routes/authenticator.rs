@@ -37,7 +37,8 @@ pub async fn list(
             id: c.id,
             username: c.username,
             client: c.client,
-            browser: c.browser,
+            browser: c.browser.family,
+            os: c.browser.os,
             created_at: c.created_at,
             expires_at: c.expires_at,
         })
@@ -66,10 +67,16 @@ pub async fn answer(
         .await?
         .filter(|c| c.user_id == device.user_id)
         .ok_or(ApiError::NotFound)?;
-    // Counted against the browser's origin, where the sign-in comes from.
-    let attempt = app
-        .begin_attempt(&challenge.username, &challenge.client)
-        .await?;
+    // A number is a guess, counted against the browser's origin, where the
+    // sign-in comes from; a denial guesses nothing, and is taken while the
+    // counters are locked too.
+    let attempt = match answer {
+        ChallengeAnswer::Approve { .. } => Some(
+            app.begin_attempt(&challenge.username, &challenge.client)
+                .await?,
+        ),
+        ChallengeAnswer::Deny | ChallengeAnswer::NotMe => None,
+    };
     let (status, event) = match answer {
         ChallengeAnswer::Approve { number } if number == challenge.number => {
             (Status::Approved, "push_approved")
@@ -84,25 +91,31 @@ pub async fn answer(
         .answer_challenge(&challenge.id, status, Some(device.id), now)
         .await?
     {
-        app.attempt_withdrawn(attempt).await?;
+        if let Some(attempt) = attempt {
+            app.attempt_withdrawn(attempt).await?;
+        }
         return Err(ApiError::PushExpired);
     }
     let _ = app.push_answers.send(challenge.id.clone());
     app.store.announce_answer(&challenge.id).await?;
     app.audit(&challenge.username, event, &device.name, &client)
         .await?;
-    if status == Status::Approved {
-        app.attempt_succeeded(attempt).await?;
-        return Ok(StatusCode::NO_CONTENT);
+    if let Some(attempt) = attempt {
+        if status == Status::Approved {
+            app.attempt_succeeded(attempt).await?;
+            return Ok(StatusCode::NO_CONTENT);
+        }
+        app.attempt_failed(attempt).await?;
+    } else {
+        // A denied sign-in counts as a failure, like a wrong password.
+        app.sign_in_denied(
+            &challenge.username,
+            &challenge.client,
+            answer == ChallengeAnswer::NotMe,
+        )
+        .await?;
     }
     app.metrics.sign_in(SignInResult::PushDenied);
-    // A denied sign-in counts as a failure, like a wrong password.
-    match answer {
-        ChallengeAnswer::NotMe if app.config.lock_on_not_me => {
-            app.attempt_reported(attempt).await?;
-        }
-        _ => app.attempt_failed(attempt).await?,
-    }
     if answer == ChallengeAnswer::NotMe {
         // Whoever is waiting there has the password but is not the user.
         app.store.delete_session(&challenge.session_hash).await?;
@@ -138,7 +151,8 @@ async fn signed_device(
     let nonce = header(signed::NONCE)?;
     let signature = header(signed::SIGNATURE)?;
     let now = app.clock.now();
-    if (now - timestamp).abs() > signed::WINDOW_S
+    // The difference of any two times, never an overflow.
+    if now.abs_diff(timestamp) > signed::WINDOW_S.unsigned_abs()
         || nonce.is_empty()
         || nonce.len() > MAX_NONCE_CHARS
     {

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 
 use crate::AppState;
 use crate::config::{Config, ForwardingHeader};
-use crate::domain::network::{client_address, forwarded_for};
+use crate::domain::network::{UNKNOWN_CLIENT, client_address, forwarded_for, x_forwarded_for};
 use crate::domain::sign_in::{Level, Session, SessionToken};
 use crate::error::ApiError;
 
@@ -50,7 +50,7 @@ impl From<PathRejection> for ApiError {
 
 /// The client's address: the socket peer, or, when the peer is a trusted
 /// proxy, the right-most untrusted hop of the forwarding header the
-/// configuration names ("" when unknown).
+/// configuration names; [`UNKNOWN_CLIENT`] when that header names none.
 pub struct ClientAddr(pub String);
 
 impl FromRequestParts<AppState> for ClientAddr {
@@ -62,22 +62,22 @@ impl FromRequestParts<AppState> for ClientAddr {
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip())
         else {
-            return Ok(Self(String::new()));
+            return Ok(Self(UNKNOWN_CLIENT.to_owned()));
         };
-        let trusted = &app.config.trusted_proxies;
-        if trusted.is_empty() {
-            return Ok(Self(peer.to_canonical().to_string()));
-        }
         let values = parts
             .headers
             .get_all(app.config.client_address_header.name())
             .iter()
-            .filter_map(|value| value.to_str().ok());
-        let hops: Vec<&str> = match app.config.client_address_header {
-            ForwardingHeader::XForwardedFor => values.flat_map(|v| v.split(',')).collect(),
+            .map(HeaderValue::as_bytes);
+        let hops: Vec<&[u8]> = match app.config.client_address_header {
+            ForwardingHeader::XForwardedFor => values.flat_map(x_forwarded_for).collect(),
             ForwardingHeader::Forwarded => values.flat_map(forwarded_for).collect(),
         };
-        Ok(Self(client_address(peer, &hops, trusted).to_string()))
+        let client = client_address(peer, &hops, &app.config.trusted_proxies);
+        Ok(Self(client.map_or_else(
+            || UNKNOWN_CLIENT.to_owned(),
+            |address| address.to_string(),
+        )))
     }
 }
 

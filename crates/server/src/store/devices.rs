@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{AddDeviceError, DeviceRow, Store, StoreError, is_unique_violation};
+use super::{AddDeviceError, DeviceRow, Store, StoreError, hold_user, is_unique_violation};
 
 const DEVICE_COLUMNS: &str =
     "id, user_id, name, secret, last_step, created_at, activated_at, sealing, session_hash";
@@ -74,7 +74,8 @@ impl Store {
 
     /// A pending device of `session_hash`, if the user has fewer than
     /// `limit` devices (pending ones included) and none of this name. Its
-    /// secret is sealed by `seal`, given the new device's id.
+    /// secret is sealed by `seal`, given the new device's id. Racing
+    /// enrolments of one user take turns, so the limit holds.
     #[allow(clippy::too_many_arguments)]
     pub async fn insert_pending_device(
         &self,
@@ -87,6 +88,7 @@ impl Store {
         seal: impl FnOnce(i64) -> Vec<u8>,
     ) -> Result<i64, AddDeviceError> {
         let mut tx = self.pool.begin().await.map_err(StoreError::from)?;
+        hold_user(&mut tx, self.backend, user_id).await?;
         let inserted = sqlx::query(
             "INSERT INTO devices \
              (user_id, name, name_key, secret, last_step, created_at, sealing, session_hash) \

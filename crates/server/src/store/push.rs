@@ -3,8 +3,8 @@
 use sqlx::Row;
 use sqlx::postgres::PgListener;
 
-use super::{Backend, Store, StoreError, is_unique_violation};
-use crate::domain::push::{Challenge, Status};
+use super::{Backend, Store, StoreError, hold_user, is_unique_violation};
+use crate::domain::push::{BrowserKind, Challenge, Status};
 
 /// The PostgreSQL channel on which instances tell each other which
 /// challenges have their answer.
@@ -48,12 +48,15 @@ impl Store {
 
     /// Insert `challenge`, unless its user already has `limits.open`
     /// challenges open or has had `limits.recent` created since
-    /// `limits.since`; false when refused.
+    /// `limits.since`; false when refused. Racing challenges of one user
+    /// take turns, so the limits hold.
     pub async fn insert_challenge(
         &self,
         challenge: &Challenge,
         limits: ChallengeLimits,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        hold_user(&mut tx, self.backend, challenge.user_id).await?;
         let done = sqlx::query(
             "INSERT INTO push_challenges \
              (id, user_id, username, session_hash, number, client, browser, created_at, expires_at, status) \
@@ -69,15 +72,16 @@ impl Store {
         .bind(&challenge.session_hash)
         .bind(i64::from(challenge.number))
         .bind(&challenge.client)
-        .bind(&challenge.browser)
+        .bind(challenge.browser.to_column())
         .bind(challenge.created_at)
         .bind(challenge.expires_at)
         .bind(challenge.status.as_str())
         .bind(limits.open)
         .bind(limits.since)
         .bind(limits.recent)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -227,7 +231,7 @@ fn challenge_row(row: &sqlx::any::AnyRow) -> Result<Challenge, StoreError> {
         session_hash: row.try_get("session_hash")?,
         number: u8::try_from(number).unwrap_or(0),
         client: row.try_get("client")?,
-        browser: row.try_get("browser")?,
+        browser: BrowserKind::from_column(&row.try_get::<String, _>("browser")?),
         created_at: row.try_get("created_at")?,
         expires_at: row.try_get("expires_at")?,
         status: Status::parse(&status).unwrap_or(Status::Voided),

@@ -1,6 +1,7 @@
 //! "Mijn geregistreerde apparaten": enrolment, limits, names, test, remove.
 
 use aanmelden_api::{Device, DeviceList, Enrolment, ErrorBody, ErrorCode, Step, TestResult};
+use aanmelden_server::store::AddDeviceError;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -340,7 +341,49 @@ async fn secrets_are_encrypted_at_rest(app: TestApp) {
     assert!(!String::from_utf8_lossy(&row.secret).contains(&enrolment.secret));
 }
 
+/// Many enrolments started at once, on several instances: no more than
+/// the limit ever exist.
+async fn parallel_enrolments_never_pass_the_device_limit(app: TestApp) {
+    const PARALLEL: usize = 60;
+    let limit = app.state.config.max_devices;
+    app.add_user(USER).await;
+    let user = app.state.store.find_user(USER).await.unwrap().unwrap();
+    let stores = app.more_stores(3).await;
+    let now = app.now();
+
+    let adds = (0..PARALLEL).map(|n| {
+        let store = stores[n % stores.len()].clone();
+        async move {
+            store
+                .insert_pending_device(
+                    user.id,
+                    &format!("Phone {n}"),
+                    &format!("phone {n}"),
+                    "session",
+                    now,
+                    limit,
+                    |_| vec![1; 16],
+                )
+                .await
+        }
+    });
+    let results = futures_util::future::join_all(adds).await;
+
+    let mut added = 0;
+    for result in results {
+        match result {
+            Ok(_) => added += 1,
+            Err(AddDeviceError::Limit) => {}
+            Err(other) => panic!("{other}"),
+        }
+    }
+    let held = app.state.store.count_devices().await.unwrap();
+    assert_eq!(held, i64::from(limit), "devices held");
+    assert_eq!(added, limit, "enrolments started");
+}
+
 crate::on_both_backends!(
+    parallel_enrolments_never_pass_the_device_limit,
     first_registration_end_to_end,
     activation_needs_the_right_first_code,
     the_activation_code_cannot_sign_in_afterwards,

@@ -43,8 +43,9 @@ pub struct TestApp {
 pub struct Browser {
     client: reqwest::Client,
     base: String,
-    /// The address a trusted proxy in front would say this browser has.
-    forwarded_for: Option<String>,
+    /// The `X-Forwarded-For` a trusted proxy in front would send for this
+    /// browser.
+    forwarded_for: Option<reqwest::header::HeaderValue>,
 }
 
 /// Start the server on `backend`; `None` when PostgreSQL is not configured
@@ -153,6 +154,21 @@ impl TestApp {
         (address, stop)
     }
 
+    /// `n` stores of their own on this app's database, as `n` more
+    /// instances would have: more connections at once than one holds.
+    pub async fn more_stores(&self, n: usize) -> Vec<aanmelden_server::store::Store> {
+        let url = self.state.config.database_url();
+        let mut stores = Vec::new();
+        for _ in 0..n {
+            stores.push(
+                aanmelden_server::store::Store::connect(&url)
+                    .await
+                    .expect("connect"),
+            );
+        }
+        stores
+    }
+
     /// A user added the way the admin command line adds one.
     pub async fn add_user(&self, name: &str) {
         let hash = self
@@ -224,8 +240,14 @@ impl Browser {
     /// The same browser saying it forwards for `client` (as a proxy would,
     /// or as a client forging the header would).
     pub fn claiming(&self, client: &str) -> Self {
+        self.claiming_bytes(client.as_bytes())
+    }
+
+    /// The same browser with `header` as its `X-Forwarded-For`, byte for
+    /// byte (any bytes a header may carry).
+    pub fn claiming_bytes(&self, header: &[u8]) -> Self {
         Self {
-            forwarded_for: Some(client.to_owned()),
+            forwarded_for: Some(reqwest::header::HeaderValue::from_bytes(header).expect("header")),
             ..self.clone()
         }
     }
@@ -241,7 +263,7 @@ impl Browser {
     fn request(&self, method: reqwest::Method, url: String) -> reqwest::RequestBuilder {
         let request = self.client.request(method, url);
         match &self.forwarded_for {
-            Some(client) => request.header("x-forwarded-for", client),
+            Some(header) => request.header("x-forwarded-for", header.clone()),
             None => request,
         }
     }

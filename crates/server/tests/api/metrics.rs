@@ -5,7 +5,7 @@
 use aanmelden_server::config::Config;
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, code};
+use crate::helpers::{Browser, PASSWORD, TestApp, code};
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 
@@ -13,8 +13,11 @@ fn configure(config: &mut Config) {
     config.trusted_proxies = "127.0.0.1".parse().unwrap();
 }
 
+/// `/metrics` as the monitoring host reads it: straight from 127.0.0.2 on
+/// this machine, not through the proxy.
 async fn metrics(app: &TestApp) -> String {
-    let response = app.browser.get_page("/metrics").await;
+    let monitoring = Browser::connecting_from(app.address, "127.0.0.2".parse().ok());
+    let response = monitoring.get_page("/metrics").await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
         response.headers()["content-type"]
@@ -99,8 +102,24 @@ async fn only_the_configured_addresses_may_read_them(app: TestApp) {
         outside.get_page("/metrics").await.status(),
         StatusCode::NOT_FOUND
     );
-    let inside = app.browser_at("127.0.0.1");
+    let inside = Browser::connecting_from(app.address, "127.0.0.2".parse().ok());
     assert_eq!(inside.get_page("/metrics").await.status(), StatusCode::OK);
+}
+
+/// Whoever reaches the server through the proxy is not the proxy: neither
+/// with no header, one that names no client, nor one naming the proxy.
+async fn not_through_a_trusted_proxy_as_the_proxy(app: TestApp) {
+    for through_the_proxy in [
+        app.new_browser(),
+        app.browser_at("127.0.0.1"),
+        app.new_browser().claiming_bytes(b"\xff"),
+        app.browser_at("unknown"),
+    ] {
+        assert_eq!(
+            through_the_proxy.get_page("/metrics").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    }
 }
 
 async fn elsewhere_when_configured_so(app: TestApp) {
@@ -115,10 +134,42 @@ async fn elsewhere_when_configured_so(app: TestApp) {
     );
 }
 
+/// Requests with methods made up by the client, `count` of them from `first`.
+async fn invent_methods(app: &TestApp, first: usize, count: usize) {
+    let client = reqwest::Client::new();
+    for n in first..first + count {
+        let method = reqwest::Method::from_bytes(format!("INVENTED{n}").as_bytes()).unwrap();
+        for path in ["/", "/api/v1/session", "/login/password"] {
+            client
+                .request(method.clone(), app.browser.url(path))
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+}
+
+async fn made_up_methods_add_no_series(app: TestApp) {
+    invent_methods(&app, 0, 5).await;
+    let before = metrics(&app).await;
+
+    invent_methods(&app, 5, 50).await;
+
+    let after = metrics(&app).await;
+    assert!(!after.contains("INVENTED"), "{after}");
+    assert_eq!(
+        after.lines().count(),
+        before.lines().count(),
+        "no new series:\n{after}"
+    );
+}
+
 crate::on_both_backends!(
     configured_by configure;
     sign_ins_are_counted_by_result_and_method,
     only_the_configured_addresses_may_read_them,
+    not_through_a_trusted_proxy_as_the_proxy,
+    made_up_methods_add_no_series,
 );
 
 mod monitoring_network {

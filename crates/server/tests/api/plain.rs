@@ -387,6 +387,59 @@ async fn a_wrong_password_says_so_in_the_users_language_and_keeps_the_name(app: 
     );
 }
 
+/// The password page shows USER; meanwhile another tab of the same browser
+/// changed the session's name to OTHER. The password typed for USER must
+/// not be tried on OTHER's account.
+async fn a_password_for_the_name_shown_never_goes_to_another(app: TestApp) {
+    const OTHER: &str = "ander@missingpiece.nl";
+    app.add_user(USER).await;
+    app.add_user(OTHER).await;
+    for (language, message) in [
+        (
+            "nl",
+            "De gebruikersnaam is in een ander venster gewijzigd. Controleer de naam en voer het wachtwoord opnieuw in.",
+        ),
+        (
+            "en",
+            "The user name was changed in another window. Check the name and enter the password again.",
+        ),
+    ] {
+        let browser = Plain::new(&app, language);
+        let shown = browser.identify(USER).await;
+        assert_eq!(text_of(&shown, "username-shown"), USER);
+        browser.identify(OTHER).await;
+        let tried_on_other = || async {
+            let log = app.state.store.audit_log(100).await.unwrap();
+            log.iter().filter(|e| e.username == OTHER).count()
+        };
+        let before = tried_on_other().await;
+
+        let again = browser
+            .submit(
+                "/flow/password",
+                &[("username", USER), ("password", PASSWORD), ("otp", "")],
+            )
+            .await;
+
+        assert_eq!(text_of(&again, "error"), message, "{again}");
+        assert_eq!(text_of(&again, "username-shown"), OTHER);
+        assert!(again.contains("id=\"password\""), "still the password step");
+        assert_eq!(
+            tried_on_other().await,
+            before,
+            "nothing was tried on {OTHER}"
+        );
+        // Once the name shown is the session's, the password is taken.
+        let devices = browser
+            .submit(
+                "/flow/password",
+                &[("username", OTHER), ("password", PASSWORD), ("otp", "")],
+            )
+            .await;
+        assert!(devices.contains("id=\"add-device\""), "{devices}");
+    }
+}
+
 async fn a_bad_user_name_keeps_what_was_typed(app: TestApp) {
     let browser = Plain::new(&app, "nl");
 
@@ -439,6 +492,43 @@ async fn the_language_follows_the_toggle_then_the_browser(app: TestApp) {
             .await
             .unwrap();
         assert_eq!(response.headers()["location"], back, "{asked}");
+    }
+}
+
+/// The language links of the page served at `path`.
+async fn language_links(browser: &Plain, path: &str) -> Vec<String> {
+    let (status, html) = browser.get(path).await;
+    assert_eq!(status, StatusCode::OK, "{path}");
+    ["lang-nl", "lang-en"]
+        .iter()
+        .map(|id| {
+            let at = html.find(&format!("id=\"{id}\"")).unwrap();
+            let after = &html[at..];
+            let href = &after[after.find("href=\"").unwrap() + 6..];
+            href[..href.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+async fn the_language_links_lead_to_the_portals_own_pages_only(app: TestApp) {
+    let browser = Plain::new(&app, "nl");
+
+    for (asked, page) in [
+        ("//evil.example/", "/"),
+        ("//evil.example/apparaten", "/"),
+        ("/%2F%2Fevil.example", "/"),
+        ("/x/y", "/"),
+        ("/", "/"),
+        ("/afgemeld", "/afgemeld"),
+        ("/apparaten", "/apparaten"),
+    ] {
+        let links = language_links(&browser, asked).await;
+
+        assert_eq!(
+            links,
+            [format!("{page}?lang=nl"), format!("{page}?lang=en")],
+            "{asked}"
+        );
     }
 }
 
@@ -546,8 +636,10 @@ crate::on_both_backends!(
     a_wait_for_an_expired_request_returns_at_once,
     a_denied_push_says_so_and_offers_to_resend,
     a_wrong_password_says_so_in_the_users_language_and_keeps_the_name,
+    a_password_for_the_name_shown_never_goes_to_another,
     a_bad_user_name_keeps_what_was_typed,
     the_language_follows_the_toggle_then_the_browser,
+    the_language_links_lead_to_the_portals_own_pages_only,
     five_wrong_passwords_lock_here_too,
     a_sign_in_moves_between_the_app_and_the_plain_pages,
     an_expired_session_says_so_once,

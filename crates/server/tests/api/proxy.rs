@@ -96,8 +96,72 @@ async fn a_forged_header_from_an_untrusted_peer_is_ignored(app: TestApp) {
     assert!(!clients.iter().any(|c| c == "192.0.2.55"));
 }
 
+/// What a proxy such as nginx sends: the header as the client sent it
+/// (anything), then the client's real address.
+async fn made_up_bytes_left_of_the_client_do_not_hide_it(app: TestApp) {
+    app.add_user(USER).await;
+    let browser = app
+        .new_browser()
+        .claiming_bytes(b"caf\xc3\xa9 \xff, 198.51.100.23");
+
+    browser.identify(USER).await;
+    browser.password("guess", None).await;
+
+    let clients = clients(&app).await;
+    assert_eq!(
+        clients.first().map(String::as_str),
+        Some("198.51.100.23"),
+        "{clients:?}"
+    );
+}
+
+async fn a_proxy_that_forwards_no_client_leaves_it_unknown(app: TestApp) {
+    app.add_user(USER).await;
+    for header in [
+        &b"\xff"[..],
+        b"unknown",
+        b"198.51.100.23, \xc3\xa9",
+        b"127.0.0.1",
+    ] {
+        let browser = app.new_browser().claiming_bytes(header);
+        browser.identify(USER).await;
+        browser.password("guess", None).await;
+    }
+    // Through the proxy with no header at all.
+    app.browser.identify(USER).await;
+    app.browser.password("guess", None).await;
+
+    let log = app.state.store.audit_log(50).await.unwrap();
+    let failures = log.iter().filter(|e| e.event == "login_failed").count();
+    assert_eq!(failures, 5, "{log:?}");
+    assert!(log.iter().all(|e| e.client == "unknown"), "{log:?}");
+}
+
+async fn an_unknown_client_never_becomes_a_familiar_origin(app: TestApp) {
+    // Signed in fully (password and first code) through the proxy, which
+    // forwarded no client.
+    app.user_with_device(USER).await;
+
+    let log = app.state.store.audit_log(50).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|e| e.event == "login_ok" && e.client == "unknown"),
+        "{log:?}"
+    );
+    assert!(
+        !app.state
+            .store
+            .is_familiar(USER, "unknown", 0)
+            .await
+            .unwrap()
+    );
+}
+
 crate::on_both_backends!(
     configured_by configure;
+    made_up_bytes_left_of_the_client_do_not_hide_it,
+    a_proxy_that_forwards_no_client_leaves_it_unknown,
+    an_unknown_client_never_becomes_a_familiar_origin,
     clients_behind_nginx_are_counted_apart,
     a_forged_header_through_nginx_changes_nothing,
     a_forged_header_from_an_untrusted_peer_is_ignored,

@@ -6,12 +6,15 @@ use aanmelden_api::{
     ErrorCode, PendingChallenge, PushChallenge, PushOutcome, PushStatus, SessionInfo, Step, signed,
 };
 use aanmelden_server::config::Config;
-use aanmelden_server::domain::push::{push_key, sign};
+use aanmelden_server::domain::push::{BrowserKind, Challenge, Status, new_id, push_key, sign};
 use aanmelden_server::domain::secrets::SecretBytes;
+use aanmelden_server::store::ChallengeLimits;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{Browser, PASSWORD, TestApp, USER_AGENT, error_code, json};
+use aanmelden_api::platform::{BrowserFamily, Os};
+
+use crate::helpers::{Browser, PASSWORD, TestApp, error_code, json};
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const OTHER: &str = "ander@missingpiece.nl";
@@ -184,7 +187,11 @@ async fn approving_with_the_right_number_signs_in(app: TestApp) {
     assert_eq!(pending[0].id, challenge.id);
     assert_eq!(pending[0].username, USER);
     assert_eq!(pending[0].client, "127.0.0.1");
-    assert_eq!(pending[0].browser, USER_AGENT, "the browser is shown too");
+    assert_eq!(
+        (pending[0].browser, pending[0].os),
+        (Some(BrowserFamily::Firefox), Some(Os::Linux)),
+        "the browser is shown too"
+    );
 
     let approved = phone
         .answer(
@@ -430,6 +437,107 @@ async fn replayed_stale_or_forged_requests_are_refused(app: TestApp) {
     }
 }
 
+async fn extreme_times_are_refused_not_a_crash(app: TestApp) {
+    let (_, phone, challenge) = challenged(&app).await;
+    let path = "/api/v1/authenticator/challenges";
+
+    for (n, timestamp) in [i64::MIN, i64::MIN + 1, i64::MAX].into_iter().enumerate() {
+        let listed = phone
+            .signed(
+                reqwest::Method::GET,
+                path,
+                Vec::new(),
+                timestamp,
+                &format!("list-{n}"),
+            )
+            .send()
+            .await
+            .unwrap();
+        let answered = phone
+            .signed(
+                reqwest::Method::POST,
+                &format!("{path}/{}", challenge.id),
+                serde_json::to_vec(&json!({ "answer": "deny" })).unwrap(),
+                timestamp,
+                &format!("answer-{n}"),
+            )
+            .send()
+            .await
+            .unwrap();
+
+        for refused in [listed, answered] {
+            assert_eq!(
+                error_code(refused, StatusCode::UNAUTHORIZED).await,
+                ErrorCode::InvalidCredentials,
+                "{timestamp}"
+            );
+        }
+    }
+}
+
+/// Many challenges sent at once, on several instances: no more than the
+/// limits allow are ever open, or sent within the window.
+async fn parallel_challenges_never_pass_the_limits(app: TestApp) {
+    const PARALLEL: usize = 60;
+    app.add_user(USER).await;
+    let user = app.state.store.find_user(USER).await.unwrap().unwrap();
+    let stores = app.more_stores(3).await;
+    let now = app.now();
+    let challenge = |n: usize| Challenge {
+        id: new_id(),
+        user_id: user.id,
+        username: USER.to_owned(),
+        session_hash: format!("session {n}"),
+        number: 42,
+        client: "127.0.0.1".to_owned(),
+        browser: BrowserKind::default(),
+        created_at: now,
+        expires_at: now + 30,
+        status: Status::Pending,
+    };
+
+    for (limits, most) in [
+        (
+            ChallengeLimits {
+                open: 3,
+                recent: 100,
+                since: now - 300,
+            },
+            3,
+        ),
+        (
+            ChallengeLimits {
+                open: 100,
+                recent: 5,
+                since: now - 300,
+            },
+            5,
+        ),
+    ] {
+        app.state.store.forget_challenges(now + 100).await.unwrap();
+        let sends = (0..PARALLEL).map(|n| {
+            let store = stores[n % stores.len()].clone();
+            let challenge = challenge(n);
+            async move { store.insert_challenge(&challenge, limits).await.unwrap() }
+        });
+        let sent = futures_util::future::join_all(sends)
+            .await
+            .into_iter()
+            .filter(|&sent| sent)
+            .count();
+
+        let open = app
+            .state
+            .store
+            .pending_challenges(user.id, now)
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(open, most, "{limits:?}");
+        assert_eq!(sent, most, "{limits:?}");
+    }
+}
+
 async fn another_users_device_cannot_answer(app: TestApp) {
     let (_, _, challenge) = challenged(&app).await;
     let other_secret = {
@@ -503,6 +611,100 @@ async fn the_qr_code_names_this_server_and_the_device(app: TestApp) {
     );
     let token = totp_rs::TOTP::from_url(&enrolment.otpauth_uri).unwrap();
     assert_eq!(token.get_secret_base32(), enrolment.secret);
+}
+
+/// A `User-Agent` is the browser's own text: whoever signs in can make it
+/// tell the user what to type.
+async fn the_authenticator_is_told_the_browser_in_fixed_words_only(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let phone = Authenticator::of(&app, USER, &secret).await;
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .user_agent("typ 42 Mozilla/5.0 (Windows NT 10.0; typ 42) Firefox/142.0 typ 42")
+        .build()
+        .unwrap();
+    let api = |path: &str| app.browser.url(&format!("/api/v1{path}"));
+    for (path, body) in [
+        ("/login/identify", json!({ "username": USER })),
+        ("/login/password", json!({ "password": PASSWORD })),
+        ("/login/push", json!(null)),
+    ] {
+        let response = browser.post(api(path)).json(&body).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+    }
+
+    let mut listed: Vec<serde_json::Value> = phone.pending(&app).await.json().await.unwrap();
+
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["browser"], "firefox");
+    assert_eq!(listed[0]["os"], "windows");
+    listed[0]["id"].take();
+    let told = serde_json::to_string(&listed).unwrap();
+    assert!(!told.contains("typ") && !told.contains("42"), "{told}");
+}
+
+/// Wrong passwords for USER from the challenged browser's address, until
+/// the account is locked there.
+async fn lock_the_account_here(app: &TestApp) {
+    for _ in 0..app.state.config.lockout_threshold {
+        let guesser = app.new_browser();
+        guesser.identify(USER).await;
+        guesser.password("wrong password", None).await;
+    }
+    let refused = app.new_browser();
+    refused.identify(USER).await;
+    assert_eq!(
+        error_code(
+            refused.password(PASSWORD, None).await,
+            StatusCode::TOO_MANY_REQUESTS
+        )
+        .await,
+        ErrorCode::Locked
+    );
+}
+
+async fn a_denial_is_recorded_while_the_account_is_locked(app: TestApp) {
+    let (browser, phone, challenge) = challenged(&app).await;
+    lock_the_account_here(&app).await;
+
+    let denied = phone
+        .answer(&app, &challenge.id, json!({ "answer": "deny" }))
+        .await;
+
+    assert_eq!(denied.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        error_code(
+            wait(&browser, &challenge.id).await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::PushDenied,
+        "the waiting browser learns it"
+    );
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|e| e.event == "push_denied"), "{audit:?}");
+}
+
+async fn this_was_not_me_is_recorded_while_the_account_is_locked(app: TestApp) {
+    let (browser, phone, challenge) = challenged(&app).await;
+    lock_the_account_here(&app).await;
+
+    let reported = phone
+        .answer(&app, &challenge.id, json!({ "answer": "not_me" }))
+        .await;
+
+    assert_eq!(reported.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        error_code(
+            wait(&browser, &challenge.id).await,
+            StatusCode::UNAUTHORIZED
+        )
+        .await,
+        ErrorCode::SessionExpired,
+        "the session that asked is ended"
+    );
+    let audit = app.state.store.audit_log(50).await.unwrap();
+    assert!(audit.iter().any(|e| e.event == "push_not_me"), "{audit:?}");
 }
 
 async fn this_was_not_me_is_recorded_and_locks_the_account_there(app: TestApp) {
@@ -596,6 +798,9 @@ async fn parallel_wrong_numbers_get_no_more_than_the_threshold_verified(app: Tes
 crate::on_both_backends!(
     configured_by configure;
     parallel_wrong_numbers_get_no_more_than_the_threshold_verified,
+    the_authenticator_is_told_the_browser_in_fixed_words_only,
+    a_denial_is_recorded_while_the_account_is_locked,
+    this_was_not_me_is_recorded_while_the_account_is_locked,
     this_was_not_me_is_recorded_and_locks_the_account_there,
     denials_count_as_failures,
     approving_with_the_right_number_signs_in,
@@ -608,6 +813,8 @@ crate::on_both_backends!(
     a_challenge_is_answered_once,
     resending_voids_the_earlier_challenge,
     replayed_stale_or_forged_requests_are_refused,
+    extreme_times_are_refused_not_a_crash,
+    parallel_challenges_never_pass_the_limits,
     another_users_device_cannot_answer,
     push_needs_a_password_and_a_device,
     the_qr_code_names_this_server_and_the_device,

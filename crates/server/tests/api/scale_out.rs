@@ -32,9 +32,16 @@ async fn on_postgres() -> Option<TestApp> {
 }
 
 /// How many requests for `route` the instance at `address` has answered,
-/// from its own `/metrics`.
+/// from its own `/metrics`, read straight from 127.0.0.2: 127.0.0.1 is
+/// the proxy, which `/metrics` never answers.
 async fn answered(address: SocketAddr, method: &str, route: &str) -> u64 {
-    let text = reqwest::get(format!("http://{address}/metrics"))
+    let monitoring = reqwest::Client::builder()
+        .local_address("127.0.0.2".parse::<std::net::IpAddr>().ok())
+        .build()
+        .unwrap();
+    let text = monitoring
+        .get(format!("http://{address}/metrics"))
+        .send()
         .await
         .unwrap()
         .text()

@@ -8,7 +8,7 @@ use aanmelden_api::Step;
 use aanmelden_server::config::Config;
 use reqwest::StatusCode;
 
-use crate::helpers::{PASSWORD, TestApp, code};
+use crate::helpers::{Browser, PASSWORD, TestApp, code};
 
 const USER: &str = "testgebruiker@missingpiece.nl";
 const VERIFY: &str = "/auth/verify";
@@ -165,7 +165,9 @@ async fn a_proxy_that_asks_gets_a_redirect_to_the_portal(app: TestApp) {
         ask(&app, "?redirect=1", &[]).await.status(),
         StatusCode::UNAUTHORIZED
     );
-    let metrics = app.browser.get_page("/metrics").await.text().await.unwrap();
+    // Read straight, not through the proxy (127.0.0.1).
+    let monitoring = Browser::connecting_from(app.address, "127.0.0.2".parse().ok());
+    let metrics = monitoring.get_page("/metrics").await.text().await.unwrap();
     assert!(
         metrics.contains("aanmelden_verifications_total{result=\"redirected\"} 1"),
         "{metrics}"
