@@ -122,6 +122,8 @@ fn DeviceManager(
             <select
                 id="device-select"
                 aria-label=session.t(Key::DevicesHeading)
+                // Nothing to choose yet, as on the server's page.
+                disabled=first_registration
                 node_ref=select
                 on:change=move |ev| selected.set(event_target_value(&ev).parse().ok())
             >
