@@ -13,7 +13,7 @@ const MOST_TABS: usize = 25;
 
 /// Type `keys` where the focus is, as a keyboard does: each key down and up
 /// (`WebDriver` actions, not sent to an element).
-async fn press(test: &BrowserTest, keys: &str) {
+pub async fn press(test: &BrowserTest, keys: &str) {
     let mut actions = KeyActions::new("keyboard".to_owned());
     for key in keys.chars() {
         actions = actions

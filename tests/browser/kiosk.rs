@@ -10,6 +10,8 @@ use aanmelden_server::config::Config;
 use crate::accessibility::violations;
 use crate::flows::{PASSWORD, USER};
 use crate::helpers::{BrowserTest, Kind};
+use crate::keyboard::press;
+use fantoccini::key::Key;
 
 const IDLE_S: u32 = 2;
 const WARNING_S: u32 = 3;
@@ -174,10 +176,59 @@ async fn a_browser_elsewhere_is_left_alone(kind: Kind) {
     );
 }
 
+/// Each way of answering the warning (Enter and Space on the focused "Ik
+/// ben er nog", a click) only keeps the page: the half-typed user name
+/// behind it is not sent on, and stays as it was.
+async fn answering_the_warning_keeps_the_page_as_it_was(kind: Kind) {
+    let test = BrowserTest::start_in(kind, terminal).await;
+    test.open("/").await;
+    test.type_into("#username", "jan@missing").await;
+    let address = test.client.current_url().await.unwrap();
+    for answer in ["Enter", "Space", "click"] {
+        wait_long_for(&test, "#kiosk-warning").await;
+        test.wait_for_text("#kiosk-warning", "Ik ben er nog").await;
+        assert_eq!(
+            test.execute("return document.activeElement.id").await,
+            "kiosk-still-here"
+        );
+        match answer {
+            "Enter" => press(&test, &Key::Enter.to_string()).await,
+            "Space" => press(&test, " ").await,
+            _ => test.click("#kiosk-still-here").await,
+        }
+        test.wait_until_gone("#kiosk-warning").await;
+        // Time for a submission to have happened, had one been made.
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(
+            test.client.current_url().await.unwrap(),
+            address,
+            "{answer}"
+        );
+        assert!(!test.is_present("#password").await, "{answer}: sent on");
+        assert_eq!(
+            test.execute(
+                "return [document.getElementById('username').value, document.activeElement.id]"
+            )
+            .await,
+            serde_json::json!(["jan@missing", "username"]),
+            "{answer}: what was typed, and the focus back in its field"
+        );
+    }
+}
+
 crate::in_browsers!(
     [Chromium, Firefox];
     the_app_warns_keeps_who_answers_and_starts_over_without_an_answer,
 );
+
+mod answering {
+    use super::answering_the_warning_keeps_the_page_as_it_was;
+
+    crate::in_browsers!(
+        [Chromium, ChromiumJitless, Firefox];
+        answering_the_warning_keeps_the_page_as_it_was,
+    );
+}
 
 mod elsewhere {
     use super::a_browser_elsewhere_is_left_alone;

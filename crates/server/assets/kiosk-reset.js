@@ -3,8 +3,11 @@
 // a warning with a countdown and "Ik ben er nog" / "I'm still here", in
 // the page's language; without an answer the browser goes to the reset
 // address, which ends the session on the server and starts over in Dutch.
-// Each key, touch or typing starts the time again. An untouched page
-// without a session is left alone. It serves the plain pages and the app
+// Each key, touch or typing starts the time again. While the warning
+// shows, a key, click or tap only answers it: the page behind gets nothing
+// of it (Enter must not send the form the focus returns to), and it is as
+// it was once the warning is gone. An untouched page without a session is
+// left alone. It serves the plain pages and the app
 // alike; without script, a <noscript> refresh does the reset.
 (function () {
   var script = document.currentScript;
@@ -34,9 +37,6 @@
         document.getElementById("kiosk-warning-" + html.lang) ||
         document.getElementById("kiosk-warning-nl");
       shown = template.content.firstElementChild.cloneNode(true);
-      shown
-        .querySelector("#kiosk-still-here")
-        .addEventListener("click", still);
       document.body.appendChild(shown);
       focused = document.activeElement;
       shown.querySelector("#kiosk-still-here").focus();
@@ -51,9 +51,28 @@
     hide();
   }
 
-  ["keydown", "pointerdown", "input"].forEach(function (name) {
-    addEventListener(name, still, true);
+  // The events of one answer: the last of a key's or a click's ends the
+  // warning, after everything the browser would do with the others.
+  var answering = ["keydown", "keypress", "pointerdown", "mousedown", "pointerup", "mouseup",
+    "touchstart", "touchend"];
+  var answered = ["keyup", "click"];
+
+  function activity(event) {
+    if (!shown) {
+      still();
+      return;
+    }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    if (answered.indexOf(event.type) >= 0) {
+      still();
+    }
+  }
+
+  answering.concat(answered).forEach(function (name) {
+    addEventListener(name, activity, { capture: true, passive: false });
   });
+  addEventListener("input", still, true);
 
   var ticking = setInterval(function () {
     if (!touched) {
