@@ -349,6 +349,23 @@ impl Config {
         }
     }
 
+    /// The name of another cookie of the portal (language, message, return
+    /// address): with the `__Host-` prefix when cookies are `Secure`, as
+    /// none of them is set for a domain, so that no other host can set one
+    /// of them in a browser.
+    pub fn cookie_name(&self, name: &str) -> String {
+        if self.cookie_secure() {
+            format!("__Host-{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// The attribute that makes a cookie `Secure` when cookies are.
+    pub fn secure_attribute(&self) -> &'static str {
+        if self.cookie_secure() { "; Secure" } else { "" }
+    }
+
     /// How failures lock an account.
     pub fn account_policy(&self) -> Policy {
         Policy {
