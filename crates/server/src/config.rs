@@ -78,6 +78,10 @@ pub struct Config {
     pub header_read_timeout_s: u64,
     /// Seconds a client may take to send a request's body.
     pub body_read_timeout_s: u64,
+    /// Connections served at once, over every protocol; one more is
+    /// answered `503` with `Retry-After` and closed, so that held-open
+    /// connections cannot use up the server's file descriptors and memory.
+    pub max_connections: usize,
     /// Failed passwords, codes or push answers within `lockout_window_s`
     /// that lock an account for the origin (address, IPv6 by /64) they came from.
     pub lockout_threshold: i64,
@@ -170,6 +174,7 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             header_read_timeout_s: 10,
             body_read_timeout_s: 10,
+            max_connections: 10_000,
             lockout_threshold: 5,
             lockout_account_threshold: 25,
             lockout_address_threshold: 30,
@@ -416,6 +421,11 @@ impl Config {
         if self.header_read_timeout_s == 0 || self.body_read_timeout_s == 0 {
             return Err(ConfigError::Invalid(
                 "read time-outs must be at least 1 second".into(),
+            ));
+        }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections must be at least 1".into(),
             ));
         }
         if self.password_queue == 0 {
@@ -672,6 +682,14 @@ mod tests {
         assert_eq!(config.organisation, "Acme");
         assert!(!config.require_first_code);
         assert_eq!(config.database_url(), "postgres://x@127.0.0.1/db");
+    }
+
+    #[test]
+    fn open_connections_are_capped_by_default_and_by_variable() {
+        assert_eq!(Config::default().max_connections, 10_000);
+        let config = Config::load(None, env(&[("AANMELDEN_MAX_CONNECTIONS", "500")])).unwrap();
+        assert_eq!(config.max_connections, 500);
+        assert!(Config::load(None, env(&[("AANMELDEN_MAX_CONNECTIONS", "0")])).is_err());
     }
 
     #[test]

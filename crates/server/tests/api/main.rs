@@ -8,6 +8,7 @@ mod accounts;
 mod bounds;
 mod branding;
 mod cli;
+mod connections;
 mod devices;
 mod helpers;
 mod kiosk;
