@@ -92,6 +92,22 @@ pub struct Config {
     /// Failed attempts within `lockout_window_s` from one origin, on all
     /// accounts it is unfamiliar to, that lock the origin for those accounts.
     pub lockout_address_threshold: i64,
+    /// Failed attempts within `lockout_window_s` from one IPv6 /56 (256
+    /// /64s, a household's or a small site's share), on all accounts each of
+    /// its /64s is unfamiliar to, that lock the /56 for those accounts: one
+    /// client moving from /64 to /64 is counted as one.
+    pub lockout_network_56_threshold: i64,
+    /// The same for one IPv6 /48 (65,536 /64s, a site's share), higher as
+    /// it holds more people.
+    pub lockout_network_48_threshold: i64,
+    /// Failed passwords on names that are not users, from everywhere
+    /// together, within one `unknown_name_window_s`: past it, every password
+    /// from an origin the name has not signed in from before is answered
+    /// `rate_limited` until the window ends (a known name too, so that the
+    /// answer tells nothing of who exists).
+    pub unknown_name_budget: i64,
+    /// Seconds of the fixed window of `unknown_name_budget`.
+    pub unknown_name_window_s: i64,
     /// Seconds over which failures are counted.
     pub lockout_window_s: i64,
     /// Seconds a lock lasts.
@@ -178,6 +194,10 @@ impl Default for Config {
             lockout_threshold: 5,
             lockout_account_threshold: 25,
             lockout_address_threshold: 30,
+            lockout_network_56_threshold: 60,
+            lockout_network_48_threshold: 150,
+            unknown_name_budget: 1000,
+            unknown_name_window_s: 15 * 60,
             lockout_window_s: 15 * 60,
             lockout_s: 15 * 60,
             familiar_origin_s: 90 * 24 * 60 * 60,
@@ -396,6 +416,28 @@ impl Config {
         }
     }
 
+    /// How failures lock an IPv6 network of `prefix` bits (56 or 48).
+    pub fn network_policy(&self, prefix: u8) -> Policy {
+        Policy {
+            threshold: if prefix == 56 {
+                self.lockout_network_56_threshold
+            } else {
+                self.lockout_network_48_threshold
+            },
+            ..self.account_policy()
+        }
+    }
+
+    /// The budget of failures on names that are not users: never locked,
+    /// only full until its window ends.
+    pub fn unknown_name_policy(&self) -> Policy {
+        Policy {
+            threshold: self.unknown_name_budget,
+            window_s: self.unknown_name_window_s,
+            lock_s: 0,
+        }
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         if self.max_devices == 0 {
             return Err(ConfigError::Invalid(
@@ -449,6 +491,10 @@ impl Config {
         if self.lockout_threshold < 1
             || self.lockout_account_threshold < 1
             || self.lockout_address_threshold < 1
+            || self.lockout_network_56_threshold < 1
+            || self.lockout_network_48_threshold < 1
+            || self.unknown_name_budget < 1
+            || self.unknown_name_window_s < 1
             || self.lockout_window_s < 1
             || self.lockout_s < 1
         {

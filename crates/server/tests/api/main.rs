@@ -17,6 +17,7 @@ mod load_generator;
 mod lockout;
 mod login;
 mod metrics;
+mod networks;
 mod nginx;
 mod plain;
 mod proxy;
