@@ -70,8 +70,10 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let header_timeout = Duration::from_secs(app.config.header_read_timeout_s);
-    let places = Arc::new(Semaphore::new(app.config.max_connections));
+    let max_connections = app.config.max_connections;
+    let places = Arc::new(Semaphore::new(max_connections));
     let refusing = Arc::new(Semaphore::new(MAX_REFUSING));
+    let mut refusals = Refusals::default();
     // Stopped when serving stops.
     let relay = tokio::spawn({
         let app = app.clone();
@@ -96,7 +98,7 @@ pub async fn serve(
         };
         // The place is held until the connection ends.
         let Ok(place) = Arc::clone(&places).try_acquire_owned() else {
-            tracing::warn!(%peer, "refused a connection: too many open");
+            refusals.count(max_connections);
             if let Ok(refusing) = Arc::clone(&refusing).try_acquire_owned() {
                 tokio::spawn(async move {
                     refuse(stream).await;
@@ -142,6 +144,35 @@ pub async fn serve(
     Ok(())
 }
 
+/// How often the log says that connections are being refused.
+const REFUSALS_LOGGED_EVERY: Duration = Duration::from_secs(10);
+
+/// Connections refused since the log last said so: a flood of connections
+/// writes a line every [`REFUSALS_LOGGED_EVERY`], not one per connection.
+#[derive(Default)]
+struct Refusals {
+    since_logged: u64,
+    logged_at: Option<std::time::Instant>,
+}
+
+impl Refusals {
+    fn count(&mut self, cap: usize) {
+        self.since_logged += 1;
+        let due = self
+            .logged_at
+            .is_none_or(|at| at.elapsed() >= REFUSALS_LOGGED_EVERY);
+        if due {
+            tracing::warn!(
+                refused = self.since_logged,
+                max_connections = cap,
+                "refused connections: too many open"
+            );
+            self.since_logged = 0;
+            self.logged_at = Some(std::time::Instant::now());
+        }
+    }
+}
+
 /// Tell a connection beyond the cap to come back later, and close it. What
 /// the client sent is read and dropped first, so that the close does not
 /// reset the connection before the client has read the answer; a client
@@ -163,5 +194,28 @@ struct AbortOnDrop(tokio::task::JoinHandle<()>);
 impl Drop for AbortOnDrop {
     fn drop(&mut self) {
         self.0.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refusals_are_logged_once_per_period_with_their_number() {
+        let mut refusals = Refusals::default();
+
+        refusals.count(2);
+        let first = refusals.logged_at;
+        for _ in 0..500 {
+            refusals.count(2);
+        }
+
+        assert!(first.is_some());
+        assert_eq!(
+            refusals.logged_at, first,
+            "no second line within the period"
+        );
+        assert_eq!(refusals.since_logged, 500, "the next line says how many");
     }
 }
