@@ -4,7 +4,7 @@
 //! after it.
 
 use crate::AppState;
-use crate::domain::regulation::{Counter, Origin, Subject, retry_after};
+use crate::domain::regulation::{Counter, Origin, Policy, Subject, retry_after};
 use crate::error::ApiError;
 use crate::metrics::{SecondFactor, SignInResult};
 use crate::store::{Reservation, StoreError};
@@ -19,45 +19,82 @@ pub struct Attempt {
     username: String,
     client: String,
     counters: Vec<Counter>,
+    /// The place in the budget of failures on names that are not users,
+    /// which a password from an unfamiliar origin takes.
+    budget: Option<Counter>,
 }
 
 impl AppState {
+    /// Whether `username` has signed in from the origin of `client`
+    /// lately (never so for an unknown origin).
+    async fn is_familiar(&self, username: &str, client: &str) -> Result<bool, ApiError> {
+        let origin = Origin::parse(client);
+        let familiar_since = self.clock.now() - self.config.familiar_origin_s;
+        Ok(origin.is_known()
+            && self
+                .store
+                .is_familiar(username, origin.as_str(), familiar_since)
+                .await?)
+    }
+
     /// The counters an attempt on `username` from `client` falls under:
-    /// the account from this origin always; the account over all origins
-    /// and this origin over all accounts unless the account has signed in
-    /// from this origin before (never so for an unknown origin). The
-    /// database counts the account by its
+    /// the account from this origin always; the account over all origins,
+    /// this origin over all accounts and, for IPv6, its /56 and /48 over
+    /// all accounts, unless the account has signed in from this origin
+    /// before. The database counts the account by its
     /// [`tag`](crate::domain::secrets::Cipher::tag), never by the typed text.
     async fn counters(&self, username: &str, client: &str) -> Result<Vec<Counter>, ApiError> {
         let origin = Origin::parse(client);
         let account = self.cipher.tag(username);
-        let counter = |subject: Subject<'_>, policy| Counter {
-            key: subject.key(),
-            kind: subject.kind(),
-            account: subject.account().map(str::to_owned),
-            policy,
-        };
         let mut counters = vec![counter(
-            Subject::AccountFrom(&account, &origin),
+            &Subject::AccountFrom(&account, &origin),
             self.config.account_policy(),
         )];
-        let familiar_since = self.clock.now() - self.config.familiar_origin_s;
-        let familiar = origin.is_known()
-            && self
-                .store
-                .is_familiar(username, origin.as_str(), familiar_since)
-                .await?;
-        if !familiar {
+        if !self.is_familiar(username, client).await? {
             counters.push(counter(
-                Subject::Account(&account),
+                &Subject::Account(&account),
                 self.config.distributed_policy(),
             ));
             counters.push(counter(
-                Subject::Origin(&origin),
+                &Subject::Origin(&origin),
                 self.config.address_policy(),
             ));
+            for (network, prefix) in Origin::networks(client) {
+                counters.push(counter(
+                    &Subject::Network(&network, prefix),
+                    self.config.network_policy(prefix),
+                ));
+            }
         }
         Ok(counters)
+    }
+
+    /// As [`AppState::begin_attempt`], for a password, which can be tried on
+    /// any name: from an origin unfamiliar to the name, it also takes a
+    /// place in the budget of failures on names that are not users, and is
+    /// refused with `rate_limited` until the budget's window ends once it
+    /// is spent. A known name is refused alike, so the answer tells nothing
+    /// of who exists; names signed in from that origin before go on.
+    pub async fn begin_password_attempt(
+        &self,
+        username: &str,
+        client: &str,
+    ) -> Result<Attempt, ApiError> {
+        let mut attempt = self.begin_attempt(username, client).await?;
+        if self.is_familiar(username, client).await? {
+            return Ok(attempt);
+        }
+        let budget = counter(&Subject::UnknownNames, self.config.unknown_name_policy());
+        let now = self.clock.now();
+        if let Reservation::Taken(_) = self.store.reserve(&budget, now).await? {
+            attempt.budget = Some(budget);
+            return Ok(attempt);
+        }
+        self.store.release(&attempt.counters).await?;
+        let window_ends = self.store.window_start(&budget.key).await? + budget.policy.window_s;
+        Err(ApiError::RateLimited {
+            retry_after_s: retry_after(window_ends, now).unwrap_or(1),
+        })
     }
 
     /// Reserve a place for one attempt in every counter it falls under, or
@@ -84,6 +121,7 @@ impl AppState {
             username: username.to_owned(),
             client: client.to_owned(),
             counters,
+            budget: None,
         })
     }
 
@@ -96,6 +134,13 @@ impl AppState {
                 self.audit(&attempt.username, "locked", counter.kind, &attempt.client)
                     .await?;
             }
+        }
+        // Only a name that is not a user spends the budget; it is never
+        // locked, only full until its window ends.
+        if let Some(budget) = attempt.budget
+            && self.store.find_user(&attempt.username).await?.is_some()
+        {
+            self.store.release(&[budget]).await?;
         }
         Ok(())
     }
@@ -138,7 +183,9 @@ impl AppState {
     /// The attempt could not be verified (the server was busy): its places
     /// are given back, since the user guessed nothing.
     pub async fn attempt_withdrawn(&self, attempt: Attempt) -> Result<(), ApiError> {
-        self.store.release(&attempt.counters).await?;
+        let mut counters = attempt.counters;
+        counters.extend(attempt.budget);
+        self.store.release(&counters).await?;
         Ok(())
     }
 
@@ -192,5 +239,15 @@ impl AppState {
             .clear_failures(&Subject::AccountFrom(&self.cipher.tag(username), &origin).key())
             .await?;
         Ok(())
+    }
+}
+
+/// The counter of `subject`, held to `policy`.
+fn counter(subject: &Subject<'_>, policy: Policy) -> Counter {
+    Counter {
+        key: subject.key(),
+        kind: subject.kind(),
+        account: subject.account().map(str::to_owned),
+        policy,
     }
 }

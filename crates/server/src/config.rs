@@ -78,6 +78,10 @@ pub struct Config {
     pub header_read_timeout_s: u64,
     /// Seconds a client may take to send a request's body.
     pub body_read_timeout_s: u64,
+    /// Connections served at once, over every protocol; one more is
+    /// answered `503` with `Retry-After` and closed, so that held-open
+    /// connections cannot use up the server's file descriptors and memory.
+    pub max_connections: usize,
     /// Failed passwords, codes or push answers within `lockout_window_s`
     /// that lock an account for the origin (address, IPv6 by /64) they came from.
     pub lockout_threshold: i64,
@@ -88,6 +92,22 @@ pub struct Config {
     /// Failed attempts within `lockout_window_s` from one origin, on all
     /// accounts it is unfamiliar to, that lock the origin for those accounts.
     pub lockout_address_threshold: i64,
+    /// Failed attempts within `lockout_window_s` from one IPv6 /56 (256
+    /// /64s, a household's or a small site's share), on all accounts each of
+    /// its /64s is unfamiliar to, that lock the /56 for those accounts: one
+    /// client moving from /64 to /64 is counted as one.
+    pub lockout_network_56_threshold: i64,
+    /// The same for one IPv6 /48 (65,536 /64s, a site's share), higher as
+    /// it holds more people.
+    pub lockout_network_48_threshold: i64,
+    /// Failed passwords on names that are not users, from everywhere
+    /// together, within one `unknown_name_window_s`: past it, every password
+    /// from an origin the name has not signed in from before is answered
+    /// `rate_limited` until the window ends (a known name too, so that the
+    /// answer tells nothing of who exists).
+    pub unknown_name_budget: i64,
+    /// Seconds of the fixed window of `unknown_name_budget`.
+    pub unknown_name_window_s: i64,
     /// Seconds over which failures are counted.
     pub lockout_window_s: i64,
     /// Seconds a lock lasts.
@@ -170,9 +190,14 @@ impl Default for Config {
             max_body_bytes: 64 * 1024,
             header_read_timeout_s: 10,
             body_read_timeout_s: 10,
+            max_connections: 10_000,
             lockout_threshold: 5,
             lockout_account_threshold: 25,
             lockout_address_threshold: 30,
+            lockout_network_56_threshold: 60,
+            lockout_network_48_threshold: 150,
+            unknown_name_budget: 1000,
+            unknown_name_window_s: 15 * 60,
             lockout_window_s: 15 * 60,
             lockout_s: 15 * 60,
             familiar_origin_s: 90 * 24 * 60 * 60,
@@ -349,6 +374,23 @@ impl Config {
         }
     }
 
+    /// The name of another cookie of the portal (language, message, return
+    /// address): with the `__Host-` prefix when cookies are `Secure`, as
+    /// none of them is set for a domain, so that no other host can set one
+    /// of them in a browser.
+    pub fn cookie_name(&self, name: &str) -> String {
+        if self.cookie_secure() {
+            format!("__Host-{name}")
+        } else {
+            name.to_owned()
+        }
+    }
+
+    /// The attribute that makes a cookie `Secure` when cookies are.
+    pub fn secure_attribute(&self) -> &'static str {
+        if self.cookie_secure() { "; Secure" } else { "" }
+    }
+
     /// How failures lock an account.
     pub fn account_policy(&self) -> Policy {
         Policy {
@@ -371,6 +413,28 @@ impl Config {
         Policy {
             threshold: self.lockout_address_threshold,
             ..self.account_policy()
+        }
+    }
+
+    /// How failures lock an IPv6 network of `prefix` bits (56 or 48).
+    pub fn network_policy(&self, prefix: u8) -> Policy {
+        Policy {
+            threshold: if prefix == 56 {
+                self.lockout_network_56_threshold
+            } else {
+                self.lockout_network_48_threshold
+            },
+            ..self.account_policy()
+        }
+    }
+
+    /// The budget of failures on names that are not users: never locked,
+    /// only full until its window ends.
+    pub fn unknown_name_policy(&self) -> Policy {
+        Policy {
+            threshold: self.unknown_name_budget,
+            window_s: self.unknown_name_window_s,
+            lock_s: 0,
         }
     }
 
@@ -401,6 +465,11 @@ impl Config {
                 "read time-outs must be at least 1 second".into(),
             ));
         }
+        if self.max_connections == 0 {
+            return Err(ConfigError::Invalid(
+                "max_connections must be at least 1".into(),
+            ));
+        }
         if self.password_queue == 0 {
             return Err(ConfigError::Invalid(
                 "password_queue must be at least 1".into(),
@@ -422,6 +491,10 @@ impl Config {
         if self.lockout_threshold < 1
             || self.lockout_account_threshold < 1
             || self.lockout_address_threshold < 1
+            || self.lockout_network_56_threshold < 1
+            || self.lockout_network_48_threshold < 1
+            || self.unknown_name_budget < 1
+            || self.unknown_name_window_s < 1
             || self.lockout_window_s < 1
             || self.lockout_s < 1
         {
@@ -655,6 +728,14 @@ mod tests {
         assert_eq!(config.organisation, "Acme");
         assert!(!config.require_first_code);
         assert_eq!(config.database_url(), "postgres://x@127.0.0.1/db");
+    }
+
+    #[test]
+    fn open_connections_are_capped_by_default_and_by_variable() {
+        assert_eq!(Config::default().max_connections, 10_000);
+        let config = Config::load(None, env(&[("AANMELDEN_MAX_CONNECTIONS", "500")])).unwrap();
+        assert_eq!(config.max_connections, 500);
+        assert!(Config::load(None, env(&[("AANMELDEN_MAX_CONNECTIONS", "0")])).is_err());
     }
 
     #[test]

@@ -33,6 +33,8 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::config::Config;
+use crate::domain::secrets::Cipher;
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
@@ -91,6 +93,11 @@ pub const LANG_COOKIE: &str = "aanmelden_lang";
 /// The cookie that carries a message to the next page.
 const FLASH_COOKIE: &str = "aanmelden_flash";
 
+/// The longest message cookie written or read: what was typed is kept to
+/// 256 characters, which fits with room to spare; browsers drop a cookie
+/// past 4096 bytes.
+const MAX_FLASH_LEN: usize = 3072;
+
 /// What the address of a page may add.
 #[derive(Debug, Default, Deserialize)]
 pub struct PageQuery {
@@ -137,13 +144,13 @@ pub async fn show(
     if let Some(lang) = query.lang.as_deref().and_then(Lang::from_code) {
         // The choice is kept, and the address loses the parameter.
         return (
-            [(header::SET_COOKIE, lang_cookie(lang))],
+            [(header::SET_COOKIE, lang_cookie(&app.config, lang))],
             Redirect::to(path),
         )
             .into_response();
     }
-    let flash = Flash::read(&headers);
-    let had_flash = Flash::present(&headers);
+    let flash = Flash::read(&headers, &app);
+    let had_flash = Flash::present(&headers, &app.config);
     let had_cookie = session_token(&headers, &app.config).is_some();
     let session = current_session(&app, &headers).await.ok();
     let live = session.is_some();
@@ -192,7 +199,7 @@ pub async fn show(
         response_headers.append(header::SET_COOKIE, clear_session_cookie(&app.config));
     }
     if had_flash {
-        response_headers.append(header::SET_COOKIE, Flash::clear());
+        response_headers.append(header::SET_COOKIE, Flash::clear(&app.config));
     }
     if let Some(url) = arrived_with {
         response_headers.append(header::SET_COOKIE, return_cookie::keep(&app.config, &url));
@@ -228,8 +235,16 @@ pub async fn reset(
     let mut response = Redirect::to("/").into_response();
     let set = response.headers_mut();
     set.append(header::SET_COOKIE, clear_session_cookie(&app.config));
-    set.append(header::SET_COOKIE, lang_cookie(Lang::Nl));
-    set.append(header::SET_COOKIE, Flash::clear());
+    set.append(header::SET_COOKIE, lang_cookie(&app.config, Lang::Nl));
+    if app.config.cookie_secure() {
+        // The app's own language cookie goes too: nothing of the last
+        // user's choice stays in a kiosk's browser.
+        set.append(
+            header::SET_COOKIE,
+            HeaderValue::from_static("aanmelden_lang=; Path=/; Max-Age=0; SameSite=Strict"),
+        );
+    }
+    set.append(header::SET_COOKIE, Flash::clear(&app.config));
     set.append(header::SET_COOKIE, return_cookie::forget(&app.config));
     set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
@@ -353,7 +368,7 @@ impl<'a> Frame<'a> {
         Self {
             app,
             kiosk: app.config.kiosk_for(client),
-            lang: request_lang(headers),
+            lang: request_lang(headers, &app.config),
             path,
             headers,
             signed_in: false,
@@ -516,10 +531,13 @@ pub fn notice(text: Option<&str>) -> Markup {
 }
 
 /// The language of a request: the chosen one (cookie), else the browser's
-/// first that the portal speaks, else Dutch.
-pub fn request_lang(headers: &HeaderMap) -> Lang {
-    cookie(headers, LANG_COOKIE)
+/// first that the portal speaks, else Dutch. The app writes the cookie
+/// from script under its plain name, so that name is read too, after the
+/// server's own.
+pub fn request_lang(headers: &HeaderMap, config: &Config) -> Lang {
+    cookie(headers, &config.cookie_name(LANG_COOKIE))
         .and_then(Lang::from_code)
+        .or_else(|| cookie(headers, LANG_COOKIE).and_then(Lang::from_code))
         .unwrap_or_else(|| {
             let accepted = headers
                 .get(header::ACCEPT_LANGUAGE)
@@ -533,10 +551,12 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         })
 }
 
-fn lang_cookie(lang: Lang) -> HeaderValue {
+fn lang_cookie(config: &Config, lang: Lang) -> HeaderValue {
     let text = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
-        lang.code()
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Strict{}",
+        config.cookie_name(LANG_COOKIE),
+        lang.code(),
+        config.secure_attribute()
     );
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -604,31 +624,70 @@ impl Flash {
         self.field.as_deref() == Some(field)
     }
 
-    fn read(headers: &HeaderMap) -> Option<Self> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(cookie(headers, FLASH_COOKIE)?)
-            .ok()?;
+    /// The message the server signed for this browser's next page; a
+    /// cookie it did not sign (a made-up error, or text to show) is none.
+    fn read(headers: &HeaderMap, app: &AppState) -> Option<Self> {
+        let value = cookie(headers, &app.config.cookie_name(FLASH_COOKIE))?;
+        if value.len() > MAX_FLASH_LEN {
+            return None;
+        }
+        let (message, signature) = value.split_once('.')?;
+        if !app.cipher.verify_flash(message.as_bytes(), signature) {
+            return None;
+        }
+        let bytes = URL_SAFE_NO_PAD.decode(message).ok()?;
         serde_json::from_slice(&bytes).ok()
     }
 
-    fn present(headers: &HeaderMap) -> bool {
-        cookie(headers, FLASH_COOKIE).is_some()
+    fn present(headers: &HeaderMap, config: &Config) -> bool {
+        cookie(headers, &config.cookie_name(FLASH_COOKIE)).is_some()
     }
 
-    fn set(&self) -> HeaderValue {
-        let value = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default());
-        let text = format!("{FLASH_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict");
+    /// `message.signature`: the message as base64 of its JSON.
+    fn signed(&self, cipher: &Cipher) -> String {
+        let message = URL_SAFE_NO_PAD.encode(serde_json::to_vec(self).unwrap_or_default());
+        let signature = cipher.sign_flash(message.as_bytes());
+        format!("{message}.{signature}")
+    }
+
+    fn set(&self, app: &AppState) -> HeaderValue {
+        let mut value = self.signed(&app.cipher);
+        if value.len() > MAX_FLASH_LEN {
+            // Only what was typed can make it this long: the message goes
+            // without it.
+            let short = Self {
+                code: self.code,
+                field: self.field.clone(),
+                retry_after_s: self.retry_after_s,
+                notice: self.notice.clone(),
+                typed: String::new(),
+            };
+            value = short.signed(&app.cipher);
+        }
+        if value.len() > MAX_FLASH_LEN {
+            return Self::clear(&app.config);
+        }
+        let text = format!(
+            "{}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict{}",
+            app.config.cookie_name(FLASH_COOKIE),
+            app.config.secure_attribute()
+        );
         HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 
-    fn clear() -> HeaderValue {
-        HeaderValue::from_static("aanmelden_flash=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict")
+    fn clear(config: &Config) -> HeaderValue {
+        let text = format!(
+            "{}=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict{}",
+            config.cookie_name(FLASH_COOKIE),
+            config.secure_attribute()
+        );
+        HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
     }
 }
 
 /// After a form: to `to`, with a message.
-pub fn back_to(to: &str, flash: &Flash) -> Response {
-    ([(header::SET_COOKIE, flash.set())], Redirect::to(to)).into_response()
+pub fn back_to(app: &AppState, to: &str, flash: &Flash) -> Response {
+    ([(header::SET_COOKIE, flash.set(app))], Redirect::to(to)).into_response()
 }
 
 /// After a step up: to `to`, with the new session cookie.
@@ -644,8 +703,8 @@ pub fn stepped_to(app: &AppState, stepped: &Stepped, to: &str) -> Response {
 }
 
 /// A form's answer when the session it was for is gone.
-pub fn expired() -> Response {
-    back_to("/", &Flash::error(&ApiError::SessionExpired, ""))
+pub fn expired(app: &AppState) -> Response {
+    back_to(app, "/", &Flash::error(&ApiError::SessionExpired, ""))
 }
 
 /// The session of a form post; a gone one is answered with [`expired`].
@@ -658,7 +717,7 @@ impl FromRequestParts<AppState> for FormSession {
         current_session(app, &parts.headers)
             .await
             .map(Self)
-            .map_err(|_| expired())
+            .map_err(|_| expired(app))
     }
 }
 

@@ -217,6 +217,9 @@ fn form_routes(app: &AppState) -> Router {
         ))
         .fallback(plain::no_such_form)
         .layer(DefaultBodyLimit::max(app.config.max_body_bytes))
+        .layer(RequestBodyTimeoutLayer::new(Duration::from_secs(
+            app.config.body_read_timeout_s,
+        )))
         .layer(middleware::from_fn(same_site_only))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

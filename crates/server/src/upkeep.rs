@@ -44,7 +44,12 @@ impl AppState {
                     now - config.session_idle_timeout_s,
                 )
                 .await?,
-            counters: self.store.forget_stale_counters(now - window, now).await?,
+            // Kept for the longer window: a budget dropped halfway through
+            // its window would start afresh.
+            counters: self
+                .store
+                .forget_stale_counters(now - window.max(config.unknown_name_window_s), now)
+                .await?,
             // Kept for the window, which limits how many an account is sent.
             challenges: self
                 .store

@@ -14,7 +14,13 @@
 //!   in from before are not locked out by it;
 //! - an origin over all accounts it is unfamiliar for: a noisy address
 //!   throttles only itself, and not the colleagues behind the same office
-//!   address who signed in from there before.
+//!   address who signed in from there before;
+//! - for IPv6, the /56 and the /48 around the origin's /64, likewise, with
+//!   higher thresholds: a client given a /48 has 65,536 /64s to move
+//!   between, and gains nothing by it;
+//! - failures on names that are not users, from everywhere together, in a
+//!   fixed window: a budget, past which passwords from unfamiliar origins
+//!   wait for the window's end.
 //!
 //! The counts live in the database, so locks hold across instances and
 //! restarts.
@@ -64,6 +70,26 @@ impl Origin {
         }
     }
 
+    /// The wider networks a client at `client` is counted in too: for an
+    /// IPv6 address its /56 and its /48, with their prefix lengths; none
+    /// for IPv4 or an unknown client.
+    pub fn networks(client: &str) -> Vec<(Self, u8)> {
+        let Ok(address) = client.parse::<IpAddr>() else {
+            return Vec::new();
+        };
+        let IpAddr::V6(v6) = address.to_canonical() else {
+            return Vec::new();
+        };
+        [56u8, 48]
+            .into_iter()
+            .map(|prefix| {
+                let mask = u128::MAX << (128 - u32::from(prefix));
+                let network = Ipv6Addr::from(u128::from(v6) & mask);
+                (Self(format!("{network}/{prefix}")), prefix)
+            })
+            .collect()
+    }
+
     /// The origin of a client address as text; anything that is not an
     /// address is the unknown origin.
     pub fn parse(client: &str) -> Self {
@@ -94,6 +120,11 @@ pub enum Subject<'a> {
     Account(&'a str),
     /// An origin over all accounts it is unfamiliar to.
     Origin(&'a Origin),
+    /// An IPv6 network wider than an origin (see [`Origin::networks`])
+    /// over all accounts its origins are unfamiliar to.
+    Network(&'a Origin, u8),
+    /// Failures on names that are not users, from everywhere.
+    UnknownNames,
 }
 
 impl Subject<'_> {
@@ -103,6 +134,8 @@ impl Subject<'_> {
             Self::AccountFrom(name, origin) => format!("from:{origin} user:{name}"),
             Self::Account(name) => format!("user:{name}"),
             Self::Origin(origin) => format!("addr:{origin}"),
+            Self::Network(network, _) => format!("net:{network}"),
+            Self::UnknownNames => "unknown-names".to_owned(),
         }
     }
 
@@ -113,6 +146,9 @@ impl Subject<'_> {
             Self::AccountFrom(..) => "account_from_origin",
             Self::Account(_) => "account",
             Self::Origin(_) => "origin",
+            Self::Network(_, 56) => "network_56",
+            Self::Network(..) => "network_48",
+            Self::UnknownNames => "unknown_names",
         }
     }
 
@@ -121,7 +157,7 @@ impl Subject<'_> {
     pub fn account(&self) -> Option<&str> {
         match self {
             Self::AccountFrom(name, _) | Self::Account(name) => Some(name),
-            Self::Origin(_) => None,
+            Self::Origin(_) | Self::Network(..) | Self::UnknownNames => None,
         }
     }
 }
@@ -187,6 +223,27 @@ mod tests {
             Origin::parse("2001:db8:1:3::1")
         );
         assert_eq!(Origin::parse("::ffff:192.0.2.7").as_str(), "192.0.2.7");
+    }
+
+    #[test]
+    fn ipv6_is_also_counted_by_56_and_48() {
+        let networks = Origin::networks("2001:db8:1:2345:aaaa:bbbb:cccc:dddd");
+        let keys: Vec<String> = networks
+            .iter()
+            .map(|(network, prefix)| Subject::Network(network, *prefix).key())
+            .collect();
+        assert_eq!(keys, ["net:2001:db8:1:2300::/56", "net:2001:db8:1::/48"]);
+        assert_eq!(
+            Origin::networks("2001:db8:1:23ff::1"),
+            Origin::networks("2001:db8:1:2300::9")
+        );
+        assert_ne!(
+            Origin::networks("2001:db8:1:2300::1")[0],
+            Origin::networks("2001:db8:1:2400::1")[0]
+        );
+        assert!(Origin::networks("192.0.2.7").is_empty());
+        assert!(Origin::networks("::ffff:192.0.2.7").is_empty());
+        assert!(Origin::networks(UNKNOWN_CLIENT).is_empty());
     }
 
     #[test]

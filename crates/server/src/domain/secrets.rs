@@ -117,16 +117,21 @@ const TAG_KEY_PURPOSE: &[u8] = b"aanmelden tag v1";
 /// What the key for [`Cipher::seal_cookie`] is derived for (HKDF info).
 const COOKIE_KEY_PURPOSE: &[u8] = b"aanmelden cookie seal v1";
 
+/// What the key for [`Cipher::sign_flash`] is derived for (HKDF info).
+const FLASH_KEY_PURPOSE: &[u8] = b"aanmelden flash mac v1";
+
 /// Encrypts and decrypts with AES-256-GCM, every value bound to what it is
 /// for (see [`bound_to`]): device secrets under the configured key, what
 /// travels in cookies under a key derived from it (see
-/// [`Cipher::seal_cookie`]); and tags typed text with another derived key
-/// (see [`Cipher::tag`]).
+/// [`Cipher::seal_cookie`]); tags typed text with another derived key
+/// (see [`Cipher::tag`]) and signs the plain pages' messages with a third
+/// (see [`Cipher::sign_flash`]).
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
     cookie_aead: Aes256Gcm,
     tag_key: SecretBytes,
+    flash_key: SecretBytes,
 }
 
 /// A 32-byte key for `purpose`, derived from `master` with HKDF-SHA-256:
@@ -155,7 +160,9 @@ impl Cipher {
             return Err(SecretError::BadKey);
         }
         let cookie_key = derive_key(&bytes, COOKIE_KEY_PURPOSE);
+        let flash_key = derive_key(&bytes, FLASH_KEY_PURPOSE);
         Ok(Self {
+            flash_key,
             aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
             cookie_aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(cookie_key.expose())),
             tag_key: SecretBytes::new(
@@ -239,6 +246,19 @@ impl Cipher {
     /// The value sealed by [`Cipher::seal_cookie`] with the same `aad`.
     pub fn open_cookie(&self, aad: &[u8], sealed: &[u8]) -> Result<SecretBytes, SecretError> {
         open_with(&self.cookie_aead, aad, sealed)
+    }
+
+    /// The HMAC-SHA-256 (hex) of a message for the next plain page: the
+    /// page shows only what the server itself said, never a code or text a
+    /// cookie from elsewhere made up.
+    pub fn sign_flash(&self, message: &[u8]) -> String {
+        super::push::sign(&self.flash_key, message)
+    }
+
+    /// Whether `signature` is [`Cipher::sign_flash`] of `message`,
+    /// compared in constant time.
+    pub fn verify_flash(&self, message: &[u8], signature: &str) -> bool {
+        super::push::verify(&self.flash_key, message, signature)
     }
 }
 
@@ -354,6 +374,16 @@ mod tests {
                 .expose(),
             b"a@b.nl"
         );
+    }
+
+    #[test]
+    fn a_flash_signature_holds_for_its_message_and_key_only() {
+        let signature = cipher().sign_flash(b"message");
+        assert!(cipher().verify_flash(b"message", &signature));
+        assert!(!cipher().verify_flash(b"messagf", &signature));
+        let other = Cipher::from_base64(&SecretString::new(BASE64.encode([8u8; 32]))).unwrap();
+        assert!(!other.verify_flash(b"message", &signature));
+        assert_ne!(signature, cipher().tag("message"));
     }
 
     #[test]

@@ -49,7 +49,9 @@ impl AppState {
         if session.level != Level::Identified {
             return Err(ApiError::Forbidden);
         }
-        let attempt = self.begin_attempt(&session.username, client).await?;
+        let attempt = self
+            .begin_password_attempt(&session.username, client)
+            .await?;
         // A disabled user is checked like an unknown one.
         let user = self
             .store

@@ -186,7 +186,11 @@ pub async fn add(
 ) -> Response {
     match app.start_enrolment(&session, &client, &form.name).await {
         Ok(_) => Redirect::to(DEVICES_PATH).into_response(),
-        Err(failure) => back_to(DEVICES_PATH, &Flash::error(&failure, form.name.trim())),
+        Err(failure) => back_to(
+            &app,
+            DEVICES_PATH,
+            &Flash::error(&failure, form.name.trim()),
+        ),
     }
 }
 
@@ -208,9 +212,9 @@ pub async fn test(
         .test_device(&session, &client, form.device, &form.code)
         .await
     {
-        Ok(true) => back_to(DEVICES_PATH, &Flash::notice(Notice::TestOk)),
-        Ok(false) => back_to(DEVICES_PATH, &Flash::notice(Notice::TestWrong)),
-        Err(failure) => back_to(DEVICES_PATH, &Flash::error(&failure, "")),
+        Ok(true) => back_to(&app, DEVICES_PATH, &Flash::notice(Notice::TestOk)),
+        Ok(false) => back_to(&app, DEVICES_PATH, &Flash::notice(Notice::TestWrong)),
+        Err(failure) => back_to(&app, DEVICES_PATH, &Flash::error(&failure, "")),
     }
 }
 
@@ -234,7 +238,7 @@ pub async fn remove(
 ) -> Response {
     match app.remove_device(&session, &client, id).await {
         Ok(()) => Redirect::to(DEVICES_PATH).into_response(),
-        Err(failure) => back_to(DEVICES_PATH, &Flash::error(&failure, "")),
+        Err(failure) => back_to(&app, DEVICES_PATH, &Flash::error(&failure, "")),
     }
 }
 
@@ -258,6 +262,7 @@ pub async fn activate(
     {
         Ok(activated) => {
             let added = back_to(
+                &app,
                 DEVICES_PATH,
                 &Flash::notice(Notice::DeviceAdded(activated.device.name)),
             );
@@ -274,6 +279,6 @@ pub async fn activate(
                 None => added,
             }
         }
-        Err(failure) => back_to(DEVICES_PATH, &Flash::error(&failure, "")),
+        Err(failure) => back_to(&app, DEVICES_PATH, &Flash::error(&failure, "")),
     }
 }

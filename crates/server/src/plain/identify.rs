@@ -46,6 +46,6 @@ pub async fn submit(
     let old = session_token(&headers, &app.config);
     match app.identify(old.as_ref(), &form.username).await {
         Ok(stepped) => stepped_to(&app, &stepped, "/"),
-        Err(failure) => back_to("/", &Flash::error(&failure, form.username.trim())),
+        Err(failure) => back_to(&app, "/", &Flash::error(&failure, form.username.trim())),
     }
 }

@@ -47,6 +47,6 @@ pub async fn submit(
 ) -> Response {
     match app.check_code(&session, &client, &form.code).await {
         Ok(stepped) => stepped_to(&app, &stepped, "/"),
-        Err(failure) => back_to(PATH, &Flash::error(&failure, "")),
+        Err(failure) => back_to(&app, PATH, &Flash::error(&failure, "")),
     }
 }

@@ -74,7 +74,7 @@ pub async fn submit(
         .username
         .is_some_and(|shown| normalise_username(&shown) != session.username)
     {
-        return back_to("/", &Flash::notice(Notice::UserChanged));
+        return back_to(&app, "/", &Flash::notice(Notice::UserChanged));
     }
     let password = SecretString::new(form.password);
     match app
@@ -83,6 +83,6 @@ pub async fn submit(
     {
         Ok(stepped) => stepped_to(&app, &stepped, "/"),
         // What was typed stays out of the message: it is a password.
-        Err(failure) => back_to("/", &Flash::error(&failure, "")),
+        Err(failure) => back_to(&app, "/", &Flash::error(&failure, "")),
     }
 }

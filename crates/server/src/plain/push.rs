@@ -131,7 +131,7 @@ pub async fn resend(
         .await
     {
         Ok(_) => Redirect::to("/").into_response(),
-        Err(failure) => back_to("/", &Flash::error(&failure, "")),
+        Err(failure) => back_to(&app, "/", &Flash::error(&failure, "")),
     }
 }
 
@@ -149,7 +149,7 @@ pub async fn wait(
         Ok(None) | Err(ApiError::PushDenied | ApiError::PushExpired) => {
             Redirect::to("/").into_response()
         }
-        Err(failure) => back_to("/", &Flash::error(&failure, "")),
+        Err(failure) => back_to(&app, "/", &Flash::error(&failure, "")),
     }
 }
 

@@ -110,6 +110,15 @@ impl Store {
         row.map_or(Ok(0), |row| Ok(row.try_get("locked_until")?))
     }
 
+    /// When the window of `key` began (0: never counted).
+    pub async fn window_start(&self, key: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT window_start FROM throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map_or(Ok(0), |row| Ok(row.try_get("window_start")?))
+    }
+
     /// Every counter's key and account, as stored.
     pub async fn counter_keys(&self) -> Result<Vec<(String, Option<String>)>, StoreError> {
         let rows = sqlx::query("SELECT key, account FROM throttle ORDER BY key")

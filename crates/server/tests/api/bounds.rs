@@ -183,6 +183,18 @@ async fn slow_headers_and_bodies_are_cut_off(app: TestApp) {
     assert!(body.starts_with("HTTP/1.1 4"), "{body}");
 }
 
+async fn a_slow_form_body_is_cut_off(app: TestApp) {
+    let body = tokio::task::block_in_place(|| {
+        stalled_connection(
+            &app,
+            b"POST /flow/identify HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nusername=j",
+        )
+    });
+
+    let body = String::from_utf8_lossy(&body);
+    assert!(body.starts_with("HTTP/1.1 4"), "{body}");
+}
+
 async fn expired_rows_are_cleaned_up(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     let browser = at_second_factor(&app).await;
@@ -225,5 +237,6 @@ crate::on_both_backends!(
     an_account_has_a_few_open_challenges_and_a_few_per_window,
     a_session_holds_one_wait_for_a_push_answer,
     slow_headers_and_bodies_are_cut_off,
+    a_slow_form_body_is_cut_off,
     expired_rows_are_cleaned_up,
 );

@@ -6,6 +6,8 @@
 use aanmelden_api::{SessionInfo, Step};
 use aanmelden_server::config::{Application, Config};
 use aanmelden_server::domain::push::Status;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use reqwest::StatusCode;
 use reqwest::redirect::Policy;
 
@@ -627,6 +629,24 @@ async fn what_users_type_is_escaped(app: TestApp) {
     assert!(!page.contains("<b>jan"));
 }
 
+async fn a_made_up_message_is_not_shown(app: TestApp) {
+    let made_up = URL_SAFE_NO_PAD.encode(
+        r#"{"code":"locked","retry_after_s":999,"notice":null,"typed":"Bel 0900-1234 voor hulp"}"#,
+    );
+
+    let response = reqwest::Client::new()
+        .get(app.browser.url("/"))
+        .header("cookie", format!("aanmelden_flash={made_up}"))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    assert!(!page.contains("id=\"error\""), "{page}");
+    assert!(!page.contains("0900-1234"), "{page}");
+}
+
 crate::on_both_backends!(
     configured_by configure;
     the_first_registration_and_logging_off_without_script,
@@ -645,4 +665,5 @@ crate::on_both_backends!(
     an_expired_session_says_so_once,
     forms_from_another_site_are_refused,
     what_users_type_is_escaped,
+    a_made_up_message_is_not_shown,
 );
