@@ -44,12 +44,24 @@ pub fn LanguageToggle() -> impl IntoView {
     }
 }
 
-/// Keep `lang` in the cookie the server reads too.
+/// Keep `lang` in the cookie the server reads too: under https with the
+/// `__Host-` prefix and `Secure`, as the server sets it (it reads that one
+/// first), and the plain one of an earlier choice cleared.
 fn remember_language(lang: Lang) {
-    if let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() {
+    let Ok(document) = document().dyn_into::<web_sys::HtmlDocument>() else {
+        return;
+    };
+    let code = lang.code();
+    if window().location().protocol().as_deref() == Ok("https:") {
         let _ = document.set_cookie(&format!(
-            "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Strict",
-            lang.code()
+            "__Host-{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Strict; Secure"
+        ));
+        let _ = document.set_cookie(&format!(
+            "{LANG_COOKIE}=; Path=/; Max-Age=0; SameSite=Strict"
+        ));
+    } else {
+        let _ = document.set_cookie(&format!(
+            "{LANG_COOKIE}={code}; Path=/; Max-Age=31536000; SameSite=Strict"
         ));
     }
 }
