@@ -5,7 +5,9 @@
 //! the application, is sent to the portal, signs in with the code, lands
 //! back on the application, which shows `Remote-User`; after "Afmelden" the
 //! application sends it to the portal again. The session cookie is set for
-//! example.test (`cookie_domain`), so the application's host gets it too.
+//! example.test (`cookie_domain`), so the application's host gets it too;
+//! and a link to the application on a page of another site reaches it
+//! signed in.
 
 use std::net::SocketAddr;
 
@@ -81,7 +83,24 @@ fn gate(portal: SocketAddr, app: SocketAddr, port: u16) -> String {
         location @sign_in {{
             return 302 http://portal.example.test:{port}/?rd=$scheme://$http_host$request_uri;
         }}
-    }}"
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        server_name elsewhere.test;
+        location / {{
+            default_type text/html;
+            return 200 '{}';
+        }}
+    }}",
+        link_elsewhere(port)
+    )
+}
+
+/// A page on another site (webmail, chat) with a link to the application.
+fn link_elsewhere(port: u16) -> String {
+    format!(
+        "<!doctype html><meta charset=utf-8><title>Mail</title>\
+         <a id=to-app href=http://app.example.test:{port}/documents/>Documents</a>"
     )
 }
 
@@ -164,6 +183,20 @@ async fn behind(kind: Kind, proxy: Proxy) {
     assert_eq!(test.text("#remote-name").await, FULL_NAME);
     assert_eq!(test.client.current_url().await.unwrap().as_str(), documents);
 
+    // A link from another site reaches the application signed in.
+    test.client
+        .goto(&format!("http://elsewhere.test:{port}/"))
+        .await
+        .unwrap();
+    test.click("#to-app").await;
+    test.wait_for("#remote-user, #username").await;
+    assert_eq!(
+        test.client.current_url().await.unwrap().as_str(),
+        format!("http://app.example.test:{port}/documents/"),
+        "a link from another site reaches the application, not the sign-in"
+    );
+    assert_eq!(test.text("#remote-user").await, USER);
+
     // Afmelden on the portal: the application sends the browser back.
     test.client
         .goto(&format!("http://portal.example.test:{port}/"))
@@ -214,6 +247,11 @@ http://portal.example.test:{port} {{
 \treverse_proxy {portal}
 }}
 
+http://elsewhere.test:{port} {{
+\theader Content-Type text/html
+\trespond `{}` 200
+}}
+
 http://app.example.test:{port} {{
 \tforward_auth {portal} {{
 \t\turi /api/v1/auth/verify?redirect=1
@@ -221,7 +259,8 @@ http://app.example.test:{port} {{
 \t}}
 \treverse_proxy {app}
 }}
-"
+",
+            link_elsewhere(port)
         );
         let file = dir.path().join("Caddyfile");
         std::fs::write(&file, config).unwrap();
@@ -257,7 +296,7 @@ impl Drop for Caddy {
 }
 
 crate::in_browsers!(
-    [Chromium, ChromiumNoScript, Firefox];
+    [Chromium, ChromiumNoScript, Firefox, FirefoxNoScript];
     an_application_behind_the_gate_sees_who_signed_in,
 );
 

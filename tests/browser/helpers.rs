@@ -413,8 +413,9 @@ pub fn totp_code_at(secret: &str, time: i64) -> String {
 }
 
 /// Host names the browsers find on 127.0.0.1: the portal and an
-/// application behind the same nginx, under one parent domain.
-pub const GATE_HOSTS: [&str; 2] = ["portal.example.test", "app.example.test"];
+/// application behind the same nginx, under one parent domain, and a page
+/// on another site that links to the application.
+pub const GATE_HOSTS: [&str; 3] = ["portal.example.test", "app.example.test", "elsewhere.test"];
 
 /// The workspace root, where `cargo xtask build` puts dist/.
 pub fn workspace_root() -> PathBuf {

@@ -219,13 +219,16 @@ fn own_page(path: &str) -> &'static str {
 /// `GET /opnieuw`: a kiosk starts over. The session ends on the server,
 /// the language is Dutch again, no application waits to be returned to,
 /// and the first screen returns. A GET, since a page without script can
-/// only reload itself; another site cannot use it, as the session cookie is
-/// not sent along with its navigations.
+/// only reload itself. The session cookie goes along with a link from
+/// another site, and such a link only leads to the start page.
 pub async fn reset(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
 ) -> Response {
+    if crate::routes::is_cross_site(&headers) {
+        return Redirect::to("/").into_response();
+    }
     if let Err(error) = app
         .log_off(session_token(&headers, &app.config).as_ref(), &client)
         .await

@@ -252,7 +252,17 @@ async fn same_site_only(request: Request, next: Next) -> Result<Response, ApiErr
     Ok(next.run(request).await)
 }
 
-fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+/// Whether the browser says a navigation comes from another site (another
+/// registrable domain: not the applications under the portal's domain).
+pub fn is_from_another_site(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(HeaderName::from_static("sec-fetch-site"))
+        .is_some_and(|site| site.as_bytes() == b"cross-site")
+}
+
+/// Whether the browser says the request comes from anywhere but this
+/// origin.
+pub fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
     const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
     if let Some(site) = headers.get(SEC_FETCH_SITE) {
         return !matches!(site.as_bytes(), b"same-origin" | b"none");

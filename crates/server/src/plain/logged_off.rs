@@ -31,14 +31,19 @@ pub async fn submit(
 
 /// `GET /afmelden?rd=…`: an application's "log off" link. The session ends
 /// and the browser goes back to `rd` when it is allowed (as after sign-in),
-/// else to the logged-off page. Another site cannot end a session so: its
-/// links do not carry the session cookie (`SameSite=Strict`).
+/// else to the logged-off page. The applications are on the portal's site
+/// (they share its cookie); a link on another site, which the session
+/// cookie goes along with (`SameSite=Lax`), ends nothing and leads to the
+/// start page.
 pub async fn leave(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
+    if crate::routes::is_from_another_site(&headers) {
+        return Redirect::to("/").into_response();
+    }
     let back = uri
         .query()
         .and_then(return_parameter)

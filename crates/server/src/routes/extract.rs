@@ -151,8 +151,10 @@ pub fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, value)| value)
 }
 
-/// `Set-Cookie` for `token`: only over HTTP(S), never to script, never sent
-/// along with another site's requests.
+/// `Set-Cookie` for `token`: only over HTTP(S), never to script. `Lax`: a
+/// link from another site (mail, chat) arrives signed in, while another
+/// site's requests that change state carry no session (and are refused by
+/// the cross-site check besides).
 pub fn set_session_cookie(token: &SessionToken, config: &Config) -> HeaderValue {
     session_cookie(token.expose(), "", config)
 }
@@ -174,7 +176,7 @@ fn session_cookie(value: &str, extra: &str, config: &Config) -> HeaderValue {
         .as_deref()
         .map(|domain| format!("; Domain={domain}"))
         .unwrap_or_default();
-    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict{domain}{extra}{secure}");
+    let text = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{domain}{extra}{secure}");
     // Tokens are URL-safe base64, so the value is always a valid header.
     HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
@@ -210,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn cookies_are_http_only_and_strict() {
+    fn cookies_are_http_only_and_lax() {
         let secure = Config {
             secure_cookie: Some(true),
             ..Config::default()
@@ -218,12 +220,12 @@ mod tests {
         let value = set_session_cookie(&SessionToken::from_cookie("abc"), &secure);
         assert_eq!(
             value.to_str().unwrap(),
-            "__Host-aanmelden_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure"
+            "__Host-aanmelden_session=abc; Path=/; HttpOnly; SameSite=Lax; Secure"
         );
         let cleared = clear_session_cookie(&Config::default());
         assert_eq!(
             cleared.to_str().unwrap(),
-            "aanmelden_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"
+            "aanmelden_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"
         );
     }
 }

@@ -305,6 +305,17 @@ impl Browser {
             .expect("request")
     }
 
+    /// A page of the portal, reached by a link on another site: the
+    /// browser sends its cookies along (`SameSite=Lax`) and says where the
+    /// navigation came from.
+    pub async fn get_page_from_another_site(&self, path: &str) -> reqwest::Response {
+        self.request(reqwest::Method::GET, self.url(path))
+            .header("sec-fetch-site", "cross-site")
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A page of the portal (not the API), with this browser's cookies.
     pub async fn get_page(&self, path: &str) -> reqwest::Response {
         self.request(reqwest::Method::GET, self.url(path))

@@ -83,8 +83,29 @@ async fn a_terminals_plain_page_resets_itself_and_the_reset_ends_the_session(app
     );
 }
 
+/// The session cookie goes along with a link from another site (so that
+/// such a link reaches an application signed in): a link to the reset
+/// address ends no session.
+async fn a_link_from_another_site_to_the_reset_ends_no_session(app: TestApp) {
+    app.add_user(USER).await;
+    let terminal = app.browser_at("198.51.100.20");
+    terminal.sign_in_password(USER, PASSWORD).await;
+    assert_eq!(app.state.store.count_sessions().await.unwrap(), 1);
+
+    let page = terminal.get_page_from_another_site("/opnieuw").await;
+
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(app.state.store.count_sessions().await.unwrap(), 1);
+    let text = terminal.get_page("/").await.text().await.unwrap();
+    assert!(
+        text.contains("id=\"device-select\""),
+        "still signed in: {text}"
+    );
+}
+
 crate::on_both_backends!(
     configured_by configure;
     terminals_are_told_their_times_and_others_nothing,
     a_terminals_plain_page_resets_itself_and_the_reset_ends_the_session,
+    a_link_from_another_site_to_the_reset_ends_no_session,
 );

@@ -294,9 +294,57 @@ async fn an_applications_log_off_link_ends_the_session_and_goes_back(app: TestAp
     );
 }
 
+/// The session cookie goes along with a link from another site: such a
+/// link to the log-off address ends nothing; an application's (same site)
+/// does.
+async fn a_log_off_link_on_another_site_ends_nothing(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let visitor = Visitor::new(&app);
+    visitor.sign_in(&app, &secret).await;
+    let verify = async || {
+        visitor
+            .client
+            .get(format!("{}/api/v1/auth/verify", visitor.base))
+            .send()
+            .await
+            .unwrap()
+            .status()
+    };
+    let leave = format!(
+        "{}/afmelden?rd={}",
+        visitor.base,
+        encoded("https://mail.example.nl/")
+    );
+
+    let from_elsewhere = visitor
+        .client
+        .get(&leave)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(location(&from_elsewhere), "/");
+    assert_eq!(verify().await, StatusCode::OK, "still signed in");
+    let from_an_application = visitor
+        .client
+        .get(&leave)
+        .header("sec-fetch-site", "same-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(location(&from_an_application), "https://mail.example.nl/");
+    assert_eq!(
+        verify().await,
+        StatusCode::UNAUTHORIZED,
+        "the session ended"
+    );
+}
+
 crate::on_both_backends!(
     configured_by configure;
     an_applications_log_off_link_ends_the_session_and_goes_back,
+    a_log_off_link_on_another_site_ends_nothing,
     the_plain_pages_send_the_browser_back_after_the_code,
     the_app_is_told_once_also_after_a_first_registration,
     the_app_is_told_after_a_push_too,
