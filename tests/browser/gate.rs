@@ -29,9 +29,11 @@ async fn echo(headers: HeaderMap) -> Html<String> {
     };
     Html(format!(
         "<!doctype html><meta charset=utf-8><title>App</title>\
-         <p id=\"remote-user\">{}</p><p id=\"remote-name\">{}</p>",
+         <p id=\"remote-user\">{}</p><p id=\"remote-name\">{}</p>\
+         <p id=\"remote-email\">{}</p>",
         shown("remote-user"),
-        shown("remote-name")
+        shown("remote-name"),
+        shown("remote-email")
     ))
 }
 
@@ -66,8 +68,10 @@ fn gate(portal: SocketAddr, app: SocketAddr, port: u16) -> String {
         location / {{
             auth_request /.aanmelden/verify;
             auth_request_set $aanmelden_user $upstream_http_remote_user;
+            auth_request_set $aanmelden_email $upstream_http_remote_email;
             auth_request_set $aanmelden_name $upstream_http_remote_name;
             proxy_set_header Remote-User $aanmelden_user;
+            proxy_set_header Remote-Email $aanmelden_email;
             proxy_set_header Remote-Name $aanmelden_name;
             error_page 401 = @sign_in;
             proxy_pass http://{app};
@@ -197,6 +201,39 @@ async fn behind(kind: Kind, proxy: Proxy) {
     );
     assert_eq!(test.text("#remote-user").await, USER);
 
+    // Headers a signed-in user makes up never reach the application: the
+    // proxy sets each from the portal's answer, or drops it (the portal
+    // sends no full name once there is none).
+    test.state.store.set_display_name(USER, None).await.unwrap();
+    let cookie = test
+        .client
+        .get_named_cookie("aanmelden_session")
+        .await
+        .expect("the session cookie")
+        .value()
+        .to_owned();
+    let forged = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/documents/"))
+        .header("host", format!("app.example.test:{port}"))
+        .header("cookie", format!("aanmelden_session={cookie}"))
+        .header("remote-user", "directeur@missingpiece.nl")
+        .header("remote-email", "directeur@missingpiece.nl")
+        .header("remote-name", "De Directeur")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        forged.contains(&format!("<p id=\"remote-user\">{USER}</p>"))
+            && forged.contains(&format!("<p id=\"remote-email\">{USER}</p>"))
+            && (forged.contains("<p id=\"remote-name\"></p>")
+                || forged.contains("<p id=\"remote-name\">(nobody)</p>"))
+            && !forged.contains("irecteur"),
+        "made-up headers reached the application: {forged}"
+    );
+
     // Afmelden on the portal: the application sends the browser back.
     test.client
         .goto(&format!("http://portal.example.test:{port}/"))
@@ -253,11 +290,16 @@ http://elsewhere.test:{port} {{
 }}
 
 http://app.example.test:{port} {{
-\tforward_auth {portal} {{
-\t\turi /api/v1/auth/verify?redirect=1
-\t\tcopy_headers Remote-User Remote-Email Remote-Name
+\troute {{
+\t\trequest_header -Remote-User
+\t\trequest_header -Remote-Email
+\t\trequest_header -Remote-Name
+\t\tforward_auth {portal} {{
+\t\t\turi /api/v1/auth/verify?redirect=1
+\t\t\tcopy_headers Remote-User Remote-Email Remote-Name
+\t\t}}
+\t\treverse_proxy {app}
 \t}}
-\treverse_proxy {app}
 }}
 ",
             link_elsewhere(port)

@@ -49,20 +49,27 @@ pub async fn verify(
     if let Some(session) = session {
         app.metrics.verified(VerifyResult::Allowed);
         let mut response = StatusCode::OK.into_response();
-        // As bytes: a user name may hold letters beyond ASCII.
-        if let Ok(user) = HeaderValue::from_bytes(session.username.as_bytes()) {
-            if session.username.contains('@') {
-                response.headers_mut().insert(REMOTE_EMAIL, user.clone());
-            }
-            response.headers_mut().insert(REMOTE_USER, user);
-        }
-        if let Some(name) = session
+        // Each of the three, empty where unknown: a proxy that copies them
+        // onto the application's request then replaces what the browser
+        // sent under these names (Caddy 2.6 would otherwise leave a
+        // placeholder's text there). As bytes: a name may hold letters
+        // beyond ASCII.
+        let empty = HeaderValue::from_static("");
+        let user = HeaderValue::from_bytes(session.username.as_bytes()).unwrap_or(empty.clone());
+        let email = if session.username.contains('@') {
+            user.clone()
+        } else {
+            empty.clone()
+        };
+        let name = session
             .display_name
             .as_deref()
             .and_then(|name| HeaderValue::from_bytes(name.as_bytes()).ok())
-        {
-            response.headers_mut().insert(REMOTE_NAME, name);
-        }
+            .unwrap_or(empty);
+        let headers = response.headers_mut();
+        headers.insert(REMOTE_USER, user);
+        headers.insert(REMOTE_EMAIL, email);
+        headers.insert(REMOTE_NAME, name);
         return response;
     }
     // Only a trusted proxy's word on the address asked for counts.
