@@ -187,7 +187,30 @@ async fn behind(kind: Kind, proxy: Proxy) {
     assert_eq!(test.text("#remote-name").await, FULL_NAME);
     assert_eq!(test.client.current_url().await.unwrap().as_str(), documents);
 
-    // A link from another site reaches the application signed in.
+    a_link_from_elsewhere_arrives_signed_in(&test, port).await;
+    made_up_headers_never_reach_the_application(&test, port).await;
+
+    // Afmelden on the portal: the application sends the browser back.
+    test.client
+        .goto(&format!("http://portal.example.test:{port}/"))
+        .await
+        .unwrap();
+    if kind.runs_app() {
+        test.wait_until_gone("#plain").await;
+    }
+    test.click("#user-menu").await;
+    test.click("#logout").await;
+    test.wait_for("#logged-off-message").await;
+    test.client.goto(&documents).await.unwrap();
+    test.wait_for("#username").await;
+    assert!(
+        test.client.find(Locator::Id("remote-user")).await.is_err(),
+        "the application is not shown"
+    );
+}
+
+/// A link to the application on a page of another site reaches it signed in.
+async fn a_link_from_elsewhere_arrives_signed_in(test: &BrowserTest, port: u16) {
     test.client
         .goto(&format!("http://elsewhere.test:{port}/"))
         .await
@@ -200,10 +223,12 @@ async fn behind(kind: Kind, proxy: Proxy) {
         "a link from another site reaches the application, not the sign-in"
     );
     assert_eq!(test.text("#remote-user").await, USER);
+}
 
-    // Headers a signed-in user makes up never reach the application: the
-    // proxy sets each from the portal's answer, or drops it (the portal
-    // sends no full name once there is none).
+/// Headers a signed-in user makes up never reach the application: the
+/// proxy sets each from the portal's answer, or drops it (the portal sends
+/// no full name once there is none).
+async fn made_up_headers_never_reach_the_application(test: &BrowserTest, port: u16) {
     test.state.store.set_display_name(USER, None).await.unwrap();
     let cookie = test
         .client
@@ -232,24 +257,6 @@ async fn behind(kind: Kind, proxy: Proxy) {
                 || forged.contains("<p id=\"remote-name\">(nobody)</p>"))
             && !forged.contains("irecteur"),
         "made-up headers reached the application: {forged}"
-    );
-
-    // Afmelden on the portal: the application sends the browser back.
-    test.client
-        .goto(&format!("http://portal.example.test:{port}/"))
-        .await
-        .unwrap();
-    if kind.runs_app() {
-        test.wait_until_gone("#plain").await;
-    }
-    test.click("#user-menu").await;
-    test.click("#logout").await;
-    test.wait_for("#logged-off-message").await;
-    test.client.goto(&documents).await.unwrap();
-    test.wait_for("#username").await;
-    assert!(
-        test.client.find(Locator::Id("remote-user")).await.is_err(),
-        "the application is not shown"
     );
 }
 
