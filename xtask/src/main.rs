@@ -431,6 +431,11 @@ const DEVICES_BUILD: &str = "devices";
 /// A release build of the portal into dist/ (and the build with the
 /// devices screens into dist/devices/), offline once the crates are
 /// fetched, with brotli and gzip copies of their files.
+///
+/// Built in a folder of its own and moved into place whole at the end: a
+/// running server looks at dist/ for a new build, and would otherwise
+/// take up one half written (Trunk empties its folder first, and the steps
+/// after it rewrite index.html).
 fn build_spa(tools: &Tools) -> Result {
     step(tools, "cargo", &["fetch"])?;
     let mut fetch_std = Command::new("cargo");
@@ -444,6 +449,8 @@ fn build_spa(tools: &Tools) -> Result {
         "cargo fetch (the standard library's crates)",
     )?;
     let dist = root().join("dist");
+    let building = root().join("target").join("dist-building");
+    remove_folder(&building)?;
     // The first screen's build, then the one with the devices screens
     // (the `devices` feature), which the devices pages load, in a folder of
     // dist/ of its own.
@@ -451,7 +458,7 @@ fn build_spa(tools: &Tools) -> Result {
         (None, None, "/"),
         (Some("devices"), Some(DEVICES_BUILD), "/devices/"),
     ] {
-        let out = folder.map_or_else(|| dist.clone(), |folder| dist.join(folder));
+        let out = folder.map_or_else(|| building.clone(), |folder| building.join(folder));
         let mut trunk = Command::new("trunk");
         trunk
             .args(["build", "--release", "--public-url", public_url])
@@ -478,12 +485,12 @@ fn build_spa(tools: &Tools) -> Result {
             public_url,
         )?;
     }
-    eprintln!("==> brotli and gzip copies in dist/");
-    for file in compress::precompress(&dist)? {
+    eprintln!("==> brotli and gzip copies");
+    for file in compress::precompress(&building)? {
         eprintln!(
             "    {:<48} {:>8} raw {:>8} gzip {:>8} brotli",
             file.path
-                .strip_prefix(&dist)
+                .strip_prefix(&building)
                 .unwrap_or(&file.path)
                 .display(),
             file.raw,
@@ -491,7 +498,49 @@ fn build_spa(tools: &Tools) -> Result {
             file.brotli
         );
     }
-    Ok(())
+    eprintln!("==> the build into {}", dist.display());
+    move_into_place(&building, &dist)
+}
+
+/// Put the folder `built` where `dist` is, replacing what is there. A
+/// folder cannot be renamed onto one with files in it, so the old one
+/// steps aside first (for an instant there is no `dist`); it is put back
+/// if the new one cannot be moved in.
+fn move_into_place(built: &Path, dist: &Path) -> Result {
+    let previous = built.with_extension("previous");
+    remove_folder(&previous)?;
+    let had_one = dist.exists();
+    if had_one {
+        std::fs::rename(dist, &previous).map_err(|e| {
+            format!(
+                "cannot move {} to {}: {e}",
+                dist.display(),
+                previous.display()
+            )
+        })?;
+    }
+    if let Err(error) = std::fs::rename(built, dist) {
+        if had_one {
+            // Whatever this says, the error that matters is the one below.
+            let _ = std::fs::rename(&previous, dist);
+        }
+        return Err(format!(
+            "cannot move {} to {}: {error}",
+            built.display(),
+            dist.display()
+        ));
+    }
+    remove_folder(&previous)
+}
+
+/// Remove `folder` and what is in it, if it is there.
+fn remove_folder(folder: &Path) -> Result {
+    match std::fs::remove_dir_all(folder) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove {}: {error}", folder.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn step(tools: &Tools, program: &str, args: &[&str]) -> Result {
@@ -548,4 +597,79 @@ fn locked_version(root: &Path, package: &str) -> Result<String> {
 
 fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty folder of its own under the system's temporary folder.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        remove_folder(&dir).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_build_replaces_the_last_one_whole() {
+        let dir = scratch("replace");
+        let (built, dist) = (dir.join("building"), dir.join("dist"));
+        write(&dist.join("index.html"), "old");
+        write(&dist.join("old-1.wasm"), "old");
+        write(&built.join("index.html"), "new");
+        write(&built.join("devices").join("index.html"), "new devices");
+
+        move_into_place(&built, &dist).unwrap();
+
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dist.join("devices").join("index.html")).unwrap(),
+            "new devices"
+        );
+        assert!(!dist.join("old-1.wasm").exists());
+        assert!(!built.exists());
+        assert!(!dir.join("building.previous").exists());
+        remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_first_build_goes_where_there_was_none() {
+        let dir = scratch("first");
+        let (built, dist) = (dir.join("building"), dir.join("dist"));
+        write(&built.join("index.html"), "new");
+
+        move_into_place(&built, &dist).unwrap();
+
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "new"
+        );
+        assert!(!built.exists());
+        remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_build_that_cannot_move_in_leaves_the_last_one() {
+        let dir = scratch("missing");
+        let dist = dir.join("dist");
+        write(&dist.join("index.html"), "old");
+
+        let moved = move_into_place(&dir.join("never-built"), &dist);
+
+        assert!(moved.is_err());
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "old"
+        );
+        remove_folder(&dir).unwrap();
+    }
 }
