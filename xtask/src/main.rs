@@ -3,8 +3,10 @@
 
 use std::env;
 use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
 
 mod compress;
 mod loader;
@@ -33,12 +35,12 @@ fn main() -> ExitCode {
         "setup" => setup().map(drop),
         "run" => run(),
         "test" => test(),
-        "build" => setup().and_then(|tools| build_spa(&tools)),
+        "build" => build_tools().and_then(|tools| build_spa(&tools)),
         "screenshots" => screenshots(),
         "bench" => bench(env::args().nth(2).as_deref()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, devices-step, load, push (or one of them by name)"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build and the tests need (quick when present)\n  run     build the server and serve the plain pages on http://127.0.0.1:8080, then install\n          the app's build tools and build the app, which the running server takes up\n  test    setup, format check, clippy, build the portal, every test\n  build   install the build tools and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, devices-step, load, push (or one of them by name)"
             );
             return ExitCode::FAILURE;
         }
@@ -68,23 +70,42 @@ fn root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Install what is missing: the wasm target, trunk, the wasm-bindgen CLI of
-/// Cargo.lock's version, wasm-opt, and the browsers, their drivers and
-/// nginx and Caddy for the tests. Each is checked first, so a second run takes seconds.
-fn setup() -> Result<Tools> {
-    let root = root();
-    let tools_dir = root.join("target").join("tools");
+/// Where `setup` puts what it installs from npm.
+fn tools_dir() -> PathBuf {
+    root().join("target").join("tools")
+}
+
+/// The tools' PATH, whether they are installed yet or not.
+fn tools() -> Result<Tools> {
     let cargo_bin = env::var_os("CARGO_HOME")
         .map_or_else(
             || PathBuf::from(env::var_os("HOME").unwrap_or_default()).join(".cargo"),
             PathBuf::from,
         )
         .join("bin");
-    let node_bin = tools_dir.join("node_modules").join(".bin");
-    let mut paths = vec![node_bin.clone(), cargo_bin];
+    let node_bin = tools_dir().join("node_modules").join(".bin");
+    let mut paths = vec![node_bin, cargo_bin];
     paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     let path = env::join_paths(paths).map_err(|e| e.to_string())?;
-    let tools = Tools { path };
+    Ok(Tools { path })
+}
+
+/// Everything: what building the app needs and what the tests need.
+fn setup() -> Result<Tools> {
+    let tools = build_tools()?;
+    test_tools(&tools)?;
+    Ok(tools)
+}
+
+/// Install what building the app needs and is missing: the wasm target and
+/// the standard library's source, trunk, the wasm-bindgen CLI of
+/// Cargo.lock's version, wasm-opt and esbuild. Each is checked first, so a
+/// second run takes seconds.
+fn build_tools() -> Result<Tools> {
+    let root = root();
+    let tools_dir = tools_dir();
+    let node_bin = tools_dir.join("node_modules").join(".bin");
+    let tools = tools()?;
 
     if !output(&tools, "rustup", &["target", "list", "--installed"])
         .unwrap_or_default()
@@ -142,14 +163,21 @@ fn setup() -> Result<Tools> {
     {
         npm_install(&tools, &tools_dir, &format!("esbuild@{ESBUILD_VERSION}"))?;
     }
+    Ok(tools)
+}
+
+/// Install what only the tests, screenshots and benchmarks need and is
+/// missing: axe-core, and the browsers, their drivers, nginx and Caddy.
+/// Each is checked first, so a second run takes seconds.
+fn test_tools(tools: &Tools) -> Result {
+    let tools_dir = tools_dir();
     let axe = tools_dir.join("node_modules/axe-core/package.json");
     if !std::fs::read_to_string(&axe)
         .is_ok_and(|package| package.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
     {
-        npm_install(&tools, &tools_dir, &format!("axe-core@{AXE_CORE_VERSION}"))?;
+        npm_install(tools, &tools_dir, &format!("axe-core@{AXE_CORE_VERSION}"))?;
     }
-    browsers(&tools)?;
-    Ok(tools)
+    browsers(tools)
 }
 
 /// Install `package` (`name@version`) from npm under `tools_dir`.
@@ -222,26 +250,117 @@ fn apt_get(tools: &Tools, args: &[&str]) -> Result {
     check(&mut command, &format!("apt-get {}", args.join(" ")))
 }
 
-/// `cargo xtask run`: setup, a release build of the portal, and the server
-/// on the embedded defaults (SQLite under ./data) with a demo user on first start.
+/// `cargo xtask run`: the release server on the embedded defaults (SQLite
+/// under ./data, with a demo user on first start), serving as soon as it is
+/// built; then the app's build tools and a release build of the app, which
+/// the running server takes up. On a fresh machine the plain pages, which
+/// need the server alone, work many minutes before the app's tools are
+/// compiled.
 fn run() -> Result {
-    let tools = setup()?;
-    build_spa(&tools)?;
+    let tools = tools()?;
     step(
         &tools,
         "cargo",
         &[
-            "run",
+            "build",
             "--release",
             "--package",
             "aanmelden-server",
             "--bin",
             "aanmelden",
-            "--",
-            "serve",
-            "--demo",
         ],
-    )
+    )?;
+    let (mut server, address) = serve(&tools)?;
+    eprintln!(
+        "\n==> The sign-in pages work now on {address}: the server is running.\n    \
+         The app follows: its build tools and its build come next (many minutes on a first\n    \
+         run), and the running server takes it up when the build is ready.\n"
+    );
+    let built = build_tools().and_then(|tools| {
+        if let Some(status) = server.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("the server stopped ({status})"));
+        }
+        build_spa(&tools)
+    });
+    match &built {
+        Ok(()) => eprintln!(
+            "\n==> The app is built: {address} loads it from the next page on. \
+             The server keeps running (Ctrl-C stops it).\n"
+        ),
+        Err(error) => eprintln!(
+            "\n==> The app was not built ({error}).\n    \
+             The sign-in pages keep working without it on {address} (Ctrl-C stops the server).\n"
+        ),
+    }
+    let status = server
+        .wait()
+        .map_err(|e| format!("cannot wait for the server: {e}"))?;
+    built?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped ({status})"))
+    }
+}
+
+/// What the server logs once it listens, before its address.
+const LISTENS_ON: &str = "aanmelden listens on ";
+
+/// Start the built release server with `--demo` and wait until it listens;
+/// its log goes on to standard error as it comes. Returns the server and
+/// the address it serves on.
+fn serve(tools: &Tools) -> Result<(Child, String)> {
+    let binary = root()
+        .join("target")
+        .join("release")
+        .join(format!("aanmelden{}", env::consts::EXE_SUFFIX));
+    eprintln!("==> {} serve --demo", binary.display());
+    let mut server = Command::new(&binary)
+        .args(["serve", "--demo"])
+        .env("PATH", &tools.path)
+        .current_dir(root())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let log = server
+        .stderr
+        .take()
+        .ok_or("the server's standard error is not there to read")?;
+    let (listens, address) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut listens = Some(listens);
+        let mut stderr = std::io::stderr();
+        for line in BufReader::new(log).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line);
+            if let Some(address) = listening_address(&line)
+                && let Some(listens) = listens.take()
+            {
+                // The receiver is only gone when `run` has given up.
+                let _ = listens.send(address);
+            }
+            if writeln!(stderr, "{line}").is_err() {
+                break;
+            }
+        }
+    });
+    if let Ok(address) = address.recv() {
+        return Ok((server, address));
+    }
+    let status = server
+        .wait()
+        .map_err(|e| format!("cannot wait for the server: {e}"))?;
+    Err(format!("the server stopped before it served ({status})"))
+}
+
+/// The address in the server's log line that says it listens.
+fn listening_address(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(LISTENS_ON)?;
+    let address: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    address.starts_with("http").then_some(address)
 }
 
 /// `cargo xtask test`: everything CI checks.
@@ -671,5 +790,21 @@ mod tests {
             "old"
         );
         remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_address_is_read_from_the_servers_log_line() {
+        let line = "2026-11-30T12:00:00.000Z \u{1b}[32m INFO\u{1b}[0m \
+                    \u{1b}[2maanmelden_server::cli\u{1b}[0m\u{1b}[2m:\u{1b}[0m \
+                    aanmelden listens on http://127.0.0.1:8080";
+        assert_eq!(
+            listening_address(line).as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            listening_address("INFO aanmelden listens on http://[::1]:9000\u{1b}[0m").as_deref(),
+            Some("http://[::1]:9000")
+        );
+        assert_eq!(listening_address("INFO created the demo user"), None);
     }
 }
