@@ -270,6 +270,9 @@ fn run() -> Result {
             "aanmelden",
         ],
     )?;
+    if let Err(error) = style_only_build(&root()) {
+        eprintln!("==> the pages go without their stylesheet until the app is built: {error}");
+    }
     let (mut server, address) = serve(&tools)?;
     eprintln!(
         "\n==> The sign-in pages work now on {address}: the server is running.\n    \
@@ -301,6 +304,33 @@ fn run() -> Result {
     } else {
         Err(format!("the server stopped ({status})"))
     }
+}
+
+/// The app's stylesheet, as index.html names it for Trunk.
+const STYLESHEET: &str = "style/main.css";
+
+/// Where there is no build yet, one of the stylesheet alone, which the
+/// server puts into its pages: the plain pages served before the app is
+/// built look as they will with it. The app's build replaces it.
+fn style_only_build(root: &Path) -> Result {
+    let dist = root.join("dist");
+    if dist.join("index.html").exists() {
+        return Ok(());
+    }
+    let building = root.join("target").join("dist-building");
+    remove_folder(&building)?;
+    std::fs::create_dir_all(&building)
+        .map_err(|e| format!("cannot create {}: {e}", building.display()))?;
+    let style = root.join(STYLESHEET);
+    std::fs::copy(&style, building.join("main.css"))
+        .map_err(|e| format!("cannot copy {}: {e}", style.display()))?;
+    std::fs::write(
+        building.join("index.html"),
+        "<!doctype html>\n<html lang=\"nl\">\n<head>\n<title>Aanmelden</title>\n\
+         <link rel=\"stylesheet\" href=\"/main.css\"/>\n</head>\n<body></body>\n</html>\n",
+    )
+    .map_err(|e| format!("cannot write {}: {e}", building.display()))?;
+    move_into_place(&building, &dist)
 }
 
 /// What the server logs once it listens, before its address.
@@ -790,6 +820,36 @@ mod tests {
             "old"
         );
         remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn before_the_first_build_the_pages_get_the_stylesheet_alone() {
+        let root = scratch("style");
+        write(&root.join(STYLESHEET), "body{color:red}");
+
+        style_only_build(&root).unwrap();
+
+        let dist = root.join("dist");
+        let index = std::fs::read_to_string(dist.join("index.html")).unwrap();
+        assert!(
+            index.contains("</title>\n<link rel=\"stylesheet\" href=\"/main.css\"/>\n</head>"),
+            "{index}"
+        );
+        assert!(!index.contains("<script"), "{index}");
+        assert_eq!(
+            std::fs::read_to_string(dist.join("main.css")).unwrap(),
+            "body{color:red}"
+        );
+        assert!(!root.join("target").join("dist-building").exists());
+
+        // A build in place, the app's or this one, is left as it is.
+        write(&dist.join("index.html"), "the app's");
+        style_only_build(&root).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "the app's"
+        );
+        remove_folder(&root).unwrap();
     }
 
     #[test]
