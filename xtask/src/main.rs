@@ -363,14 +363,15 @@ fn serve(tools: &Tools) -> Result<(Child, String)> {
         for line in BufReader::new(log).split(b'\n') {
             let Ok(line) = line else { break };
             let line = String::from_utf8_lossy(&line);
+            // The line first, then what `run` prints on it. Should this
+            // standard error be closed, the log is still read to its end,
+            // so that the address is found and the server never blocks.
+            let _ = writeln!(stderr, "{line}");
             if let Some(address) = listening_address(&line)
                 && let Some(listens) = listens.take()
             {
                 // The receiver is only gone when `run` has given up.
                 let _ = listens.send(address);
-            }
-            if writeln!(stderr, "{line}").is_err() {
-                break;
             }
         }
     });
