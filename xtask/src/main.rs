@@ -3,8 +3,10 @@
 
 use std::env;
 use std::ffi::OsString;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::mpsc;
 
 mod compress;
 mod loader;
@@ -33,12 +35,12 @@ fn main() -> ExitCode {
         "setup" => setup().map(drop),
         "run" => run(),
         "test" => test(),
-        "build" => setup().and_then(|tools| build_spa(&tools)),
+        "build" => build_tools().and_then(|tools| build_spa(&tools)),
         "screenshots" => screenshots(),
         "bench" => bench(env::args().nth(2).as_deref()),
         _ => {
             eprintln!(
-                "usage: cargo xtask <task>\n\n  setup   install the tools the build needs (quick when present)\n  run     setup, build the portal, serve it on http://127.0.0.1:8080\n  test    setup, format check, clippy, build the portal, every test\n  build   setup and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, devices-step, load, push (or one of them by name)"
+                "usage: cargo xtask <task>\n\n  setup   install the tools the build and the tests need (quick when present)\n  run     build the server and serve the plain pages on http://127.0.0.1:8080, then install\n          the app's build tools and build the app, which the running server takes up\n  test    setup, format check, clippy, build the portal, every test\n  build   install the build tools and build the portal into dist/\n  screenshots  build, then every screen in NL and EN into docs/screenshots/\n  bench   build, then every figure: size, first-paint, devices-step, load, push (or one of them by name)"
             );
             return ExitCode::FAILURE;
         }
@@ -68,23 +70,42 @@ fn root() -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-/// Install what is missing: the wasm target, trunk, the wasm-bindgen CLI of
-/// Cargo.lock's version, wasm-opt, and the browsers, their drivers and
-/// nginx and Caddy for the tests. Each is checked first, so a second run takes seconds.
-fn setup() -> Result<Tools> {
-    let root = root();
-    let tools_dir = root.join("target").join("tools");
+/// Where `setup` puts what it installs from npm.
+fn tools_dir() -> PathBuf {
+    root().join("target").join("tools")
+}
+
+/// The tools' PATH, whether they are installed yet or not.
+fn tools() -> Result<Tools> {
     let cargo_bin = env::var_os("CARGO_HOME")
         .map_or_else(
             || PathBuf::from(env::var_os("HOME").unwrap_or_default()).join(".cargo"),
             PathBuf::from,
         )
         .join("bin");
-    let node_bin = tools_dir.join("node_modules").join(".bin");
-    let mut paths = vec![node_bin.clone(), cargo_bin];
+    let node_bin = tools_dir().join("node_modules").join(".bin");
+    let mut paths = vec![node_bin, cargo_bin];
     paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
     let path = env::join_paths(paths).map_err(|e| e.to_string())?;
-    let tools = Tools { path };
+    Ok(Tools { path })
+}
+
+/// Everything: what building the app needs and what the tests need.
+fn setup() -> Result<Tools> {
+    let tools = build_tools()?;
+    test_tools(&tools)?;
+    Ok(tools)
+}
+
+/// Install what building the app needs and is missing: the wasm target and
+/// the standard library's source, trunk, the wasm-bindgen CLI of
+/// Cargo.lock's version, wasm-opt and esbuild. Each is checked first, so a
+/// second run takes seconds.
+fn build_tools() -> Result<Tools> {
+    let root = root();
+    let tools_dir = tools_dir();
+    let node_bin = tools_dir.join("node_modules").join(".bin");
+    let tools = tools()?;
 
     if !output(&tools, "rustup", &["target", "list", "--installed"])
         .unwrap_or_default()
@@ -142,14 +163,21 @@ fn setup() -> Result<Tools> {
     {
         npm_install(&tools, &tools_dir, &format!("esbuild@{ESBUILD_VERSION}"))?;
     }
+    Ok(tools)
+}
+
+/// Install what only the tests, screenshots and benchmarks need and is
+/// missing: axe-core, and the browsers, their drivers, nginx and Caddy.
+/// Each is checked first, so a second run takes seconds.
+fn test_tools(tools: &Tools) -> Result {
+    let tools_dir = tools_dir();
     let axe = tools_dir.join("node_modules/axe-core/package.json");
     if !std::fs::read_to_string(&axe)
         .is_ok_and(|package| package.contains(&format!("\"version\": \"{AXE_CORE_VERSION}\"")))
     {
-        npm_install(&tools, &tools_dir, &format!("axe-core@{AXE_CORE_VERSION}"))?;
+        npm_install(tools, &tools_dir, &format!("axe-core@{AXE_CORE_VERSION}"))?;
     }
-    browsers(&tools)?;
-    Ok(tools)
+    browsers(tools)
 }
 
 /// Install `package` (`name@version`) from npm under `tools_dir`.
@@ -222,26 +250,148 @@ fn apt_get(tools: &Tools, args: &[&str]) -> Result {
     check(&mut command, &format!("apt-get {}", args.join(" ")))
 }
 
-/// `cargo xtask run`: setup, a release build of the portal, and the server
-/// on the embedded defaults (SQLite under ./data) with a demo user on first start.
+/// `cargo xtask run`: the release server on the embedded defaults (SQLite
+/// under ./data, with a demo user on first start), serving as soon as it is
+/// built; then the app's build tools and a release build of the app, which
+/// the running server takes up. On a fresh machine the plain pages, which
+/// need the server alone, work many minutes before the app's tools are
+/// compiled.
 fn run() -> Result {
-    let tools = setup()?;
-    build_spa(&tools)?;
+    let tools = tools()?;
     step(
         &tools,
         "cargo",
         &[
-            "run",
+            "build",
             "--release",
             "--package",
             "aanmelden-server",
             "--bin",
             "aanmelden",
-            "--",
-            "serve",
-            "--demo",
         ],
+    )?;
+    if let Err(error) = style_only_build(&root()) {
+        eprintln!("==> the pages go without their stylesheet until the app is built: {error}");
+    }
+    let (mut server, address) = serve(&tools)?;
+    eprintln!(
+        "\n==> The sign-in pages work now on {address}: the server is running.\n    \
+         The app follows: its build tools and its build come next (many minutes on a first\n    \
+         run), and the running server takes it up when the build is ready.\n"
+    );
+    let built = build_tools().and_then(|tools| {
+        if let Some(status) = server.try_wait().map_err(|e| e.to_string())? {
+            return Err(format!("the server stopped ({status})"));
+        }
+        build_spa(&tools)
+    });
+    match &built {
+        Ok(()) => eprintln!(
+            "\n==> The app is built: {address} loads it from the next page on. \
+             The server keeps running (Ctrl-C stops it).\n"
+        ),
+        Err(error) => eprintln!(
+            "\n==> The app was not built ({error}).\n    \
+             The sign-in pages keep working without it on {address} (Ctrl-C stops the server).\n"
+        ),
+    }
+    let status = server
+        .wait()
+        .map_err(|e| format!("cannot wait for the server: {e}"))?;
+    built?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("the server stopped ({status})"))
+    }
+}
+
+/// The app's stylesheet, as index.html names it for Trunk.
+const STYLESHEET: &str = "style/main.css";
+
+/// Where there is no build yet, one of the stylesheet alone, which the
+/// server puts into its pages: the plain pages served before the app is
+/// built look as they will with it. The app's build replaces it.
+fn style_only_build(root: &Path) -> Result {
+    let dist = root.join("dist");
+    if dist.join("index.html").exists() {
+        return Ok(());
+    }
+    let building = root.join("target").join("dist-building");
+    remove_folder(&building)?;
+    std::fs::create_dir_all(&building)
+        .map_err(|e| format!("cannot create {}: {e}", building.display()))?;
+    let style = root.join(STYLESHEET);
+    std::fs::copy(&style, building.join("main.css"))
+        .map_err(|e| format!("cannot copy {}: {e}", style.display()))?;
+    std::fs::write(
+        building.join("index.html"),
+        "<!doctype html>\n<html lang=\"nl\">\n<head>\n<title>Aanmelden</title>\n\
+         <link rel=\"stylesheet\" href=\"/main.css\"/>\n</head>\n<body></body>\n</html>\n",
     )
+    .map_err(|e| format!("cannot write {}: {e}", building.display()))?;
+    move_into_place(&building, &dist)
+}
+
+/// What the server logs once it listens, before its address.
+const LISTENS_ON: &str = "aanmelden listens on ";
+
+/// Start the built release server with `--demo` and wait until it listens;
+/// its log goes on to standard error as it comes. Returns the server and
+/// the address it serves on.
+fn serve(tools: &Tools) -> Result<(Child, String)> {
+    let binary = root()
+        .join("target")
+        .join("release")
+        .join(format!("aanmelden{}", env::consts::EXE_SUFFIX));
+    eprintln!("==> {} serve --demo", binary.display());
+    let mut server = Command::new(&binary)
+        .args(["serve", "--demo"])
+        .env("PATH", &tools.path)
+        .current_dir(root())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", binary.display()))?;
+    let log = server
+        .stderr
+        .take()
+        .ok_or("the server's standard error is not there to read")?;
+    let (listens, address) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut listens = Some(listens);
+        let mut stderr = std::io::stderr();
+        for line in BufReader::new(log).split(b'\n') {
+            let Ok(line) = line else { break };
+            let line = String::from_utf8_lossy(&line);
+            // The line first, then what `run` prints on it. Should this
+            // standard error be closed, the log is still read to its end,
+            // so that the address is found and the server never blocks.
+            let _ = writeln!(stderr, "{line}");
+            if let Some(address) = listening_address(&line)
+                && let Some(listens) = listens.take()
+            {
+                // The receiver is only gone when `run` has given up.
+                let _ = listens.send(address);
+            }
+        }
+    });
+    if let Ok(address) = address.recv() {
+        return Ok((server, address));
+    }
+    let status = server
+        .wait()
+        .map_err(|e| format!("cannot wait for the server: {e}"))?;
+    Err(format!("the server stopped before it served ({status})"))
+}
+
+/// The address in the server's log line that says it listens.
+fn listening_address(line: &str) -> Option<String> {
+    let (_, rest) = line.split_once(LISTENS_ON)?;
+    let address: String = rest
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !c.is_control())
+        .collect();
+    address.starts_with("http").then_some(address)
 }
 
 /// `cargo xtask test`: everything CI checks.
@@ -431,6 +581,11 @@ const DEVICES_BUILD: &str = "devices";
 /// A release build of the portal into dist/ (and the build with the
 /// devices screens into dist/devices/), offline once the crates are
 /// fetched, with brotli and gzip copies of their files.
+///
+/// Built in a folder of its own and moved into place whole at the end: a
+/// running server looks at dist/ for a new build, and would otherwise
+/// take up one half written (Trunk empties its folder first, and the steps
+/// after it rewrite index.html).
 fn build_spa(tools: &Tools) -> Result {
     step(tools, "cargo", &["fetch"])?;
     let mut fetch_std = Command::new("cargo");
@@ -444,6 +599,8 @@ fn build_spa(tools: &Tools) -> Result {
         "cargo fetch (the standard library's crates)",
     )?;
     let dist = root().join("dist");
+    let building = root().join("target").join("dist-building");
+    remove_folder(&building)?;
     // The first screen's build, then the one with the devices screens
     // (the `devices` feature), which the devices pages load, in a folder of
     // dist/ of its own.
@@ -451,7 +608,7 @@ fn build_spa(tools: &Tools) -> Result {
         (None, None, "/"),
         (Some("devices"), Some(DEVICES_BUILD), "/devices/"),
     ] {
-        let out = folder.map_or_else(|| dist.clone(), |folder| dist.join(folder));
+        let out = folder.map_or_else(|| building.clone(), |folder| building.join(folder));
         let mut trunk = Command::new("trunk");
         trunk
             .args(["build", "--release", "--public-url", public_url])
@@ -478,12 +635,12 @@ fn build_spa(tools: &Tools) -> Result {
             public_url,
         )?;
     }
-    eprintln!("==> brotli and gzip copies in dist/");
-    for file in compress::precompress(&dist)? {
+    eprintln!("==> brotli and gzip copies");
+    for file in compress::precompress(&building)? {
         eprintln!(
             "    {:<48} {:>8} raw {:>8} gzip {:>8} brotli",
             file.path
-                .strip_prefix(&dist)
+                .strip_prefix(&building)
                 .unwrap_or(&file.path)
                 .display(),
             file.raw,
@@ -491,7 +648,49 @@ fn build_spa(tools: &Tools) -> Result {
             file.brotli
         );
     }
-    Ok(())
+    eprintln!("==> the build into {}", dist.display());
+    move_into_place(&building, &dist)
+}
+
+/// Put the folder `built` where `dist` is, replacing what is there. A
+/// folder cannot be renamed onto one with files in it, so the old one
+/// steps aside first (for an instant there is no `dist`); it is put back
+/// if the new one cannot be moved in.
+fn move_into_place(built: &Path, dist: &Path) -> Result {
+    let previous = built.with_extension("previous");
+    remove_folder(&previous)?;
+    let had_one = dist.exists();
+    if had_one {
+        std::fs::rename(dist, &previous).map_err(|e| {
+            format!(
+                "cannot move {} to {}: {e}",
+                dist.display(),
+                previous.display()
+            )
+        })?;
+    }
+    if let Err(error) = std::fs::rename(built, dist) {
+        if had_one {
+            // Whatever this says, the error that matters is the one below.
+            let _ = std::fs::rename(&previous, dist);
+        }
+        return Err(format!(
+            "cannot move {} to {}: {error}",
+            built.display(),
+            dist.display()
+        ));
+    }
+    remove_folder(&previous)
+}
+
+/// Remove `folder` and what is in it, if it is there.
+fn remove_folder(folder: &Path) -> Result {
+    match std::fs::remove_dir_all(folder) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove {}: {error}", folder.display()))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn step(tools: &Tools, program: &str, args: &[&str]) -> Result {
@@ -548,4 +747,125 @@ fn locked_version(root: &Path, package: &str) -> Result<String> {
 
 fn major(version: &str) -> &str {
     version.split('.').next().unwrap_or(version)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An empty folder of its own under the system's temporary folder.
+    fn scratch(name: &str) -> PathBuf {
+        let dir = env::temp_dir().join(format!("xtask-{name}-{}", std::process::id()));
+        remove_folder(&dir).unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn a_build_replaces_the_last_one_whole() {
+        let dir = scratch("replace");
+        let (built, dist) = (dir.join("building"), dir.join("dist"));
+        write(&dist.join("index.html"), "old");
+        write(&dist.join("old-1.wasm"), "old");
+        write(&built.join("index.html"), "new");
+        write(&built.join("devices").join("index.html"), "new devices");
+
+        move_into_place(&built, &dist).unwrap();
+
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "new"
+        );
+        assert_eq!(
+            std::fs::read_to_string(dist.join("devices").join("index.html")).unwrap(),
+            "new devices"
+        );
+        assert!(!dist.join("old-1.wasm").exists());
+        assert!(!built.exists());
+        assert!(!dir.join("building.previous").exists());
+        remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_first_build_goes_where_there_was_none() {
+        let dir = scratch("first");
+        let (built, dist) = (dir.join("building"), dir.join("dist"));
+        write(&built.join("index.html"), "new");
+
+        move_into_place(&built, &dist).unwrap();
+
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "new"
+        );
+        assert!(!built.exists());
+        remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_build_that_cannot_move_in_leaves_the_last_one() {
+        let dir = scratch("missing");
+        let dist = dir.join("dist");
+        write(&dist.join("index.html"), "old");
+
+        let moved = move_into_place(&dir.join("never-built"), &dist);
+
+        assert!(moved.is_err());
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "old"
+        );
+        remove_folder(&dir).unwrap();
+    }
+
+    #[test]
+    fn before_the_first_build_the_pages_get_the_stylesheet_alone() {
+        let root = scratch("style");
+        write(&root.join(STYLESHEET), "body{color:red}");
+
+        style_only_build(&root).unwrap();
+
+        let dist = root.join("dist");
+        let index = std::fs::read_to_string(dist.join("index.html")).unwrap();
+        assert!(
+            index.contains("</title>\n<link rel=\"stylesheet\" href=\"/main.css\"/>\n</head>"),
+            "{index}"
+        );
+        assert!(!index.contains("<script"), "{index}");
+        assert_eq!(
+            std::fs::read_to_string(dist.join("main.css")).unwrap(),
+            "body{color:red}"
+        );
+        assert!(!root.join("target").join("dist-building").exists());
+
+        // A build in place, the app's or this one, is left as it is.
+        write(&dist.join("index.html"), "the app's");
+        style_only_build(&root).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dist.join("index.html")).unwrap(),
+            "the app's"
+        );
+        remove_folder(&root).unwrap();
+    }
+
+    #[test]
+    fn the_address_is_read_from_the_servers_log_line() {
+        let line = "2026-11-30T12:00:00.000Z \u{1b}[32m INFO\u{1b}[0m \
+                    \u{1b}[2maanmelden_server::cli\u{1b}[0m\u{1b}[2m:\u{1b}[0m \
+                    aanmelden listens on http://127.0.0.1:8080";
+        assert_eq!(
+            listening_address(line).as_deref(),
+            Some("http://127.0.0.1:8080")
+        );
+        assert_eq!(
+            listening_address("INFO aanmelden listens on http://[::1]:9000\u{1b}[0m").as_deref(),
+            Some("http://[::1]:9000")
+        );
+        assert_eq!(listening_address("INFO created the demo user"), None);
+    }
 }

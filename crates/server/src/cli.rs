@@ -137,7 +137,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if !config.spa_dir.join("index.html").exists() {
         tracing::warn!(
             spa_dir = %config.spa_dir.display(),
-            "the portal is not built (no index.html); only the API is served"
+            "the app is not built (no index.html): the plain pages are served, and the app \
+             joins them as soon as a build is in place"
         );
     }
     let app = AppState::open(config, Arc::new(SystemClock)).await?;

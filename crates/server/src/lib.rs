@@ -33,7 +33,13 @@ pub const NOT_A_USER_NAME: &str = "(not a user name)";
 
 /// Everything a request handler may need, cheap to clone.
 #[derive(Clone)]
-pub struct AppState(Arc<Inner>);
+pub struct AppState {
+    shared: Arc<Inner>,
+    /// What the plain pages' `<head>` carries of the built app. A page gets
+    /// the build current when its request came in ([`AppState::with_build`]);
+    /// a state made otherwise keeps the one there was at its start.
+    pub page_head: Arc<routes::PageHead>,
+}
 
 /// The parts of [`AppState`].
 pub struct Inner {
@@ -48,8 +54,8 @@ pub struct Inner {
     pub push_waits: Arc<waits::Waits>,
     /// What `/metrics` shows.
     pub metrics: metrics::Metrics,
-    /// What the plain pages' `<head>` carries of the built app.
-    pub page_head: routes::PageHead,
+    /// The built app, taken up anew when a new build is in place.
+    pub builds: routes::Builds,
 }
 
 impl AppState {
@@ -60,18 +66,31 @@ impl AppState {
         cipher: Cipher,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        let page_head = routes::PageHead::read(&config.spa_dir);
-        Self(Arc::new(Inner {
-            config,
-            store,
-            passwords,
-            cipher,
-            clock,
-            push_answers: tokio::sync::broadcast::channel(64).0,
-            push_waits: Arc::default(),
-            metrics: metrics::Metrics::default(),
+        let builds = routes::Builds::new(&config);
+        let page_head = Arc::clone(&builds.current().head);
+        Self {
+            shared: Arc::new(Inner {
+                config,
+                store,
+                passwords,
+                cipher,
+                clock,
+                push_answers: tokio::sync::broadcast::channel(64).0,
+                push_waits: Arc::default(),
+                metrics: metrics::Metrics::default(),
+                builds,
+            }),
             page_head,
-        }))
+        }
+    }
+
+    /// This state with `build` for the pages it makes.
+    #[must_use]
+    pub fn with_build(&self, build: &routes::Build) -> Self {
+        Self {
+            shared: Arc::clone(&self.shared),
+            page_head: Arc::clone(&build.head),
+        }
     }
 }
 
@@ -93,7 +112,7 @@ impl std::ops::Deref for AppState {
     type Target = Inner;
 
     fn deref(&self) -> &Inner {
-        &self.0
+        &self.shared
     }
 }
 

@@ -12,12 +12,15 @@ pub mod return_cookie;
 pub mod verify;
 
 use std::convert::Infallible;
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
 use aanmelden_api::API_PREFIX;
+use axum::Extension;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::handler::Handler;
 use axum::http::{
     Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header,
 };
@@ -41,13 +44,13 @@ use crate::{AppState, metrics, plain};
 pub fn router(app: AppState) -> Router {
     let spa_dir = app.config.spa_dir.clone();
     let app_is_https = app.config.is_https();
-    let csp = content_security_policy(&app.page_head, &return_sources(&app.config));
     let api = api_routes(&app);
     let forms = form_routes(&app);
     let reset = get(plain::reset).with_state(app.clone());
     let metrics = get(metrics::show).with_state(app.clone());
     let leave = get(plain::logged_off::leave).with_state(app.clone());
-    let pages = get(plain::show)
+    let builds = middleware::from_fn_with_state(app.clone(), with_current_build);
+    let pages = get(current_page)
         .layer::<_, Infallible>(middleware::from_fn_with_state(
             app.clone(),
             metrics::time_pages,
@@ -86,10 +89,7 @@ pub fn router(app: AppState) -> Router {
         .route_service("/index.html", pages.clone())
         .route_service(&format!("/{DEVICES_BUILD}/index.html"), pages)
         .fallback_service(files)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            csp,
-        ))
+        .layer(builds)
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -107,6 +107,33 @@ pub fn router(app: AppState) -> Router {
             HeaderValue::from_static("DENY"),
         ))
         .layer(tower::util::option_layer(hsts))
+}
+
+/// The build of the app current as a request comes in goes with it, so
+/// that its page and the policy this sets allow the same inline scripts,
+/// also when a new build is taken up meanwhile.
+async fn with_current_build(
+    State(app): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let build = app.builds.current();
+    request.extensions_mut().insert(Arc::clone(&build));
+    let mut response = next.run(request).await;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, build.policy.clone());
+    response
+}
+
+/// The page of the session's step, with the app of the request's build.
+async fn current_page(
+    State(app): State<AppState>,
+    build: Option<Extension<Arc<Build>>>,
+    request: Request,
+) -> Response {
+    let build = build.map_or_else(|| app.builds.current(), |Extension(build)| build);
+    plain::show.call(request, app.with_build(&build)).await
 }
 
 /// Pages go out compressed (they carry the stylesheet), at a level quick
@@ -336,6 +363,110 @@ impl PageHead {
     }
 }
 
+/// A build of the app as the pages use it: what their head carries, and
+/// the policy that allows its inline scripts and style.
+#[derive(Debug)]
+pub struct Build {
+    pub head: Arc<PageHead>,
+    pub policy: HeaderValue,
+}
+
+impl Build {
+    fn read(spa_dir: &Path, form_targets: &str) -> Self {
+        let head = PageHead::read(spa_dir);
+        let policy = content_security_policy(&head, form_targets);
+        Self {
+            head: Arc::new(head),
+            policy,
+        }
+    }
+}
+
+/// How often at most the built files are looked at for a new build.
+const BUILD_CHECK: Duration = Duration::from_secs(1);
+
+/// The current build of the app, taken up while the server runs: on a
+/// first start the server serves the plain pages before the app is built,
+/// and the pages load the app as soon as a build is in place, without a
+/// restart.
+pub struct Builds {
+    spa_dir: PathBuf,
+    form_targets: String,
+    seen: Mutex<Seen>,
+}
+
+struct Seen {
+    checked: Instant,
+    stamp: Stamp,
+    build: Arc<Build>,
+}
+
+/// What tells one build from the next without reading it: both builds'
+/// index.html, by modification time and length (None where missing).
+type Stamp = [Option<(SystemTime, u64)>; 2];
+
+fn stamp(spa_dir: &Path) -> Stamp {
+    let of = |file: PathBuf| {
+        let meta = std::fs::metadata(file).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
+    };
+    [
+        of(spa_dir.join("index.html")),
+        of(spa_dir.join(DEVICES_BUILD).join("index.html")),
+    ]
+}
+
+impl Builds {
+    pub fn new(config: &crate::config::Config) -> Self {
+        let spa_dir = config.spa_dir.clone();
+        let form_targets = return_sources(config);
+        Self::at(spa_dir, form_targets, Instant::now())
+    }
+
+    fn at(spa_dir: PathBuf, form_targets: String, now: Instant) -> Self {
+        // The stamp before the read: files replaced during the read then
+        // differ from it, and the next check reads them again.
+        let stamp = stamp(&spa_dir);
+        let build = Arc::new(Build::read(&spa_dir, &form_targets));
+        Self {
+            spa_dir,
+            form_targets,
+            seen: Mutex::new(Seen {
+                checked: now,
+                stamp,
+                build,
+            }),
+        }
+    }
+
+    /// The build in place, looked at again when the last look is a
+    /// second old or more: two `stat` calls, and a read only when
+    /// something changed. `cargo xtask build` moves a finished build into
+    /// place whole; caught between its two renames, the pages are plain
+    /// for a second, until the next look finds the new build.
+    pub fn current(&self) -> Arc<Build> {
+        self.current_at(Instant::now())
+    }
+
+    fn current_at(&self, now: Instant) -> Arc<Build> {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        if now.saturating_duration_since(seen.checked) >= BUILD_CHECK {
+            seen.checked = now;
+            let stamp = stamp(&self.spa_dir);
+            if stamp != seen.stamp {
+                seen.stamp = stamp;
+                seen.build = Arc::new(Build::read(&self.spa_dir, &self.form_targets));
+                tracing::info!(
+                    spa_dir = %self.spa_dir.display(),
+                    app = !seen.build.head.with_app.is_empty(),
+                    "took up a new build of the app"
+                );
+            }
+        }
+        Arc::clone(&seen.build)
+    }
+}
+
 /// The head of one of Trunk's index.html files, taken apart.
 #[derive(Default)]
 struct BuiltPage {
@@ -545,6 +676,83 @@ mod tests {
         );
     }
 
+    /// The policy's hash of an inline script or style.
+    fn hash(text: &str) -> String {
+        format!("'sha256-{}'", BASE64.encode(Sha256::digest(text)))
+    }
+
+    #[test]
+    fn a_rebuilt_page_is_taken_up_once_its_modification_time_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        built(dir.path());
+        let start = Instant::now();
+        let builds = Builds::at(dir.path().to_owned(), String::new(), start);
+        let first = builds.current_at(start);
+        assert!(first.head.with_app.contains("init()"), "{first:?}");
+        let policy = first.policy.to_str().unwrap().to_owned();
+        assert!(policy.contains(&hash("init()")), "{policy}");
+
+        // A new build whose script differs, at the same length: only the
+        // modification time tells it from the last.
+        let index = dir.path().join("index.html");
+        let old = std::fs::read_to_string(&index).unwrap();
+        let new = old.replace("init()", "boot()");
+        assert_eq!(new.len(), old.len());
+        let modified = std::fs::metadata(&index).unwrap().modified().unwrap();
+        std::fs::write(&index, &new).unwrap();
+        let file = std::fs::File::options().write(true).open(&index).unwrap();
+        file.set_modified(modified).unwrap();
+
+        let later = start + BUILD_CHECK * 2;
+        let same_stamp = builds.current_at(later);
+        assert!(
+            Arc::ptr_eq(&same_stamp, &first),
+            "read again though nothing told it apart"
+        );
+
+        file.set_modified(modified + Duration::from_secs(10))
+            .unwrap();
+        let within_a_second = builds.current_at(later + BUILD_CHECK / 2);
+        assert!(
+            Arc::ptr_eq(&within_a_second, &first),
+            "looked again too soon"
+        );
+
+        let taken_up = builds.current_at(later + BUILD_CHECK);
+        assert!(taken_up.head.with_app.contains("boot()"), "{taken_up:?}");
+        assert!(!taken_up.head.with_app.contains("init()"));
+        let policy = taken_up.policy.to_str().unwrap();
+        assert!(policy.contains(&hash("boot()")), "{policy}");
+        assert!(!policy.contains(&hash("init()")), "{policy}");
+        assert!(policy.contains(&hash("init2()")), "{policy}");
+    }
+
+    #[test]
+    fn a_first_build_is_taken_up_by_a_server_started_without_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let dist = dir.path().join("dist");
+        let start = Instant::now();
+        let builds = Builds::at(dist.clone(), String::new(), start);
+        let before = builds.current_at(start);
+        assert_eq!(before.head.with_app, "");
+        assert_eq!(before.head.style, "");
+        assert!(!before.policy.to_str().unwrap().contains("'sha256-"));
+
+        // As `cargo xtask build` does it: built elsewhere, moved in whole.
+        let staging = dir.path().join("staging");
+        built(&staging);
+        std::fs::rename(&staging, &dist).unwrap();
+
+        let after = builds.current_at(start + BUILD_CHECK);
+        assert!(after.head.with_app.contains("init()"), "{after:?}");
+        assert!(after.head.with_devices_app.contains("init2()"));
+        assert_eq!(after.head.style, "body{color:red}");
+        let policy = after.policy.to_str().unwrap();
+        for text in ["init()", "init2()", "body{color:red}"] {
+            assert!(policy.contains(&hash(text)), "{text}: {policy}");
+        }
+    }
+
     #[test]
     fn policy_allows_inline_scripts_and_style_by_hash_only() {
         let dir = tempfile::tempdir().unwrap();
@@ -552,7 +760,6 @@ mod tests {
         let head = PageHead::read(dir.path());
         let policy = content_security_policy(&head, " https://mail.example.nl:*");
         let policy = policy.to_str().unwrap();
-        let hash = |text: &str| format!("'sha256-{}'", BASE64.encode(Sha256::digest(text)));
         assert!(policy.contains("script-src 'self' 'wasm-unsafe-eval' 'sha256-"));
         for script in ["init()", "init2()"] {
             assert!(policy.contains(&hash(script)), "{script}: {policy}");
