@@ -12,6 +12,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod flow;
+pub mod http;
 pub mod listener;
 pub mod metrics;
 pub mod plain;

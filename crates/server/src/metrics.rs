@@ -18,7 +18,7 @@ use prometheus_client::registry::Registry;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::extract::ClientAddr;
+use crate::http::ClientAddr;
 
 /// The media type of the `OpenMetrics` text format.
 const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";

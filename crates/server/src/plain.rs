@@ -38,10 +38,10 @@ use crate::domain::secrets::Cipher;
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
-use crate::routes::extract::{
+use crate::http::return_cookie;
+use crate::http::{
     ClientAddr, clear_session_cookie, cookie, current_session, session_token, set_session_cookie,
 };
-use crate::routes::return_cookie;
 
 /// Where the plain forms post.
 pub const FORMS: &str = "/flow";
@@ -226,7 +226,7 @@ pub async fn reset(
     ClientAddr(client): ClientAddr,
     headers: HeaderMap,
 ) -> Response {
-    if crate::routes::is_cross_site(&headers) {
+    if crate::http::is_cross_site(&headers) {
         return Redirect::to("/").into_response();
     }
     if let Err(error) = app

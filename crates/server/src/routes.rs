@@ -8,7 +8,6 @@ pub mod devices;
 pub mod extract;
 pub mod login;
 pub mod push;
-pub mod return_cookie;
 pub mod verify;
 
 use std::convert::Infallible;
@@ -21,9 +20,7 @@ use axum::Extension;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::handler::Handler;
-use axum::http::{
-    Extensions, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version, header,
-};
+use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{any, get, post};
@@ -38,7 +35,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::error::ApiError;
-use crate::{AppState, metrics, plain};
+use crate::{AppState, http, metrics, plain};
 
 /// The whole application: the API under [`API_PREFIX`] and the SPA at `/`.
 pub fn router(app: AppState) -> Router {
@@ -273,39 +270,10 @@ async fn same_site_only(request: Request, next: Next) -> Result<Response, ApiErr
         *request.method(),
         Method::GET | Method::HEAD | Method::OPTIONS
     );
-    if !safe && is_cross_site(request.headers()) {
+    if !safe && http::is_cross_site(request.headers()) {
         return Err(ApiError::Forbidden);
     }
     Ok(next.run(request).await)
-}
-
-/// Whether the browser says a navigation comes from another site (another
-/// registrable domain: not the applications under the portal's domain).
-pub fn is_from_another_site(headers: &axum::http::HeaderMap) -> bool {
-    headers
-        .get(HeaderName::from_static("sec-fetch-site"))
-        .is_some_and(|site| site.as_bytes() == b"cross-site")
-}
-
-/// Whether the browser says the request comes from anywhere but this
-/// origin.
-pub fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
-    const SEC_FETCH_SITE: HeaderName = HeaderName::from_static("sec-fetch-site");
-    if let Some(site) = headers.get(SEC_FETCH_SITE) {
-        return !matches!(site.as_bytes(), b"same-origin" | b"none");
-    }
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|o| o.to_str().ok()) else {
-        return false;
-    };
-    let origin_host = origin
-        .split_once("://")
-        .map_or(origin, |(_, rest)| rest)
-        .trim_end_matches('/');
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    !origin_host.eq_ignore_ascii_case(host)
 }
 
 /// What the plain pages take from the built app: its stylesheet, inline,
@@ -581,7 +549,7 @@ fn inline_scripts(html: &str) -> impl Iterator<Item = &str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderMap;
+    use axum::http::{HeaderMap, HeaderName};
 
     /// Request headers made of `pairs`.
     pub(super) fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -589,25 +557,6 @@ mod tests {
             .iter()
             .map(|(k, v)| (HeaderName::from_static(k), HeaderValue::from_static(v)))
             .collect()
-    }
-
-    #[test]
-    fn cross_site_requests_are_recognised() {
-        assert!(!is_cross_site(&headers(&[])));
-        assert!(!is_cross_site(&headers(&[(
-            "sec-fetch-site",
-            "same-origin"
-        )])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "cross-site")])));
-        assert!(is_cross_site(&headers(&[("sec-fetch-site", "same-site")])));
-        assert!(!is_cross_site(&headers(&[
-            ("origin", "http://portal.example:8080"),
-            ("host", "portal.example:8080"),
-        ])));
-        assert!(is_cross_site(&headers(&[
-            ("origin", "https://evil.example"),
-            ("host", "portal.example"),
-        ])));
     }
 
     #[test]

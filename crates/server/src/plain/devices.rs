@@ -16,7 +16,7 @@ use super::{
 use crate::AppState;
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
-use crate::routes::extract::ClientAddr;
+use crate::http::ClientAddr;
 
 /// A devices screen, and whether it shows a device's secret.
 pub struct Screen {

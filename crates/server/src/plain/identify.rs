@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{FORMS, Flash, Frame, back_to, error, notice, stepped_to};
 use crate::AppState;
-use crate::routes::extract::session_token;
+use crate::http::session_token;
 
 /// The first screen, with `typed` in the field.
 pub fn page(frame: &Frame<'_>, typed: &str, failed: Option<&str>, note: Option<&str>) -> Markup {

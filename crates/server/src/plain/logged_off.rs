@@ -8,7 +8,7 @@ use maud::{Markup, html};
 
 use super::{Frame, LOGGED_OFF_PATH, return_parameter};
 use crate::AppState;
-use crate::routes::extract::{ClientAddr, clear_session_cookie, session_token};
+use crate::http::{ClientAddr, clear_session_cookie, session_token};
 
 /// The logged-off page.
 pub fn page(frame: &Frame<'_>) -> Markup {
@@ -41,7 +41,7 @@ pub async fn leave(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if crate::routes::is_from_another_site(&headers) {
+    if crate::http::is_from_another_site(&headers) {
         return Redirect::to("/").into_response();
     }
     let back = uri

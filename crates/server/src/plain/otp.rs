@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{FORMS, Flash, FormSession, Frame, back_to, error, stepped_to};
 use crate::AppState;
-use crate::routes::extract::ClientAddr;
+use crate::http::ClientAddr;
 
 /// Where this page is.
 pub const PATH: &str = "/?stap=code";

@@ -14,7 +14,7 @@ use super::{FORMS, Flash, FormSession, Frame, Notice, back_to, error, stepped_to
 use crate::AppState;
 use crate::domain::normalise_username;
 use crate::domain::secrets::SecretString;
-use crate::routes::extract::ClientAddr;
+use crate::http::ClientAddr;
 
 /// The password step for `username`.
 pub fn page(frame: &Frame<'_>, username: &str, flash: Option<&Flash>) -> Markup {

@@ -20,7 +20,7 @@ use crate::domain::sign_in::Session;
 use crate::error::ApiError;
 use crate::flow::Stepped;
 use crate::flow::push::PushState;
-use crate::routes::extract::ClientAddr;
+use crate::http::ClientAddr;
 
 /// What the screen shows.
 pub enum Screen {

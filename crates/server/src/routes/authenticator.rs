@@ -9,10 +9,11 @@ use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 
-use super::extract::{AppPath, ClientAddr};
+use super::extract::AppPath;
 use crate::AppState;
 use crate::domain::push::{Status, push_key, verify};
 use crate::error::ApiError;
+use crate::http::ClientAddr;
 use crate::metrics::SignInResult;
 use crate::store::DeviceRow;
 

@@ -4,8 +4,8 @@ use aanmelden_api::Branding;
 use axum::Json;
 use axum::extract::State;
 
-use super::extract::ClientAddr;
 use crate::AppState;
+use crate::http::ClientAddr;
 
 /// `GET /branding`: from the configuration; no session needed, because the
 /// first screen shows it before anyone has signed in. A kiosk is told its

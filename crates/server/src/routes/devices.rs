@@ -9,9 +9,10 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{AppJson, AppPath, ClientAddr, CurrentSession, set_session_cookie};
+use super::extract::{AppJson, AppPath, CurrentSession};
 use crate::AppState;
 use crate::error::ApiError;
+use crate::http::{ClientAddr, set_session_cookie};
 
 /// `GET /devices`: active devices and the pending enrolment.
 pub async fn list(

@@ -9,15 +9,14 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{
-    AppJson, ClientAddr, CurrentSession, clear_session_cookie, session_token, set_session_cookie,
-};
-use super::return_cookie;
+use super::extract::{AppJson, CurrentSession};
 use crate::AppState;
 use crate::domain::secrets::SecretString;
 use crate::domain::sign_in::Level;
 use crate::error::ApiError;
 use crate::flow::Stepped;
+use crate::http::return_cookie;
+use crate::http::{ClientAddr, clear_session_cookie, session_token, set_session_cookie};
 
 /// `POST /login/identify`: the same answer for every user name, known or not.
 pub async fn identify(

@@ -9,11 +9,12 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 
-use super::extract::{AppPath, ClientAddr, CurrentSession};
+use super::extract::{AppPath, CurrentSession};
 use super::login::next_step;
 use crate::AppState;
 use crate::error::ApiError;
 use crate::flow::push::PushState;
+use crate::http::ClientAddr;
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct StartQuery {

@@ -16,10 +16,10 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::extract::current_session;
 use crate::AppState;
 use crate::domain::sign_in::Level;
 use crate::domain::totp::percent_encode;
+use crate::http::current_session;
 use crate::metrics::VerifyResult;
 
 /// Who signed in, for the application.

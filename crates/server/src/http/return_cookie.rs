@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, HeaderValue};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use super::extract::cookie;
+use super::cookie;
 use crate::config::Config;
 
 const NAME: &str = "aanmelden_return";
