@@ -268,13 +268,20 @@ async fn a_reload_during_enrolment_shows_the_same_secret(kind: Kind) {
     );
 }
 
-async fn testing_and_removing_a_device(kind: Kind) {
-    let test = portal(kind).await;
+/// A user with one device ("iPhone") signs in with its code and opens the
+/// devices page from the start page; the device's secret.
+async fn to_the_devices_page_signed_in(test: &BrowserTest) -> String {
     let secret = test.registered_device(USER).await;
     test.open("/").await;
-    sign_in_with_code(&test, &secret).await;
-    SignedIn::shown(&test).await;
+    sign_in_with_code(test, &secret).await;
+    SignedIn::shown(test).await;
     test.click("#to-devices").await;
+    secret
+}
+
+async fn testing_and_removing_a_device(kind: Kind) {
+    let test = portal(kind).await;
+    let secret = to_the_devices_page_signed_in(&test).await;
     let devices = Devices::shown(&test).await;
     assert_eq!(devices.options().await, ["iPhone"]);
     devices.select("iPhone").await;
@@ -310,11 +317,7 @@ async fn testing_and_removing_a_device(kind: Kind) {
 /// back, within the app.
 async fn more_devices_up_to_the_limit(kind: Kind) {
     let test = portal(kind).await;
-    let secret = test.registered_device(USER).await;
-    test.open("/").await;
-    sign_in_with_code(&test, &secret).await;
-    SignedIn::shown(&test).await;
-    test.click("#to-devices").await;
+    to_the_devices_page_signed_in(&test).await;
 
     let mut names = vec!["iPhone"];
     for name in ["Werktelefoon", "Tablet", "Laptop"] {

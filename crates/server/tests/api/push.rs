@@ -663,48 +663,38 @@ async fn lock_the_account_here(app: &TestApp) {
     );
 }
 
-async fn a_denial_is_recorded_while_the_account_is_locked(app: TestApp) {
-    let (browser, phone, challenge) = challenged(&app).await;
-    lock_the_account_here(&app).await;
+/// The phone answers `answer` while the account is locked at the browser's
+/// address: the answer is taken, the waiting browser learns `told`, and
+/// the audit log has `event`.
+async fn answered_while_locked(app: &TestApp, answer: &str, told: ErrorCode, event: &str) {
+    let (browser, phone, challenge) = challenged(app).await;
+    lock_the_account_here(app).await;
 
-    let denied = phone
-        .answer(&app, &challenge.id, json!({ "answer": "deny" }))
+    let answered = phone
+        .answer(app, &challenge.id, json!({ "answer": answer }))
         .await;
 
-    assert_eq!(denied.status(), StatusCode::NO_CONTENT);
+    assert_eq!(answered.status(), StatusCode::NO_CONTENT, "{answer}");
     assert_eq!(
         error_code(
             wait(&browser, &challenge.id).await,
             StatusCode::UNAUTHORIZED
         )
         .await,
-        ErrorCode::PushDenied,
-        "the waiting browser learns it"
+        told,
+        "{answer}: the waiting browser learns it"
     );
     let audit = app.state.store.audit_log(50).await.unwrap();
-    assert!(audit.iter().any(|e| e.event == "push_denied"), "{audit:?}");
+    assert!(audit.iter().any(|e| e.event == event), "{audit:?}");
 }
 
+async fn a_denial_is_recorded_while_the_account_is_locked(app: TestApp) {
+    answered_while_locked(&app, "deny", ErrorCode::PushDenied, "push_denied").await;
+}
+
+/// The session that asked is ended.
 async fn this_was_not_me_is_recorded_while_the_account_is_locked(app: TestApp) {
-    let (browser, phone, challenge) = challenged(&app).await;
-    lock_the_account_here(&app).await;
-
-    let reported = phone
-        .answer(&app, &challenge.id, json!({ "answer": "not_me" }))
-        .await;
-
-    assert_eq!(reported.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        error_code(
-            wait(&browser, &challenge.id).await,
-            StatusCode::UNAUTHORIZED
-        )
-        .await,
-        ErrorCode::SessionExpired,
-        "the session that asked is ended"
-    );
-    let audit = app.state.store.audit_log(50).await.unwrap();
-    assert!(audit.iter().any(|e| e.event == "push_not_me"), "{audit:?}");
+    answered_while_locked(&app, "not_me", ErrorCode::SessionExpired, "push_not_me").await;
 }
 
 async fn this_was_not_me_is_recorded_and_locks_the_account_there(app: TestApp) {
