@@ -129,7 +129,23 @@ enum Running {
     Caddy(Caddy),
 }
 
-async fn behind(kind: Kind, proxy: Proxy) {
+/// A portal behind `proxy` with the application, a user with a device and
+/// a full name, and a browser of `kind` signed in through the application
+/// (sent to the portal, the user name, the password with the code, and
+/// back); `None` where the proxy is not installed.
+struct SignedIn {
+    test: BrowserTest,
+    port: u16,
+    /// The application's address the browser came back to.
+    documents: String,
+    _running: Running,
+}
+
+async fn signed_in_behind(
+    kind: Kind,
+    proxy: Proxy,
+    adjust: impl FnOnce(&mut aanmelden_server::config::Config),
+) -> Option<SignedIn> {
     let app = application().await;
     // The port is known before the portal starts: its address names it.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
@@ -141,16 +157,14 @@ async fn behind(kind: Kind, proxy: Proxy) {
         config.cookie_domain = Some("example.test".to_owned());
         config.allowed_return_domains = vec!["http://app.example.test".to_owned()];
         config.trusted_proxies = "127.0.0.1".parse().unwrap();
+        adjust(config);
     })
     .await;
     let portal: SocketAddr = test.base.trim_start_matches("http://").parse().unwrap();
     let running = match proxy {
         Proxy::Nginx => Nginx::on_port(port, |port| gate(portal, app, port)).map(Running::Nginx),
         Proxy::Caddy => Caddy::start(port, portal, app).map(Running::Caddy),
-    };
-    let Some(_running) = running else {
-        return;
-    };
+    }?;
     test.add_user(USER, PASSWORD).await;
     let secret = test.registered_device(USER).await;
     test.state
@@ -184,8 +198,26 @@ async fn behind(kind: Kind, proxy: Proxy) {
     test.click("#password-submit").await;
 
     test.wait_for_text("#remote-user", USER).await;
-    assert_eq!(test.text("#remote-name").await, FULL_NAME);
     assert_eq!(test.client.current_url().await.unwrap().as_str(), documents);
+    Some(SignedIn {
+        test,
+        port,
+        documents,
+        _running: running,
+    })
+}
+
+async fn behind(kind: Kind, proxy: Proxy) {
+    let Some(SignedIn {
+        test,
+        port,
+        documents,
+        _running,
+    }) = signed_in_behind(kind, proxy, |_| {}).await
+    else {
+        return;
+    };
+    assert_eq!(test.text("#remote-name").await, FULL_NAME);
 
     a_link_from_elsewhere_arrives_signed_in(&test, port).await;
     made_up_headers_never_reach_the_application(&test, port).await;
@@ -258,6 +290,59 @@ async fn made_up_headers_never_reach_the_application(test: &BrowserTest, port: u
             && !forged.contains("irecteur"),
         "made-up headers reached the application: {forged}"
     );
+}
+
+/// Idle time after sign-in at a kiosk, and the warning's, here: the server
+/// ends such a session after both, whatever the browser shows.
+const KIOSK_IDLE_S: u32 = 2;
+const KIOSK_WARNING_S: u32 = 2;
+
+/// At a kiosk the application is no place to stay signed in: its requests
+/// to the gate do not keep the session alive, and once the kiosk's idle
+/// time and warning have passed without the portal, the application sends
+/// the browser to the portal again.
+async fn a_kiosk_session_ends_at_the_application(kind: Kind) {
+    let Some(SignedIn {
+        test,
+        documents,
+        _running,
+        ..
+    }) = signed_in_behind(kind, Proxy::Nginx, |config| {
+        // The browser comes through nginx from 127.0.0.1: a terminal.
+        config.kiosk_addresses = "127.0.0.1".parse().unwrap();
+        config.kiosk_signed_in_idle_s = KIOSK_IDLE_S;
+        config.kiosk_warning_s = KIOSK_WARNING_S;
+    })
+    .await
+    else {
+        return;
+    };
+    let signed_in_at = std::time::Instant::now();
+    let ends_after = std::time::Duration::from_secs(u64::from(KIOSK_IDLE_S + KIOSK_WARNING_S));
+    // The application is used on, each page a verify call: within the
+    // time it is shown, after it the portal asks who is there.
+    let deadline = signed_in_at + ends_after + std::time::Duration::from_secs(6);
+    loop {
+        test.client.goto(&documents).await.unwrap();
+        test.wait_for("#remote-user, #username").await;
+        let signed_out = test.client.find(Locator::Id("remote-user")).await.is_err();
+        if signed_out {
+            // The server counts from the last request to the portal, a
+            // moment before the application first showed.
+            assert!(
+                signed_in_at.elapsed() + std::time::Duration::from_secs(1) >= ends_after,
+                "signed out after {:?}, before the kiosk's time",
+                signed_in_at.elapsed()
+            );
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the application still shows the kiosk's session after {:?}",
+            signed_in_at.elapsed()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    }
 }
 
 /// Caddy in front of the portal and the application, as
@@ -348,6 +433,15 @@ crate::in_browsers!(
     [Chromium, ChromiumNoScript, Firefox, FirefoxNoScript];
     an_application_behind_the_gate_sees_who_signed_in,
 );
+
+mod kiosk {
+    use super::a_kiosk_session_ends_at_the_application;
+
+    crate::in_browsers!(
+        [Chromium, ChromiumNoScript, Firefox, FirefoxNoScript];
+        a_kiosk_session_ends_at_the_application,
+    );
+}
 
 mod caddy {
     use super::an_application_behind_caddy_sees_who_signed_in;

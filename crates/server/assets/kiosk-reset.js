@@ -19,6 +19,19 @@
   var seconds = 0;
   var shown = null;
   var focused = null;
+  // The server holds a kiosk's session to the same idle time: someone
+  // still at work here says so to it too, at most every ten seconds.
+  var told = 0;
+
+  function tellTheServer() {
+    var now = Date.now();
+    if (now - told >= 10000) {
+      told = now;
+      fetch("/api/v1/session", { credentials: "same-origin", cache: "no-store" }).catch(
+        function () {}
+      );
+    }
+  }
 
   function hide() {
     if (shown) {
@@ -49,6 +62,7 @@
     seconds = 0;
     touched = true;
     hide();
+    tellTheServer();
   }
 
   // The events of one answer: the last of a key's or a click's ends the

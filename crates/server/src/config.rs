@@ -10,6 +10,7 @@ use serde::Deserialize;
 use crate::domain::network::Networks;
 use crate::domain::regulation::Policy;
 use crate::domain::secrets::SecretString;
+use crate::domain::sign_in::Level;
 
 /// The file read when no `--config` is given, if it exists.
 pub const DEFAULT_FILE: &str = "aanmelden.toml";
@@ -154,6 +155,12 @@ pub struct Config {
     pub kiosk_warning_s: u32,
     /// Kiosk: seconds without input on the signed-in page until the warning.
     pub kiosk_signed_in_idle_s: u32,
+    /// Kiosk: seconds a session signed in at a kiosk lasts at most, however
+    /// much it is used (`AANMELDEN_KIOSK_SESSION_MAX_S`). The server holds
+    /// such a session to this and to the pages' idle time plus the warning,
+    /// wherever the browser goes: an application behind the gate runs no
+    /// reset, and its verify calls are no sign that anyone is still there.
+    pub kiosk_session_max_s: u32,
     /// Who may read `/metrics`: these addresses or networks, as the client
     /// address is known (through `trusted_proxies`), but never a trusted
     /// proxy's own address.
@@ -217,6 +224,7 @@ impl Default for Config {
             kiosk_idle_s: 60,
             kiosk_warning_s: 20,
             kiosk_signed_in_idle_s: 30,
+            kiosk_session_max_s: 15 * 60,
             metrics_addresses: Networks::loopback(),
             public_url: None,
         }
@@ -454,9 +462,14 @@ impl Config {
                 "push limits must be at least 1, audit_retention_days at least 0".into(),
             ));
         }
-        if self.kiosk_warning_s < 20 || self.kiosk_idle_s == 0 || self.kiosk_signed_in_idle_s == 0 {
+        if self.kiosk_warning_s < 20
+            || self.kiosk_idle_s == 0
+            || self.kiosk_signed_in_idle_s == 0
+            || self.kiosk_session_max_s == 0
+        {
             return Err(ConfigError::Invalid(
-                "kiosk_warning_s must be at least 20 (WCAG 2.2.1), the idle times at least 1"
+                "kiosk_warning_s must be at least 20 (WCAG 2.2.1), the idle times and \
+                 kiosk_session_max_s at least 1"
                     .into(),
             ));
         }
@@ -585,6 +598,26 @@ impl Config {
             warning_s: self.kiosk_warning_s,
             signed_in_idle_s: self.kiosk_signed_in_idle_s,
         })
+    }
+
+    /// The idle and absolute time-outs, in seconds, of a session at
+    /// `level`, started at a kiosk or not. A kiosk's page resets after its
+    /// idle time and the warning; the server ends the session then too, so
+    /// that a browser gone elsewhere does not keep it for the next person.
+    pub fn session_limits(&self, kiosk: bool, level: Level) -> (i64, i64) {
+        let (idle, absolute) = (self.session_idle_timeout_s, self.session_absolute_timeout_s);
+        if !kiosk {
+            return (idle, absolute);
+        }
+        let page_idle = if level == Level::Done {
+            self.kiosk_signed_in_idle_s
+        } else {
+            self.kiosk_idle_s
+        };
+        (
+            idle.min(i64::from(page_idle) + i64::from(self.kiosk_warning_s)),
+            absolute.min(i64::from(self.kiosk_session_max_s)),
+        )
     }
 
     /// What `GET /branding` answers (without kiosk times: see [`Config::kiosk_for`]).
@@ -869,6 +902,26 @@ mod tests {
         assert!(config.kiosk_for("10.1.2.3").is_some());
         assert!(config.kiosk_for("10.2.0.1").is_none());
         assert!(config.kiosk_for("").is_none());
+    }
+
+    #[test]
+    fn kiosk_sessions_have_the_kiosks_short_lifetimes() {
+        let config = Config::load(None, env(&[("AANMELDEN_KIOSK_SESSION_MAX_S", "600")])).unwrap();
+        assert_eq!(config.kiosk_session_max_s, 600);
+        assert_eq!(config.session_limits(true, Level::Done), (30 + 20, 600));
+        assert_eq!(
+            config.session_limits(true, Level::SecondFactor),
+            (60 + 20, 600)
+        );
+        assert_eq!(
+            config.session_limits(false, Level::Done),
+            (15 * 60, 8 * 60 * 60)
+        );
+        assert_eq!(
+            Config::default().session_limits(true, Level::Done).1,
+            15 * 60
+        );
+        assert!(Config::load(None, env(&[("AANMELDEN_KIOSK_SESSION_MAX_S", "0")])).is_err());
     }
 
     #[test]

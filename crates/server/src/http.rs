@@ -10,6 +10,6 @@ mod site;
 
 pub use client::ClientAddr;
 pub use session::{
-    clear_session_cookie, cookie, current_session, session_token, set_session_cookie,
+    clear_session_cookie, cookie, current_session, gate_session, session_token, set_session_cookie,
 };
 pub use site::{is_cross_site, is_from_another_site};

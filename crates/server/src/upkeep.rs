@@ -7,6 +7,7 @@ use std::time::Duration;
 use aanmelden_api::signed;
 
 use crate::AppState;
+use crate::domain::sign_in::Level;
 use crate::store::StoreError;
 
 /// How often the clean-up runs.
@@ -36,12 +37,21 @@ impl AppState {
         } else {
             0
         };
+        let (signed_in_idle, kiosk_absolute) = config.session_limits(true, Level::Done);
+        let (before_idle, _) = config.session_limits(true, Level::SecondFactor);
         Ok(Dropped {
             sessions: self
                 .store
                 .delete_expired_sessions(
-                    now - config.session_absolute_timeout_s,
-                    now - config.session_idle_timeout_s,
+                    (
+                        now - config.session_absolute_timeout_s,
+                        now - config.session_idle_timeout_s,
+                    ),
+                    (
+                        now - kiosk_absolute,
+                        now - signed_in_idle,
+                        now - before_idle,
+                    ),
                 )
                 .await?,
             // Kept for the longer window: a budget dropped halfway through

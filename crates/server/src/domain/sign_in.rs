@@ -92,6 +92,9 @@ pub struct Session {
     /// The user's full name, where one is set (read with the session, for
     /// the applications behind the gate).
     pub display_name: Option<String>,
+    /// Started or stepped up at a kiosk: held to the kiosk's lifetimes
+    /// (see [`crate::config::Config::session_limits`]).
+    pub kiosk: bool,
 }
 
 /// A session's last use is written at most this often, not on every
@@ -100,9 +103,11 @@ pub const LAST_SEEN_EVERY_S: i64 = 60;
 
 impl Session {
     /// Whether its last use, at `now`, is worth writing down: a minute or
-    /// more after the one written.
+    /// more after the one written; for a kiosk session, whose idle time
+    /// can be shorter than that minute, every second.
     pub fn needs_last_seen(&self, now: i64) -> bool {
-        now - self.last_seen_at >= LAST_SEEN_EVERY_S
+        let every = if self.kiosk { 1 } else { LAST_SEEN_EVERY_S };
+        now - self.last_seen_at >= every
     }
 
     /// Whether the session is over: unused for `idle` seconds, or older than
@@ -193,6 +198,7 @@ mod tests {
             created_at,
             last_seen_at,
             display_name: None,
+            kiosk: false,
         }
     }
 
@@ -230,6 +236,19 @@ mod tests {
         assert!(s.is_expired(1600, 100, 1000));
         let s = session(1000, 1990);
         assert!(s.is_expired(2000, 100, 1000));
+    }
+
+    #[test]
+    fn a_kiosk_sessions_every_use_is_written_down() {
+        let desk = session(1000, 1000);
+        assert!(!desk.needs_last_seen(1059));
+        assert!(desk.needs_last_seen(1060));
+        let kiosk = Session {
+            kiosk: true,
+            ..desk
+        };
+        assert!(!kiosk.needs_last_seen(1000));
+        assert!(kiosk.needs_last_seen(1001));
     }
 
     #[test]

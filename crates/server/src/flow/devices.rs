@@ -180,7 +180,7 @@ impl AppState {
         } else {
             Level::SecondFactor
         };
-        let stepped = self.step_up(session, user_id, level).await?;
+        let stepped = self.step_up(session, client, user_id, level).await?;
         Ok(Activated {
             device,
             stepped: Some(stepped),

@@ -112,7 +112,7 @@ impl AppState {
                 let user_id = session.user_id.ok_or(ApiError::Forbidden)?;
                 self.signed_in_from(&session.username, client, SecondFactor::Push, "push")
                     .await?;
-                let stepped = self.step_up(session, user_id, Level::Done).await?;
+                let stepped = self.step_up(session, client, user_id, Level::Done).await?;
                 Ok(PushState::Approved(stepped))
             }
             Status::Denied => Err(ApiError::PushDenied),

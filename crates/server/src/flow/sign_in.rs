@@ -83,12 +83,14 @@ impl AppState {
             AfterPassword::RegisterDevice => {
                 self.audit(&user.username, "password_ok", "register_device", client)
                     .await?;
-                self.step_up(session, user.id, Level::RegisterDevice).await
+                self.step_up(session, client, user.id, Level::RegisterDevice)
+                    .await
             }
             AfterPassword::AskSecondFactor => {
                 self.audit(&user.username, "password_ok", "second_factor", client)
                     .await?;
-                self.step_up(session, user.id, Level::SecondFactor).await
+                self.step_up(session, client, user.id, Level::SecondFactor)
+                    .await
             }
             AfterPassword::CheckCode => {
                 let code = code.unwrap_or_default();
@@ -146,7 +148,7 @@ impl AppState {
                 &format!("otp:{}", device.name),
             )
             .await?;
-            self.step_up(session, user_id, Level::Done).await
+            self.step_up(session, client, user_id, Level::Done).await
         } else {
             self.audit(&session.username, "login_failed", "otp", client)
                 .await?;
@@ -158,10 +160,12 @@ impl AppState {
 
     /// Move the session to `level` under a new id (the old one stops
     /// working; an identified session, which lives in its cookie, is
-    /// stored from now on).
+    /// stored from now on). A step taken at a kiosk (`client`) makes it a
+    /// kiosk session for good.
     pub async fn step_up(
         &self,
         session: &Session,
+        client: &str,
         user_id: i64,
         level: Level,
     ) -> Result<Stepped, ApiError> {
@@ -174,6 +178,7 @@ impl AppState {
             created_at: session.created_at,
             last_seen_at: self.clock.now(),
             display_name: session.display_name.clone(),
+            kiosk: session.kiosk || self.config.kiosk_for(client).is_some(),
         };
         if session.level == Level::Identified {
             self.store.insert_session(&stepped).await?;

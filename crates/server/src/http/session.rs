@@ -10,15 +10,28 @@ use crate::error::ApiError;
 
 /// The live session of a request with `headers`; a missing, unknown or
 /// timed-out one is `session_expired`. A use counts as activity for the
-/// idle time-out; it is written down once a minute at most.
+/// idle time-out; it is written down once a minute at most (a kiosk
+/// session's at every use).
 pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    live_session(app, headers, true).await
+}
+
+/// The live session of a request with `headers` that a reverse proxy
+/// passes on to ask whether an application may be used. For a kiosk
+/// session that is no activity: an application keeps asking while nobody
+/// is at the terminal. Other sessions count it as [`current_session`] does.
+pub async fn gate_session(app: &AppState, headers: &HeaderMap) -> Result<Session, ApiError> {
+    live_session(app, headers, false).await
+}
+
+async fn live_session(
+    app: &AppState,
+    headers: &HeaderMap,
+    in_use: bool,
+) -> Result<Session, ApiError> {
     let token = session_token(headers, &app.config).ok_or(ApiError::SessionExpired)?;
     let hash = token.hash();
     let now = app.clock.now();
-    let (idle, absolute) = (
-        app.config.session_idle_timeout_s,
-        app.config.session_absolute_timeout_s,
-    );
     if let Some((username, started)) = token.open_identified(&app.cipher) {
         let session = Session {
             id_hash: hash,
@@ -28,7 +41,9 @@ pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Sess
             created_at: started,
             last_seen_at: started,
             display_name: None,
+            kiosk: false,
         };
+        let (idle, absolute) = app.config.session_limits(session.kiosk, session.level);
         if session.is_expired(now, idle, absolute) {
             return Err(ApiError::SessionExpired);
         }
@@ -39,11 +54,12 @@ pub async fn current_session(app: &AppState, headers: &HeaderMap) -> Result<Sess
         .find_session(&hash)
         .await?
         .ok_or(ApiError::SessionExpired)?;
+    let (idle, absolute) = app.config.session_limits(session.kiosk, session.level);
     if session.is_expired(now, idle, absolute) {
         app.store.delete_session(&hash).await?;
         return Err(ApiError::SessionExpired);
     }
-    if session.needs_last_seen(now) {
+    if (in_use || !session.kiosk) && session.needs_last_seen(now) {
         app.store.touch_session(&hash, now).await?;
     }
     Ok(session)

@@ -19,7 +19,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::domain::sign_in::Level;
 use crate::domain::totp::percent_encode;
-use crate::http::current_session;
+use crate::http::gate_session;
 use crate::metrics::VerifyResult;
 
 /// Who signed in, for the application.
@@ -42,7 +42,7 @@ pub async fn verify(
     Query(query): Query<VerifyQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let session = current_session(&app, &headers)
+    let session = gate_session(&app, &headers)
         .await
         .ok()
         .filter(|session| session.level == Level::Done);

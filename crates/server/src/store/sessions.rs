@@ -18,8 +18,8 @@ impl Store {
     pub async fn replace_session(&self, old_hash: &str, new: &Session) -> Result<bool, StoreError> {
         let replaced = sqlx::query(
             "UPDATE sessions SET id_hash = $1, username = $2, user_id = $3, level = $4, \
-               created_at = $5, last_seen_at = $6 \
-             WHERE id_hash = $7",
+               created_at = $5, last_seen_at = $6, kiosk = $7 \
+             WHERE id_hash = $8",
         )
         .bind(&new.id_hash)
         .bind(&new.username)
@@ -27,6 +27,7 @@ impl Store {
         .bind(new.level.as_str())
         .bind(new.created_at)
         .bind(new.last_seen_at)
+        .bind(i64::from(new.kiosk))
         .bind(old_hash)
         .execute(&self.pool)
         .await?;
@@ -36,7 +37,7 @@ impl Store {
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT s.id_hash, s.username, s.user_id, s.level, s.created_at, s.last_seen_at, \
-               u.display_name \
+               s.kiosk, u.display_name \
              FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
@@ -55,6 +56,7 @@ impl Store {
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
             display_name: row.try_get("display_name")?,
+            kiosk: row.try_get::<i64, _>("kiosk")? != 0,
         }))
     }
 
@@ -75,18 +77,30 @@ impl Store {
         Ok(())
     }
 
-    /// Drop sessions that started before `created_before` or were last used
-    /// before `seen_before`.
+    /// Drop sessions that started before the first of `(created_before,
+    /// seen_before)` or were last used before its second; kiosk sessions
+    /// also by `kiosk`: started at or before its first, or last used at or
+    /// before its second when signed in, its third on a step before (as
+    /// [`Session::is_expired`] counts, so that the row goes the moment the
+    /// terminal's next person could otherwise find it).
     pub async fn delete_expired_sessions(
         &self,
-        created_before: i64,
-        seen_before: i64,
+        (created_before, seen_before): (i64, i64),
+        kiosk: (i64, i64, i64),
     ) -> Result<u64, StoreError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2")
-            .bind(created_before)
-            .bind(seen_before)
-            .execute(&self.pool)
-            .await?;
+        let done = sqlx::query(
+            "DELETE FROM sessions WHERE created_at < $1 OR last_seen_at < $2 \
+               OR (kiosk = 1 AND (created_at <= $3 \
+                 OR last_seen_at <= CASE WHEN level = $4 THEN $5 ELSE $6 END))",
+        )
+        .bind(created_before)
+        .bind(seen_before)
+        .bind(kiosk.0)
+        .bind(Level::Done.as_str())
+        .bind(kiosk.1)
+        .bind(kiosk.2)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected())
     }
 
@@ -117,8 +131,8 @@ impl Store {
 /// The statement that stores `session`, for the pool or a transaction.
 fn insert(session: &Session) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at) \
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at, kiosk) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&session.id_hash)
     .bind(&session.username)
@@ -126,4 +140,5 @@ fn insert(session: &Session) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::Any
     .bind(session.level.as_str())
     .bind(session.created_at)
     .bind(session.last_seen_at)
+    .bind(i64::from(session.kiosk))
 }
