@@ -408,7 +408,11 @@ pub fn authenticator(
     device_id: i64,
 ) -> impl Fn(&[&str]) -> Output + use<> {
     let store = tempfile::tempdir().unwrap();
-    let binary = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/debug/aanmelden-authenticator");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
+        std::path::PathBuf::from,
+    );
+    let binary = target.join("debug/aanmelden-authenticator");
     assert!(
         binary.exists(),
         "build it first: cargo build -p aanmelden-authenticator"
