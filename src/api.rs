@@ -87,6 +87,12 @@ async fn send_json<T: DeserializeOwned>(
     json(request.send().await).await
 }
 
+/// A POST without a body, said to be JSON all the same: the server takes
+/// a browser's POST only so (a header no other site can make it send).
+fn empty_post(path: &str) -> RequestBuilder {
+    Request::post(&url(path)).header("Content-Type", "application/json")
+}
+
 pub async fn identify(username: String) -> Result<StepResponse, Failure> {
     send_json(
         Request::post(&url("/login/identify")),
@@ -115,7 +121,7 @@ pub async fn start_push(resume: bool) -> Result<PushChallenge, Failure> {
     } else {
         "/login/push"
     };
-    json(Request::post(&url(path)).send().await).await
+    json(empty_post(path).send().await).await
 }
 
 /// Waits (on the server) for the answer in the app; `pending` after a while.
@@ -134,13 +140,11 @@ pub async fn session() -> Result<SessionInfo, Failure> {
 
 /// Where an application wants the browser back, once signed in.
 pub async fn take_return() -> Result<ReturnTo, Failure> {
-    json(Request::post(&url("/return")).send().await).await
+    json(empty_post("/return").send().await).await
 }
 
 pub async fn logout() -> Result<(), Failure> {
-    answer(Request::post(&url("/logout")).send().await)
-        .await
-        .map(drop)
+    answer(empty_post("/logout").send().await).await.map(drop)
 }
 
 pub async fn branding() -> Result<Branding, Failure> {

@@ -1,9 +1,10 @@
 //! What both faces (the JSON API in `routes`, the plain pages in `plain`)
 //! need from HTTP: the client's address, the session cookie, the cookie
-//! that keeps where an application wants the browser back, and whether a
-//! request comes from another site.
+//! that keeps where an application wants the browser back, whether a
+//! request comes from another site, and the plain forms' token.
 
 mod client;
+pub mod form_token;
 pub mod return_cookie;
 mod session;
 mod site;

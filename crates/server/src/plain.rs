@@ -22,10 +22,12 @@ pub mod signed_in;
 
 use aanmelden_api::{ErrorCode, Kiosk};
 use aanmelden_i18n::{Key, Lang, error_text};
-use axum::extract::{FromRequestParts, Query, State};
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -38,6 +40,7 @@ use crate::domain::secrets::Cipher;
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
+use crate::http::form_token::{self, BrowserKey};
 use crate::http::return_cookie;
 use crate::http::{
     ClientAddr, clear_session_cookie, cookie, current_session, session_token, set_session_cookie,
@@ -176,7 +179,8 @@ pub async fn show(
                 .into_response();
         }
     }
-    let frame = Frame::new(&app, &headers, path, &client);
+    let form_key = BrowserKey::of(&headers, &app.config);
+    let frame = Frame::new(&app, &headers, path, &client, &form_key);
     let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
         Ok(Shown::Page(markup)) => markup.into_response(),
@@ -203,6 +207,9 @@ pub async fn show(
     }
     if let Some(url) = arrived_with {
         response_headers.append(header::SET_COOKIE, return_cookie::keep(&app.config, &url));
+    }
+    if let Some(cookie) = form_key.cookie(&app.config) {
+        response_headers.append(header::SET_COOKIE, cookie);
     }
     response
 }
@@ -249,6 +256,7 @@ pub async fn reset(
     }
     set.append(header::SET_COOKIE, Flash::clear(&app.config));
     set.append(header::SET_COOKIE, return_cookie::forget(&app.config));
+    set.append(header::SET_COOKIE, form_token::forget(&app.config));
     set.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
@@ -364,10 +372,18 @@ pub struct Frame<'a> {
     /// Whether there is a session (a kiosk then has something to clear).
     pub has_session: bool,
     pub username: String,
+    /// The forms' token, masked for this page (see [`form_token`]).
+    form_token: String,
 }
 
 impl<'a> Frame<'a> {
-    fn new(app: &'a AppState, headers: &'a HeaderMap, path: &'a str, client: &str) -> Self {
+    fn new(
+        app: &'a AppState,
+        headers: &'a HeaderMap,
+        path: &'a str,
+        client: &str,
+        form_key: &BrowserKey,
+    ) -> Self {
         Self {
             app,
             kiosk: app.config.kiosk_for(client),
@@ -378,6 +394,7 @@ impl<'a> Frame<'a> {
             done: false,
             has_session: false,
             username: String::new(),
+            form_token: form_key.masked_token(&app.cipher),
         }
     }
 
@@ -392,6 +409,15 @@ impl<'a> Frame<'a> {
             done: session.level == Level::Done,
             has_session: true,
             username: session.username.clone(),
+            form_token: self.form_token.clone(),
+        }
+    }
+
+    /// The hidden field every form of the page posts: its token, without
+    /// which a form is not taken (see [`require_form_token`]).
+    pub fn form_token(&self) -> Markup {
+        html! {
+            input type="hidden" name=(form_token::FIELD) value=(self.form_token);
         }
     }
 
@@ -504,6 +530,7 @@ impl<'a> Frame<'a> {
                     li { a id="menu-devices" href=(DEVICES_PATH) { (self.t(Key::MyDevices)) } }
                     li {
                         form method="post" action={ (FORMS) "/logout" } {
+                            (self.form_token())
                             button type="submit" id="logout" { (self.t(Key::LogOff)) }
                         }
                     }
@@ -587,8 +614,11 @@ pub enum Notice {
     /// A device was registered (its name).
     DeviceAdded(String),
     /// The password page's name was no longer the session's: another
-    /// window had changed it.
+    /// window had changed it (shown as an error).
     UserChanged,
+    /// A form came without the token of a page shown to this browser
+    /// (shown as an error).
+    PageOutOfDate,
 }
 
 impl Flash {
@@ -613,8 +643,20 @@ impl Flash {
 
     /// The error's message in `lang`, if this flash carries one.
     pub fn error_text(&self, lang: Lang) -> Option<String> {
-        self.code
-            .map(|code| error_text(code, self.field.as_deref(), self.retry_after_s, lang))
+        if let Some(code) = self.code {
+            return Some(error_text(
+                code,
+                self.field.as_deref(),
+                self.retry_after_s,
+                lang,
+            ));
+        }
+        let key = match self.notice {
+            Some(Notice::UserChanged) => Key::ErrorUserChanged,
+            Some(Notice::PageOutOfDate) => Key::ErrorPageOutOfDate,
+            _ => return None,
+        };
+        Some(key.text(lang).to_owned())
     }
 
     /// The error's code, if this flash carries one.
@@ -722,6 +764,52 @@ impl FromRequestParts<AppState> for FormSession {
             .map(Self)
             .map_err(|_| expired(app))
     }
+}
+
+/// Takes a form only with the token of a page this browser was shown
+/// (see [`form_token`]); without it, nothing changes and the browser goes
+/// back to the page, where the form is shown again with a word of why and
+/// with the name that was typed (never a password or a code).
+pub async fn require_form_token(
+    State(app): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match Bytes::from_request(Request::from_parts(parts.clone(), body), &app).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body).into_owned().collect();
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    };
+    let token = field(form_token::FIELD).unwrap_or_default();
+    if form_token::is_valid(&parts.headers, &app.config, &app.cipher, token) {
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    }
+    let form = parts.uri.path();
+    tracing::info!(form, "refused a form without its page's token");
+    let form = form.strip_prefix(FORMS).unwrap_or(form);
+    let page = if form.starts_with("/devices") {
+        DEVICES_PATH
+    } else if form == "/otp" {
+        otp::PATH
+    } else {
+        "/"
+    };
+    let typed = field("username")
+        .or_else(|| field("name"))
+        .unwrap_or_default();
+    let flash = Flash {
+        notice: Some(Notice::PageOutOfDate),
+        typed: typed.chars().take(256).collect(),
+        ..Flash::default()
+    };
+    back_to(&app, page, &flash)
 }
 
 impl ApiError {

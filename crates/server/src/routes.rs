@@ -191,11 +191,6 @@ fn api_routes(app: &AppState) -> Router {
         .route("/login/otp", post(login::otp))
         .route("/login/push", post(push::start))
         .route("/login/push/{id}", get(push::wait))
-        .route("/authenticator/challenges", get(authenticator::list))
-        .route(
-            "/authenticator/challenges/{id}",
-            post(authenticator::answer),
-        )
         .route("/session", get(login::session))
         .route("/return", post(login::take_return))
         .route("/logout", post(login::logout))
@@ -203,6 +198,14 @@ fn api_routes(app: &AppState) -> Router {
         .route("/devices/{id}", axum::routing::delete(devices::remove))
         .route("/devices/{id}/activate", post(devices::activate))
         .route("/devices/{id}/test", post(devices::test))
+        .route_layer(middleware::from_fn(json_posts_only))
+        // The phone's requests are signed with its key, not sent with a
+        // browser's cookie.
+        .route("/authenticator/challenges", get(authenticator::list))
+        .route(
+            "/authenticator/challenges/{id}",
+            post(authenticator::answer),
+        )
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             metrics::time_routes,
@@ -235,6 +238,10 @@ fn form_routes(app: &AppState) -> Router {
         .route("/devices/{id}/activate", post(plain::devices::activate))
         .route("/devices/{id}/remove", post(plain::devices::remove))
         .route("/logout", post(plain::logged_off::submit))
+        .route_layer(middleware::from_fn_with_state(
+            app.clone(),
+            plain::require_form_token,
+        ))
         .route_layer(middleware::from_fn_with_state(
             app.clone(),
             metrics::time_routes,
@@ -272,6 +279,29 @@ async fn same_site_only(request: Request, next: Next) -> Result<Response, ApiErr
     );
     if !safe && http::is_cross_site(request.headers()) {
         return Err(ApiError::Forbidden);
+    }
+    Ok(next.run(request).await)
+}
+
+/// Refuse a browser's POST that does not say it is JSON. No form of
+/// another site can send `Content-Type: application/json`, and no script
+/// of another site can without the portal's leave (CORS, which it never
+/// gives). So a browser that says nothing of where a request comes from
+/// (old ones send neither `Sec-Fetch-Site` nor `Origin`) cannot be made
+/// by another site to start a push, take the return address or log off:
+/// the app says JSON on these too, though they carry no body.
+async fn json_posts_only(request: Request, next: Next) -> Result<Response, ApiError> {
+    let says_json = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|essence| essence.trim().eq_ignore_ascii_case("application/json"));
+    if *request.method() == Method::POST && !says_json {
+        return Err(ApiError::Validation {
+            field: None,
+            message: "Expected request with `Content-Type: application/json`".to_owned(),
+        });
     }
     Ok(next.run(request).await)
 }

@@ -143,7 +143,8 @@ pub fn verify(key: &SecretBytes, message: &[u8], signature: &str) -> bool {
         .into()
 }
 
-fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
+/// HMAC-SHA-256 of `message` under `key`.
+pub(super) fn mac(key: &[u8], message: &[u8]) -> Vec<u8> {
     // HMAC takes keys of any length.
     let mut mac = HmacSha256::new_from_slice(key).unwrap_or_else(|_| unreachable!());
     mac.update(message);

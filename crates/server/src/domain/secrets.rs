@@ -120,18 +120,26 @@ const COOKIE_KEY_PURPOSE: &[u8] = b"aanmelden cookie seal v1";
 /// What the key for [`Cipher::sign_flash`] is derived for (HKDF info).
 const FLASH_KEY_PURPOSE: &[u8] = b"aanmelden flash mac v1";
 
+/// What the key for [`Cipher::form_token`] is derived for (HKDF info).
+const FORM_KEY_PURPOSE: &[u8] = b"aanmelden form token v1";
+
+/// The length of a [`Cipher::form_token`]: 128 bits.
+pub const FORM_TOKEN_LEN: usize = 16;
+
 /// Encrypts and decrypts with AES-256-GCM, every value bound to what it is
 /// for (see [`bound_to`]): device secrets under the configured key, what
 /// travels in cookies under a key derived from it (see
 /// [`Cipher::seal_cookie`]); tags typed text with another derived key
-/// (see [`Cipher::tag`]) and signs the plain pages' messages with a third
-/// (see [`Cipher::sign_flash`]).
+/// (see [`Cipher::tag`]), signs the plain pages' messages with a third
+/// (see [`Cipher::sign_flash`]) and makes their forms' tokens with a
+/// fourth (see [`Cipher::form_token`]).
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
     cookie_aead: Aes256Gcm,
     tag_key: SecretBytes,
     flash_key: SecretBytes,
+    form_key: SecretBytes,
 }
 
 /// A 32-byte key for `purpose`, derived from `master` with HKDF-SHA-256:
@@ -161,8 +169,10 @@ impl Cipher {
         }
         let cookie_key = derive_key(&bytes, COOKIE_KEY_PURPOSE);
         let flash_key = derive_key(&bytes, FLASH_KEY_PURPOSE);
+        let form_key = derive_key(&bytes, FORM_KEY_PURPOSE);
         Ok(Self {
             flash_key,
+            form_key,
             aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
             cookie_aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(cookie_key.expose())),
             tag_key: SecretBytes::new(
@@ -259,6 +269,16 @@ impl Cipher {
     /// compared in constant time.
     pub fn verify_flash(&self, message: &[u8], signature: &str) -> bool {
         super::push::verify(&self.flash_key, message, signature)
+    }
+
+    /// The token of the plain forms for a browser's form key (its cookie,
+    /// see `http::form_token`): HMAC-SHA-256 of the key, its first 128
+    /// bits. Only the server can make it, and it tells nothing of the key.
+    pub fn form_token(&self, browser_key: &[u8]) -> [u8; FORM_TOKEN_LEN] {
+        let mac = super::push::mac(self.form_key.expose(), browser_key);
+        let mut token = [0; FORM_TOKEN_LEN];
+        token.copy_from_slice(&mac[..FORM_TOKEN_LEN]);
+        token
     }
 }
 

@@ -95,6 +95,7 @@ fn overview(
         }
         @if !first {
             form class="test-device" method="post" action={ (FORMS) "/devices/test" } novalidate {
+                (frame.form_token())
                 div class="device-row" {
                     select id="device-select" name="device" aria-label=(frame.t(Key::DevicesHeading)) {
                         @for device in &list.devices {
@@ -129,6 +130,7 @@ fn overview(
             details class="add-device" open[first || name_failed] {
                 summary id="add-device" class="secondary" { (frame.t(Key::AddDevice)) }
                 form class="add-device" method="post" action={ (FORMS) "/devices" } novalidate {
+                    (frame.form_token())
                     label for="device-name" { (frame.t(Key::DeviceNameLabel)) }
                     input id="device-name" name="name" type="text" maxlength="32"
                         placeholder=(frame.t(Key::DeviceNamePlaceholder)) value=(typed)
@@ -162,6 +164,7 @@ fn overview(
 fn confirm_remove(frame: &Frame<'_>, id: i64, name: &str) -> Markup {
     html! {
         form class="remove-device" method="post" action={ (FORMS) "/devices/" (id) "/remove" } {
+            (frame.form_token())
             p role="alert" { (Key::ConfirmRemove.fill(frame.lang, "device", name)) }
             div class="actions" {
                 button type="submit" class="danger" id="confirm-remove" { (frame.t(Key::ConfirmRemoveYes)) }

@@ -22,6 +22,7 @@ pub fn page(
         section class="step devices" {
             h1 { (frame.t(Key::DevicesHeading)) }
             form class="enrol" method="post" action={ (FORMS) "/devices/" (id) "/activate" } novalidate {
+                (frame.form_token())
                 h2 { (frame.t(Key::ScanHeading)) " — " (enrolment.name) }
                 ol class="instructions" {
                     li { (frame.t(Key::ScanSteps1)) }

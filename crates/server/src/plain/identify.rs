@@ -16,6 +16,7 @@ use crate::http::session_token;
 pub fn page(frame: &Frame<'_>, typed: &str, failed: Option<&str>, note: Option<&str>) -> Markup {
     html! {
         form class="step" method="post" action={ (FORMS) "/identify" } novalidate {
+            (frame.form_token())
             (notice(note))
             label for="username" { (frame.t(Key::UsernameLabel)) }
             input id="username" name="username" type="text" inputmode="email"

@@ -8,7 +8,7 @@ use maud::{Markup, html};
 
 use super::{Frame, LOGGED_OFF_PATH, return_parameter};
 use crate::AppState;
-use crate::http::{ClientAddr, clear_session_cookie, session_token};
+use crate::http::{ClientAddr, clear_session_cookie, form_token, session_token};
 
 /// The logged-off page.
 pub fn page(frame: &Frame<'_>) -> Markup {
@@ -63,9 +63,10 @@ async fn log_off_to(app: &AppState, client: &str, headers: &HeaderMap, to: &str)
         // The session still ends by its time-out; the user is told they are off.
         tracing::warn!(%error, "could not end a session on logging off");
     }
-    (
-        [(header::SET_COOKIE, clear_session_cookie(&app.config))],
-        Redirect::to(to),
-    )
-        .into_response()
+    let mut response = Redirect::to(to).into_response();
+    let set = response.headers_mut();
+    set.append(header::SET_COOKIE, clear_session_cookie(&app.config));
+    // The next sign-in's pages get a form key of their own.
+    set.append(header::SET_COOKIE, form_token::forget(&app.config));
+    response
 }

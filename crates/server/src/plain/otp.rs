@@ -19,6 +19,7 @@ pub fn page(frame: &Frame<'_>, flash: Option<&Flash>) -> Markup {
     let failed = flash.and_then(|f| f.error_text(frame.lang));
     html! {
         form class="step" method="post" action={ (FORMS) "/otp" } novalidate {
+            (frame.form_token())
             h1 { (frame.t(Key::OtpHeading)) }
             p { (frame.t(Key::OtpIntro)) }
             label for="otp" { (frame.t(Key::OtpLabel)) }

@@ -18,13 +18,11 @@ use crate::http::ClientAddr;
 
 /// The password step for `username`.
 pub fn page(frame: &Frame<'_>, username: &str, flash: Option<&Flash>) -> Markup {
-    let user_changed = flash.is_some_and(|f| f.notice == Some(Notice::UserChanged));
-    let failed = flash
-        .and_then(|f| f.error_text(frame.lang))
-        .or_else(|| user_changed.then(|| frame.t(Key::ErrorUserChanged).to_owned()));
+    let failed = flash.and_then(|f| f.error_text(frame.lang));
     let code_failed = flash.is_some_and(|f| f.code() == Some(ErrorCode::InvalidOtp));
     html! {
         form class="step" method="post" action={ (FORMS) "/password" } novalidate {
+            (frame.form_token())
             h1 { (frame.t(Key::PleaseLogOn)) }
             p class="label" { (frame.t(Key::UsernameLabel)) }
             p class="readonly-field" {

@@ -102,6 +102,7 @@ pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
                 }
                 p id="push-continue-hint" { (frame.t(Key::PushContinueHint)) }
                 form method="post" action={ (FORMS) "/push/wait" } {
+                    (frame.form_token())
                     button type="submit" class="primary" id="push-continue" { (frame.t(Key::PushContinue)) }
                 }
             }
@@ -111,6 +112,7 @@ pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
             (error(failed.as_deref()))
             @if view.number.is_none() {
                 form method="post" action={ (FORMS) "/push" } {
+                    (frame.form_token())
                     button type="submit" class="primary" id="push-resend" { (frame.t(Key::Resend)) }
                 }
             }

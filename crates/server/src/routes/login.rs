@@ -16,7 +16,9 @@ use crate::domain::sign_in::Level;
 use crate::error::ApiError;
 use crate::flow::Stepped;
 use crate::http::return_cookie;
-use crate::http::{ClientAddr, clear_session_cookie, session_token, set_session_cookie};
+use crate::http::{
+    ClientAddr, clear_session_cookie, form_token, session_token, set_session_cookie,
+};
 
 /// `POST /login/identify`: the same answer for every user name, known or not.
 pub async fn identify(
@@ -88,11 +90,12 @@ pub async fn logout(
 ) -> Result<Response, ApiError> {
     app.log_off(session_token(&headers, &app.config).as_ref(), &client)
         .await?;
-    Ok((
-        StatusCode::NO_CONTENT,
-        [(header::SET_COOKIE, clear_session_cookie(&app.config))],
-    )
-        .into_response())
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let set = response.headers_mut();
+    set.append(header::SET_COOKIE, clear_session_cookie(&app.config));
+    // The plain pages of the next sign-in get a form key of their own.
+    set.append(header::SET_COOKIE, form_token::forget(&app.config));
+    Ok(response)
 }
 
 /// The new session cookie and the step it leads to.

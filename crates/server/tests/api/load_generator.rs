@@ -213,11 +213,13 @@ impl Browser {
             ),
         ];
         for (step, (method, path, body)) in steps.into_iter().enumerate() {
+            let is_post = method == reqwest::Method::POST;
             let mut request = self
                 .client
                 .request(method, format!("{}{path}", self.base))
                 .header("x-forwarded-for", &self.address);
-            if !body.is_null() {
+            // A browser's POST says it is JSON, with a body or without.
+            if is_post {
                 request = request.json(&body);
             }
             let started = Instant::now();

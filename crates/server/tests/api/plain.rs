@@ -3,6 +3,8 @@
 //! toggle, the lockout, and a sign-in that moves between the app's JSON API
 //! and the plain pages.
 
+use std::sync::{Arc, Mutex};
+
 use aanmelden_api::{SessionInfo, Step};
 use aanmelden_server::config::{Application, Config};
 use aanmelden_server::domain::push::Status;
@@ -25,18 +27,21 @@ fn configure(config: &mut Config) {
 }
 
 /// A browser without script: it follows no redirect by itself, so each
-/// answer can be looked at.
+/// answer can be looked at. Its forms carry the token of the last page it
+/// was shown, as a browser's forms carry their page's.
 #[derive(Clone)]
 struct Plain {
     client: reqwest::Client,
     base: String,
+    form_token: Arc<Mutex<Option<String>>>,
 }
 
 impl Plain {
-    fn new(app: &TestApp, language: &str) -> Self {
+    /// A browser that has opened the portal's first page.
+    async fn new(app: &TestApp, language: &str) -> Self {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::ACCEPT_LANGUAGE, language.parse().unwrap());
-        Self {
+        let browser = Self {
             client: reqwest::Client::builder()
                 .cookie_store(true)
                 .redirect(Policy::none())
@@ -45,7 +50,11 @@ impl Plain {
                 .build()
                 .unwrap(),
             base: app.browser.url(""),
-        }
+            form_token: Arc::default(),
+        };
+        let (status, _) = browser.get("/").await;
+        assert_eq!(status, StatusCode::OK);
+        browser
     }
 
     /// The page at `path`: status and HTML.
@@ -56,16 +65,25 @@ impl Plain {
             .send()
             .await
             .unwrap();
-        (response.status(), response.text().await.unwrap())
+        let status = response.status();
+        let html = response.text().await.unwrap();
+        if let Some(token) = form_token(&html) {
+            *self.form_token.lock().unwrap() = Some(token);
+        }
+        (status, html)
     }
 
     /// Post a form; it must answer with a redirect (Post/Redirect/Get),
     /// which is followed to the page it names.
     async fn submit(&self, action: &str, fields: &[(&str, &str)]) -> String {
+        let token = self.form_token.lock().unwrap().clone();
+        let token = token.expect("a page with a form was shown before a form is sent");
+        let mut fields = fields.to_vec();
+        fields.push(("form_token", &token));
         let response = self
             .client
             .post(format!("{}{action}", self.base))
-            .form(fields)
+            .form(&fields)
             .send()
             .await
             .unwrap();
@@ -78,10 +96,28 @@ impl Plain {
 }
 
 impl Plain {
+    /// Post a form with the fields as given, the token among them or not,
+    /// as a page of another site can make an old browser post one: with
+    /// this browser's cookies, and saying nothing of where it comes from.
+    async fn post_as_given(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{action}", self.base))
+            .form(fields)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// "Aanmelden" as `user`: the password page.
     async fn identify(&self, user: &str) -> String {
         self.submit("/flow/identify", &[("username", user)]).await
     }
+}
+
+/// The token in a page's forms, if it has a form.
+fn form_token(html: &str) -> Option<String> {
+    let at = html.find("name=\"form_token\" value=\"")? + "name=\"form_token\" value=\"".len();
+    Some(html[at..].split('"').next()?.to_owned())
 }
 
 /// The text of the element with `id` (up to its first tag inside).
@@ -109,7 +145,7 @@ const STYLESHEET: &str = "<link rel=\"stylesheet\" href=\"/main-0123456789abcdef
 
 async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     app.add_user(USER).await;
-    let browser = Plain::new(&app, "nl-NL,nl;q=0.9");
+    let browser = Plain::new(&app, "nl-NL,nl;q=0.9").await;
 
     let (status, first) = browser.get("/").await;
     assert_eq!(status, StatusCode::OK);
@@ -193,7 +229,7 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
 async fn testing_and_removing_a_device_without_script(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     app.clock.advance(30);
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
     browser.identify(USER).await;
     browser
         .submit(
@@ -247,7 +283,7 @@ async fn testing_and_removing_a_device_without_script(app: TestApp) {
 async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
     let secret = app.user_with_device(USER).await;
     app.clock.advance(30);
-    let browser = Plain::new(&app, "en");
+    let browser = Plain::new(&app, "en").await;
     browser.identify(USER).await;
 
     let signed_in = browser
@@ -266,7 +302,7 @@ async fn a_returning_user_signs_in_with_the_code_typed_by_hand(app: TestApp) {
 
 async fn the_push_page_waits_for_the_answer_when_asked_without_reloading(app: TestApp) {
     app.user_with_device(USER).await;
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
     browser.identify(USER).await;
 
     let push = browser
@@ -322,7 +358,7 @@ async fn the_push_page_waits_for_the_answer_when_asked_without_reloading(app: Te
 
 async fn a_wait_for_an_expired_request_returns_at_once(app: TestApp) {
     app.user_with_device(USER).await;
-    let browser = Plain::new(&app, "en");
+    let browser = Plain::new(&app, "en").await;
     browser.identify(USER).await;
     browser
         .submit("/flow/password", &[("password", PASSWORD)])
@@ -338,7 +374,7 @@ async fn a_wait_for_an_expired_request_returns_at_once(app: TestApp) {
 
 async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
     app.user_with_device(USER).await;
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
     browser.identify(USER).await;
     browser
         .submit("/flow/password", &[("password", PASSWORD)])
@@ -368,7 +404,7 @@ async fn a_denied_push_says_so_and_offers_to_resend(app: TestApp) {
 
 async fn a_wrong_password_says_so_in_the_users_language_and_keeps_the_name(app: TestApp) {
     app.add_user(USER).await;
-    let browser = Plain::new(&app, "en-GB,en;q=0.8");
+    let browser = Plain::new(&app, "en-GB,en;q=0.8").await;
     browser.identify(USER).await;
 
     let again = browser
@@ -406,7 +442,7 @@ async fn a_password_for_the_name_shown_never_goes_to_another(app: TestApp) {
             "The user name was changed in another window. Check the name and enter the password again.",
         ),
     ] {
-        let browser = Plain::new(&app, language);
+        let browser = Plain::new(&app, language).await;
         let shown = browser.identify(USER).await;
         assert_eq!(text_of(&shown, "username-shown"), USER);
         browser.identify(OTHER).await;
@@ -443,7 +479,7 @@ async fn a_password_for_the_name_shown_never_goes_to_another(app: TestApp) {
 }
 
 async fn a_bad_user_name_keeps_what_was_typed(app: TestApp) {
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
 
     let again = browser
         .submit(
@@ -460,7 +496,7 @@ async fn a_bad_user_name_keeps_what_was_typed(app: TestApp) {
 }
 
 async fn the_language_follows_the_toggle_then_the_browser(app: TestApp) {
-    let browser = Plain::new(&app, "en-US");
+    let browser = Plain::new(&app, "en-US").await;
     let (_, english) = browser.get("/").await;
     assert!(english.contains("<html lang=\"en\">") && english.contains("Log on"));
 
@@ -513,7 +549,7 @@ async fn language_links(browser: &Plain, path: &str) -> Vec<String> {
 }
 
 async fn the_language_links_lead_to_the_portals_own_pages_only(app: TestApp) {
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
 
     for (asked, page) in [
         ("//evil.example/", "/"),
@@ -536,7 +572,7 @@ async fn the_language_links_lead_to_the_portals_own_pages_only(app: TestApp) {
 
 async fn five_wrong_passwords_lock_here_too(app: TestApp) {
     app.add_user(USER).await;
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
     for _ in 0..app.state.config.lockout_threshold {
         browser.identify(USER).await;
         browser
@@ -570,7 +606,7 @@ async fn a_sign_in_moves_between_the_app_and_the_plain_pages(app: TestApp) {
     // Started on the plain pages, the app knows where it stands.
     let other = "ander@missingpiece.nl";
     app.add_user(other).await;
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
     browser.identify(other).await;
     let session: SessionInfo = json(
         browser
@@ -593,7 +629,7 @@ async fn app_page(app: &TestApp, path: &str) -> (StatusCode, String) {
 
 async fn an_expired_session_says_so_once(app: TestApp) {
     app.add_user(USER).await;
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
     browser.identify(USER).await;
     app.clock
         .advance(app.state.config.session_idle_timeout_s + 1);
@@ -618,8 +654,95 @@ async fn forms_from_another_site_are_refused(app: TestApp) {
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
 }
 
+async fn forms_without_their_pages_token_change_nothing(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    let browser = Plain::new(&app, "nl").await;
+    let other = Plain::new(&app, "nl").await;
+    let (_, others_page) = other.get("/").await;
+    let others_token = form_token(&others_page).unwrap();
+
+    let refused = browser
+        .post_as_given("/flow/identify", &[("username", USER)])
+        .await;
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    assert_eq!(refused.headers()["location"], "/");
+    let (_, shown) = browser.get("/").await;
+    assert!(
+        shown.contains("action=\"/flow/identify\""),
+        "no sign-in began: {shown}"
+    );
+    assert_eq!(
+        text_of(&shown, "error"),
+        "Deze pagina was verouderd en is opnieuw geladen. Probeer het nog een keer."
+    );
+    assert!(
+        shown.contains(&format!("value=\"{USER}\"")),
+        "the name is kept: {shown}"
+    );
+    let with_anothers = browser
+        .post_as_given(
+            "/flow/identify",
+            &[("username", USER), ("form_token", &others_token)],
+        )
+        .await;
+    assert_eq!(with_anothers.headers()["location"], "/");
+    assert!(
+        browser
+            .get("/")
+            .await
+            .1
+            .contains("action=\"/flow/identify\"")
+    );
+
+    browser.identify(USER).await;
+    app.clock.advance(30);
+    browser
+        .submit(
+            "/flow/password",
+            &[("password", PASSWORD), ("otp", &code(&secret, app.now()))],
+        )
+        .await;
+    let (_, devices) = browser.get("/apparaten").await;
+    let device = devices
+        .split("<option value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned();
+    let page_token = form_token(&devices).unwrap();
+    let made_up = URL_SAFE_NO_PAD.encode([7u8; 32]);
+    for token in [None, Some(others_token.as_str()), Some(made_up.as_str())] {
+        let fields: Vec<(&str, &str)> = token.map(|t| ("form_token", t)).into_iter().collect();
+        let remove = browser
+            .post_as_given(&format!("/flow/devices/{device}/remove"), &fields)
+            .await;
+        assert_eq!(remove.headers()["location"], "/apparaten", "{token:?}");
+        let logout = browser.post_as_given("/flow/logout", &fields).await;
+        assert_eq!(logout.headers()["location"], "/", "{token:?}");
+    }
+
+    let (_, still) = browser.get("/apparaten").await;
+    assert!(
+        still.contains(&format!("<option value=\"{device}\"")),
+        "{still}"
+    );
+    assert!(still.contains("id=\"logout\""), "still signed in: {still}");
+    assert_ne!(
+        form_token(&still).unwrap(),
+        page_token,
+        "masked anew on each page"
+    );
+    let removed = browser
+        .submit(&format!("/flow/devices/{device}/remove"), &[])
+        .await;
+    assert!(
+        removed.contains("Geen geregistreerde apparaten"),
+        "{removed}"
+    );
+}
+
 async fn what_users_type_is_escaped(app: TestApp) {
-    let browser = Plain::new(&app, "nl");
+    let browser = Plain::new(&app, "nl").await;
 
     let page = browser
         .submit("/flow/identify", &[("username", "<b>jan</b>@x.nl")])
@@ -664,6 +787,7 @@ crate::on_both_backends!(
     a_sign_in_moves_between_the_app_and_the_plain_pages,
     an_expired_session_says_so_once,
     forms_from_another_site_are_refused,
+    forms_without_their_pages_token_change_nothing,
     what_users_type_is_escaped,
     a_made_up_message_is_not_shown,
 );

@@ -136,6 +136,44 @@ async fn cross_site_requests_that_change_state_are_refused(app: TestApp) {
     assert_eq!(same.status(), StatusCode::OK);
 }
 
+/// An old browser says nothing of where a request comes from: a form of
+/// another site can make it post, with the portal's cookie, but never as
+/// JSON.
+async fn posts_that_do_not_say_json_change_nothing(app: TestApp) {
+    let secret = app.user_with_device("jan@x.nl").await;
+    app.clock.advance(30);
+    let response = app
+        .browser
+        .sign_in_with_code("jan@x.nl", &crate::helpers::code(&secret, app.now()))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    for content_type in ["application/x-www-form-urlencoded", "text/plain", ""] {
+        for path in ["/logout", "/return", "/login/push"] {
+            let response = app
+                .browser
+                .post_raw(path, content_type, b"a=b".to_vec())
+                .await;
+            assert_eq!(
+                error_code(response, StatusCode::BAD_REQUEST).await,
+                ErrorCode::Validation,
+                "{path} as {content_type:?}"
+            );
+        }
+    }
+    assert_eq!(app.browser.get("/session").await.status(), StatusCode::OK);
+
+    let logged_off = app
+        .browser
+        .post_raw("/logout", "application/json; charset=utf-8", Vec::new())
+        .await;
+    assert_eq!(logged_off.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.browser.get("/session").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
 async fn serves_the_app_with_fallback_and_security_headers(app: TestApp) {
     let root = reqwest::get(app.browser.url("/")).await.unwrap();
     let deep = reqwest::get(app.browser.url("/apparaten")).await.unwrap();
@@ -175,5 +213,6 @@ crate::on_both_backends!(
     a_body_that_is_not_json_is_a_4xx_envelope,
     unknown_api_paths_and_methods_are_envelopes,
     cross_site_requests_that_change_state_are_refused,
+    posts_that_do_not_say_json_change_nothing,
     serves_the_app_with_fallback_and_security_headers,
 );

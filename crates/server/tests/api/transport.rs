@@ -82,6 +82,7 @@ async fn the_plain_pages_cookies_are_secure_with_the_host_prefix(app: TestApp) {
         set_cookie(&lang, "__Host-aanmelden_lang"),
         set_cookie(&flash, "__Host-aanmelden_flash"),
         set_cookie(&rd, "__Host-aanmelden_return"),
+        set_cookie(&rd, "__Host-aanmelden_form"),
     ] {
         assert!(cookie.contains("; Secure"), "{cookie}");
         assert!(
