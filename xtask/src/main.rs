@@ -167,7 +167,8 @@ fn build_tools() -> Result<Tools> {
 }
 
 /// Install what only the tests, screenshots and benchmarks need and is
-/// missing: axe-core, and the browsers, their drivers, nginx and Caddy.
+/// missing: axe-core, and the browsers, their drivers, nginx, Caddy and
+/// slapd.
 /// Each is checked first, so a second run takes seconds.
 fn test_tools(tools: &Tools) -> Result {
     let tools_dir = tools_dir();
@@ -198,9 +199,11 @@ fn npm_install(tools: &Tools, tools_dir: &Path, package: &str) -> Result {
 }
 
 /// What the tests start from Debian: headless Chromium and chromedriver and
-/// Firefox ESR, which the browser tests drive, and nginx and Caddy, which the
-/// proxy tests put in front of the server; and geckodriver for Firefox, from
-/// crates. The package index is refreshed only when something is missing.
+/// Firefox ESR, which the browser tests drive, nginx and Caddy, which the
+/// proxy tests put in front of the server, and slapd (`OpenLDAP`), the
+/// directory the directory tests check passwords against; and geckodriver
+/// for Firefox, from crates. The package index is refreshed only when
+/// something is missing.
 fn browsers(tools: &Tools) -> Result {
     let runs = |program| output(tools, program, &["--version"]).is_some();
     if !output(tools, "geckodriver", &["--version"])
@@ -230,6 +233,9 @@ fn browsers(tools: &Tools) -> Result {
     }
     if !Path::new("/usr/bin/caddy").exists() {
         missing.push("caddy");
+    }
+    if !Path::new("/usr/sbin/slapd").exists() {
+        missing.push("slapd");
     }
     if missing.is_empty() {
         return Ok(());

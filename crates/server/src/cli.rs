@@ -213,9 +213,15 @@ async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
         }
         UserCommand::Passwd { name } => {
             let name = valid_username(&name)?;
+            let user = existing_user(app, &name).await?;
+            if user.directory_id.is_some() {
+                bail!(
+                    "{name} comes from the company directory: the password is changed there, \
+                     not here"
+                );
+            }
             let password = read_password()?;
             let hash = app.passwords.hash(&password).await?;
-            let user = existing_user(app, &name).await?;
             app.store.set_password(&user.username, &hash).await?;
             let ended = app.store.delete_user_sessions(user.id, None).await?;
             app.audit(&name, "password_set", "cli", "").await?;
@@ -271,8 +277,9 @@ async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
             }
         }
         UserCommand::List => {
-            for (name, devices) in app.store.list_users().await? {
-                println!("{name}\t{devices} device(s)");
+            for (name, devices, from_directory) in app.store.list_users().await? {
+                let source = if from_directory { "directory" } else { "local" };
+                println!("{name}\t{devices} device(s)\t{source}");
             }
         }
     }

@@ -170,6 +170,80 @@ pub struct Config {
     /// The address users and authenticators reach the server at, e.g.
     /// `https://aanmelden.example.nl`; default: `http://` and `listen`.
     pub public_url: Option<String>,
+    /// Where passwords and accounts come from: `local` (the users of
+    /// `aanmelden user add`), `directory` (the company directory), or
+    /// `directory_then_local` (the directory, and for a name it does not
+    /// have, or while it cannot be reached, the local users: a break-glass
+    /// admin).
+    pub accounts: AccountSource,
+    /// The directory: `ldaps://dc1.example.nl` (TLS from the start), or
+    /// `ldap://…` with `directory_starttls`; plain `ldap://` only to this
+    /// machine itself.
+    pub directory_url: Option<String>,
+    /// Upgrade an `ldap://` connection with `StartTLS`.
+    pub directory_starttls: bool,
+    /// The CAs (PEM) the directory's certificate must come from; default:
+    /// the system's. The certificate is always checked.
+    pub directory_ca_file: Option<PathBuf>,
+    /// `openldap` or `activedirectory`: the defaults of the attributes and
+    /// the users filter.
+    pub directory_kind: DirectoryKind,
+    /// Where the users are searched: `ou=people,dc=example,dc=nl`.
+    pub directory_base_dn: Option<String>,
+    /// The service account that searches for the user before the user's
+    /// own bind.
+    pub directory_bind_dn: Option<String>,
+    /// Its password (`AANMELDEN_DIRECTORY_BIND_PASSWORD`).
+    pub directory_bind_password: Option<SecretString>,
+    /// Without a service account: the user's DN, made from the typed name,
+    /// `uid={username},ou=people,dc=example,dc=nl`.
+    pub directory_user_dn: Option<String>,
+    /// The attributes a typed name is looked for in; the first one's value
+    /// is the name the portal knows the user by. Default for `openldap`:
+    /// `mail`, `uid`; for `activedirectory`: `userPrincipalName`,
+    /// `sAMAccountName`, `mail`. A list, or comma-separated in the
+    /// environment.
+    #[serde(deserialize_with = "list_or_commas")]
+    pub directory_username_attributes: Vec<String>,
+    /// The entries that are users; default for `openldap`:
+    /// `(objectClass=inetOrgPerson)`, for `activedirectory`:
+    /// `(&(objectCategory=person)(objectClass=user))`.
+    pub directory_users_filter: Option<String>,
+    /// Seconds to connect to the directory.
+    pub directory_connect_timeout_s: u64,
+    /// Seconds the directory may take to answer one request.
+    pub directory_timeout_s: u64,
+}
+
+/// Where passwords and accounts come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountSource {
+    /// The portal's own users.
+    #[default]
+    Local,
+    /// The company directory only.
+    Directory,
+    /// The directory; the local users for names it does not have and while
+    /// it cannot be reached.
+    DirectoryThenLocal,
+}
+
+impl AccountSource {
+    pub fn uses_directory(self) -> bool {
+        self != Self::Local
+    }
+}
+
+/// The kind of directory, for its defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DirectoryKind {
+    /// `OpenLDAP` and others with `inetOrgPerson` entries and `entryUUID`.
+    #[default]
+    Openldap,
+    /// Microsoft Active Directory (or Samba's).
+    Activedirectory,
 }
 
 impl Default for Config {
@@ -227,6 +301,19 @@ impl Default for Config {
             kiosk_session_max_s: 15 * 60,
             metrics_addresses: Networks::loopback(),
             public_url: None,
+            accounts: AccountSource::Local,
+            directory_url: None,
+            directory_starttls: false,
+            directory_ca_file: None,
+            directory_kind: DirectoryKind::Openldap,
+            directory_base_dn: None,
+            directory_bind_dn: None,
+            directory_bind_password: None,
+            directory_user_dn: None,
+            directory_username_attributes: Vec::new(),
+            directory_users_filter: None,
+            directory_connect_timeout_s: 5,
+            directory_timeout_s: 5,
         }
     }
 }
@@ -520,7 +607,62 @@ impl Config {
                 "organisation may not contain ':' (it is the TOTP issuer)".into(),
             ));
         }
+        self.validate_directory()?;
         self.validate_branding()
+    }
+
+    fn validate_directory(&self) -> Result<(), ConfigError> {
+        let invalid = |text: &str| Err(ConfigError::Invalid(text.to_owned()));
+        if !self.accounts.uses_directory() {
+            return Ok(());
+        }
+        let Some(url) = &self.directory_url else {
+            return invalid("accounts from a directory need directory_url");
+        };
+        let lower = url.to_ascii_lowercase();
+        let host = lower
+            .strip_prefix("ldap://")
+            .or_else(|| lower.strip_prefix("ldaps://"))
+            .map(|rest| rest.split(['/', ':']).next().unwrap_or_default());
+        let Some(host) = host else {
+            return invalid("directory_url must start with ldap:// or ldaps://");
+        };
+        if lower.starts_with("ldaps://") && self.directory_starttls {
+            return invalid("directory_starttls is for ldap:// (ldaps:// is TLS from the start)");
+        }
+        let on_this_machine = host == "localhost" || host == "127.0.0.1" || host == "[::1]";
+        if lower.starts_with("ldap://") && !self.directory_starttls && !on_this_machine {
+            return invalid(
+                "passwords would cross the network unencrypted: use ldaps:// or \
+                 directory_starttls = true",
+            );
+        }
+        if self.directory_base_dn.is_none() && self.directory_user_dn.is_none() {
+            return invalid(
+                "accounts from a directory need directory_base_dn (or directory_user_dn)",
+            );
+        }
+        if self.directory_bind_dn.is_some() != self.directory_bind_password.is_some() {
+            return invalid("directory_bind_dn and directory_bind_password go together");
+        }
+        match (&self.directory_bind_dn, &self.directory_user_dn) {
+            (None, None) => {
+                return invalid(
+                    "accounts from a directory need a service account (directory_bind_dn) \
+                     or directory_user_dn",
+                );
+            }
+            (None, Some(template)) if !template.contains("{username}") => {
+                return invalid("directory_user_dn must contain {username}");
+            }
+            _ => {}
+        }
+        if self.directory_connect_timeout_s == 0 || self.directory_timeout_s == 0 {
+            return invalid("directory time-outs must be at least 1 second");
+        }
+        crate::directory::tls_config(self.directory_ca_file.as_deref())
+            .map(drop)
+            .map_err(ConfigError::Invalid)
     }
 
     /// A domain name, and one the portal's own address lies in (else the
@@ -1078,5 +1220,54 @@ android = "https://downloads.acme.example/client.apk"
         )
         .unwrap();
         assert!(!format!("{config:?}").contains("c2VjcmV0"));
+    }
+
+    #[test]
+    fn a_directory_is_reached_safely_or_not_at_all() {
+        let base = "accounts = \"directory\"\ndirectory_base_dn = \"ou=people,dc=x\"\n\
+                    directory_bind_dn = \"cn=svc,dc=x\"\ndirectory_bind_password = \"pw\"\n";
+        let with = |rest: &str| load_file(&format!("{base}{rest}"));
+
+        assert!(with("directory_url = \"ldaps://dc1.example.nl\"").is_ok());
+        assert!(
+            with("directory_url = \"ldap://dc1.example.nl\"\ndirectory_starttls = true").is_ok()
+        );
+        assert!(with("directory_url = \"ldap://127.0.0.1:3389\"").is_ok());
+        for refused in [
+            "directory_url = \"ldap://dc1.example.nl\"",
+            "directory_url = \"ldaps://dc1.example.nl\"\ndirectory_starttls = true",
+            "directory_url = \"https://dc1.example.nl\"",
+            "directory_url = \"ldaps://dc1.example.nl\"\ndirectory_ca_file = \"/no/such/ca.pem\"",
+            "",
+        ] {
+            assert!(
+                matches!(with(refused), Err(ConfigError::Invalid(_))),
+                "{refused}"
+            );
+        }
+        assert!(matches!(
+            load_file(
+                "accounts = \"directory\"\ndirectory_url = \"ldaps://dc1\"\n\
+                       directory_base_dn = \"dc=x\"\ndirectory_bind_dn = \"cn=svc,dc=x\""
+            ),
+            Err(ConfigError::Invalid(_))
+        ));
+        assert!(matches!(
+            load_file(
+                "accounts = \"directory\"\ndirectory_url = \"ldaps://dc1\"\n\
+                       directory_user_dn = \"uid=x,dc=x\""
+            ),
+            Err(ConfigError::Invalid(_))
+        ));
+    }
+
+    #[test]
+    fn the_directory_password_does_not_print() {
+        let config = Config::load(
+            None,
+            env(&[("AANMELDEN_DIRECTORY_BIND_PASSWORD", "hunter2hunter2")]),
+        )
+        .unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
     }
 }

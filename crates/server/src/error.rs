@@ -60,7 +60,7 @@ pub enum ApiError {
     /// open push waits); try again after `retry_after_s`.
     #[error("busy; try again shortly")]
     Busy { retry_after_s: u64 },
-    /// 503: the database cannot be reached.
+    /// 503: the database or the company directory cannot be reached.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
     /// 500: anything unexpected; logged, and the body says nothing more.
@@ -123,7 +123,7 @@ impl IntoResponse for ApiError {
         let (status, code) = self.status_and_code();
         match &self {
             Self::Internal(e) => tracing::error!(error = ?e, "request failed"),
-            Self::Unavailable(e) => tracing::warn!(error = ?e, "database unavailable"),
+            Self::Unavailable(e) => tracing::warn!(error = %e, "a backend is unavailable"),
             _ => {}
         }
         let (_, field, retry_after_s) = self.parts();

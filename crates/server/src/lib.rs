@@ -9,6 +9,7 @@ pub mod attempts;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod directory;
 pub mod domain;
 pub mod error;
 pub mod flow;
@@ -57,6 +58,8 @@ pub struct Inner {
     pub metrics: metrics::Metrics,
     /// The built app, taken up anew when a new build is in place.
     pub builds: routes::Builds,
+    /// The company directory, where accounts come from one.
+    pub directory: Option<directory::Directory>,
 }
 
 impl AppState {
@@ -68,6 +71,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
     ) -> Self {
         let builds = routes::Builds::new(&config);
+        let directory = directory::Directory::new(&config);
         let page_head = Arc::clone(&builds.current().head);
         Self {
             shared: Arc::new(Inner {
@@ -80,6 +84,7 @@ impl AppState {
                 push_waits: Arc::default(),
                 metrics: metrics::Metrics::default(),
                 builds,
+                directory,
             }),
             page_head,
         }

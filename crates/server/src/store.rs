@@ -19,6 +19,7 @@ mod users;
 
 pub use push::ChallengeLimits;
 pub use throttle::Reservation;
+pub use users::NameOfLocalUser;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
@@ -64,6 +65,9 @@ pub struct User {
     pub password_hash: String,
     /// A disabled user cannot sign in.
     pub disabled: bool,
+    /// The directory's id of a user from the company directory (whose
+    /// password is the directory's); `None` for the portal's own.
+    pub directory_id: Option<String>,
 }
 
 impl std::fmt::Debug for User {

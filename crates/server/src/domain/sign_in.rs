@@ -92,6 +92,8 @@ pub struct Session {
     /// The user's full name, where one is set (read with the session, for
     /// the applications behind the gate).
     pub display_name: Option<String>,
+    /// The user's e-mail address, where the directory has one.
+    pub email: Option<String>,
     /// Started or stepped up at a kiosk: held to the kiosk's lifetimes
     /// (see [`crate::config::Config::session_limits`]).
     pub kiosk: bool,
@@ -198,6 +200,7 @@ mod tests {
             created_at,
             last_seen_at,
             display_name: None,
+            email: None,
             kiosk: false,
         }
     }

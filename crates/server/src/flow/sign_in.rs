@@ -1,13 +1,15 @@
 //! Identify, password, one-time password, logging off.
 
 use crate::AppState;
+use crate::config::AccountSource;
+use crate::directory::Checked;
 use crate::domain::secrets::SecretString;
 use crate::domain::sign_in::{AfterPassword, Level, Session, SessionToken, after_password};
 use crate::domain::{normalise_username, username_is_valid};
 use crate::error::ApiError;
 use crate::flow::Stepped;
 use crate::metrics::{SecondFactor, SignInResult};
-use crate::store::DeviceRow;
+use crate::store::{DeviceRow, NameOfLocalUser, User};
 
 impl AppState {
     /// "Aanmelden": the same answer for every user name, known or not. A
@@ -52,24 +54,15 @@ impl AppState {
         let attempt = self
             .begin_password_attempt(&session.username, client)
             .await?;
-        // A disabled user is checked like an unknown one.
-        let user = self
-            .store
-            .find_user(&session.username)
-            .await?
-            .filter(|user| !user.disabled);
-        let verified = self
-            .passwords
-            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
-            .await;
-        let right = match verified {
-            Ok(right) => right,
-            Err(busy) => {
+        let owner = match self.password_owner(&session.username, password).await {
+            Ok(owner) => owner,
+            Err(not_now) => {
+                // Busy, or the directory cannot answer: no wrong password.
                 self.attempt_withdrawn(attempt).await?;
-                return Err(busy.into());
+                return Err(not_now);
             }
         };
-        let Some(user) = user.filter(|_| right) else {
+        let Some(user) = owner else {
             self.audit(&session.username, "login_failed", "password", client)
                 .await?;
             self.metrics.sign_in(SignInResult::WrongPassword);
@@ -77,6 +70,12 @@ impl AppState {
             return Err(ApiError::InvalidCredentials);
         };
         self.attempt_succeeded(attempt).await?;
+        // From here on the session has the name the user is known by (a
+        // directory user may have typed another of theirs).
+        let session = &Session {
+            username: user.username.clone(),
+            ..session.clone()
+        };
         let devices = self.store.active_devices(user.id).await?;
         let code = code.filter(|code| !code.trim().is_empty());
         match after_password(!devices.is_empty(), code.is_some()) {
@@ -98,6 +97,74 @@ impl AppState {
                     .await
             }
         }
+    }
+
+    /// The user whose password `password` is, as the configured source
+    /// says: `None` for a wrong password or an unknown name (which take as
+    /// long as each other). The directory being unreachable is an error,
+    /// never a wrong password; with `directory_then_local`, the local users
+    /// still sign in then.
+    async fn password_owner(
+        &self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<Option<User>, ApiError> {
+        let source = self.config.accounts;
+        let Some(directory) = self.directory.as_ref().filter(|_| source.uses_directory()) else {
+            return self.local_password_owner(username, password).await;
+        };
+        let then_local = source == AccountSource::DirectoryThenLocal;
+        match directory.check(username, password).await {
+            Ok(Checked::Right(account)) => {
+                match self
+                    .store
+                    .directory_user(&account, self.clock.now())
+                    .await?
+                {
+                    Ok(user) => Ok(Some(user).filter(|user| !user.disabled)),
+                    Err(NameOfLocalUser) => Err(ApiError::Unavailable(anyhow::anyhow!(
+                        "the directory's user {} has the name of a local user: rename or \
+                         remove the local user",
+                        account.username
+                    ))),
+                }
+            }
+            Ok(Checked::Wrong) if then_local => {
+                // As long as an unknown name, which is tried locally too.
+                self.passwords.verify(None, password).await?;
+                Ok(None)
+            }
+            Ok(Checked::Unknown) if then_local => {
+                self.local_password_owner(username, password).await
+            }
+            Ok(Checked::Wrong | Checked::Unknown) => Ok(None),
+            Err(unavailable) if then_local => {
+                match self.local_password_owner(username, password).await? {
+                    Some(user) => Ok(Some(user)),
+                    None => Err(ApiError::Unavailable(unavailable.into())),
+                }
+            }
+            Err(unavailable) => Err(ApiError::Unavailable(unavailable.into())),
+        }
+    }
+
+    /// The local user whose password `password` is; a disabled user and a
+    /// directory user are checked like an unknown one.
+    async fn local_password_owner(
+        &self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<Option<User>, ApiError> {
+        let user = self
+            .store
+            .find_user(username)
+            .await?
+            .filter(|user| !user.disabled && user.directory_id.is_none());
+        let right = self
+            .passwords
+            .verify(user.as_ref().map(|u| u.password_hash.as_str()), password)
+            .await?;
+        Ok(user.filter(|_| right))
     }
 
     /// The one-time password on its own step, after a right password.
@@ -178,6 +245,7 @@ impl AppState {
             created_at: session.created_at,
             last_seen_at: self.clock.now(),
             display_name: session.display_name.clone(),
+            email: session.email.clone(),
             kiosk: session.kiosk || self.config.kiosk_for(client).is_some(),
         };
         if session.level == Level::Identified {

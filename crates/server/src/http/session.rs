@@ -41,6 +41,7 @@ async fn live_session(
             created_at: started,
             last_seen_at: started,
             display_name: None,
+            email: None,
             kiosk: false,
         };
         let (idle, absolute) = app.config.session_limits(session.kiosk, session.level);

@@ -56,10 +56,10 @@ pub async fn verify(
         // beyond ASCII.
         let empty = HeaderValue::from_static("");
         let user = HeaderValue::from_bytes(session.username.as_bytes()).unwrap_or(empty.clone());
-        let email = if session.username.contains('@') {
-            user.clone()
-        } else {
-            empty.clone()
+        let email = match &session.email {
+            Some(email) => HeaderValue::from_bytes(email.as_bytes()).unwrap_or(empty.clone()),
+            None if session.username.contains('@') => user.clone(),
+            None => empty.clone(),
         };
         let name = session
             .display_name

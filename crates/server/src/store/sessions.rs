@@ -37,7 +37,7 @@ impl Store {
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT s.id_hash, s.username, s.user_id, s.level, s.created_at, s.last_seen_at, \
-               s.kiosk, u.display_name \
+               s.kiosk, u.display_name, u.email \
              FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
@@ -56,6 +56,7 @@ impl Store {
             created_at: row.try_get("created_at")?,
             last_seen_at: row.try_get("last_seen_at")?,
             display_name: row.try_get("display_name")?,
+            email: row.try_get("email")?,
             kiosk: row.try_get::<i64, _>("kiosk")? != 0,
         }))
     }

@@ -3,6 +3,11 @@
 use sqlx::Row;
 
 use super::{Store, StoreError, User, is_unique_violation};
+use crate::directory::Account;
+
+/// A directory user's name is a local user's: neither may have the other's.
+#[derive(Debug)]
+pub struct NameOfLocalUser;
 
 impl Store {
     /// A new user; `Ok(None)` when the name is taken.
@@ -29,7 +34,8 @@ impl Store {
 
     pub async fn find_user(&self, username: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
-            "SELECT id, username, password_hash, disabled_at FROM users WHERE username = $1",
+            "SELECT id, username, password_hash, disabled_at, directory_id FROM users \
+             WHERE username = $1",
         )
         .bind(username)
         .fetch_optional(&self.pool)
@@ -40,32 +46,114 @@ impl Store {
                 username: row.try_get("username")?,
                 password_hash: row.try_get("password_hash")?,
                 disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+                directory_id: row.try_get("directory_id")?,
             })
         })
         .transpose()
     }
 
-    /// Set a user's password; false when there is no such user.
-    pub async fn set_password(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
-        let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE username = $2")
-            .bind(hash)
-            .bind(username)
-            .execute(&self.pool)
+    /// The user row of a directory account whose password was right: made
+    /// on its first sign-in, and brought up to date (name, full name,
+    /// e-mail) on each, found by the directory's id, so that a renamed
+    /// user keeps their devices. A row of another directory entry that had
+    /// the name before gives it up (it gets it back at its own next
+    /// sign-in, if it still has it); a local user's name is never taken.
+    pub async fn directory_user(
+        &self,
+        account: &Account,
+        now: i64,
+    ) -> Result<Result<User, NameOfLocalUser>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let holder = sqlx::query("SELECT id, directory_id FROM users WHERE username = $1")
+            .bind(&account.username)
+            .fetch_optional(&mut *tx)
             .await?;
+        if let Some(holder) = holder {
+            let holder_id: i64 = holder.try_get("id")?;
+            match holder.try_get::<Option<String>, _>("directory_id")? {
+                None => return Ok(Err(NameOfLocalUser)),
+                Some(id) if id == account.directory_id => {}
+                Some(other) => {
+                    // The name moved to another entry: the old row keeps
+                    // its devices under a name no one can type.
+                    sqlx::query("UPDATE users SET username = $1 WHERE id = $2")
+                        .bind(format!("\u{1}{other}"))
+                        .bind(holder_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        }
+        let updated = sqlx::query(
+            "UPDATE users SET username = $1, display_name = $2, email = $3 \
+             WHERE directory_id = $4 RETURNING id, disabled_at",
+        )
+        .bind(&account.username)
+        .bind(&account.display_name)
+        .bind(&account.email)
+        .bind(&account.directory_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let row = match updated {
+            Some(row) => row,
+            None => {
+                sqlx::query(
+                    "INSERT INTO users (username, password_hash, created_at, directory_id, \
+                       display_name, email) \
+                     VALUES ($1, '', $2, $3, $4, $5) RETURNING id, disabled_at",
+                )
+                .bind(&account.username)
+                .bind(now)
+                .bind(&account.directory_id)
+                .bind(&account.display_name)
+                .bind(&account.email)
+                .fetch_one(&mut *tx)
+                .await?
+            }
+        };
+        tx.commit().await?;
+        Ok(Ok(User {
+            id: row.try_get("id")?,
+            username: account.username.clone(),
+            password_hash: String::new(),
+            disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
+            directory_id: Some(account.directory_id.clone()),
+        }))
+    }
+
+    /// Set a local user's password; false when there is no such user (a
+    /// directory user's password is the directory's).
+    pub async fn set_password(&self, username: &str, hash: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE users SET password_hash = $1 WHERE username = $2 AND directory_id IS NULL",
+        )
+        .bind(hash)
+        .bind(username)
+        .execute(&self.pool)
+        .await?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Every user name with its number of active devices, by name.
-    pub async fn list_users(&self) -> Result<Vec<(String, i64)>, StoreError> {
+    /// Every user name with its number of active devices and whether it
+    /// comes from the directory, by name.
+    pub async fn list_users(&self) -> Result<Vec<(String, i64, bool)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT u.username, COUNT(d.id) AS devices FROM users u \
+            "SELECT u.username, COUNT(d.id) AS devices, \
+               MAX(CASE WHEN u.directory_id IS NULL THEN 0 ELSE 1 END) AS from_directory \
+             FROM users u \
              LEFT JOIN devices d ON d.user_id = u.id AND d.activated_at IS NOT NULL \
              GROUP BY u.username ORDER BY u.username",
         )
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("username")?, row.try_get("devices")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get("username")?,
+                    row.try_get("devices")?,
+                    row.try_get::<i32, _>("from_directory")? == 1,
+                ))
+            })
             .collect()
     }
 

@@ -225,7 +225,7 @@ fn admin_commands_manage_users_and_never_take_a_password_argument() {
     assert!(!as_argument.status.success());
 
     let listed = aanmelden(dir.path(), &["user", "list"], "");
-    assert_eq!(stdout(&listed), format!("{user}\t0 device(s)\n"));
+    assert_eq!(stdout(&listed), format!("{user}\t0 device(s)\tlocal\n"));
     assert!(!stdout(&listed).contains("kort@"));
 
     let passwd = aanmelden(
@@ -286,5 +286,45 @@ fn admin_commands_manage_users_and_never_take_a_password_argument() {
         !aanmelden(dir.path(), &["user", "remove", user], "")
             .status
             .success()
+    );
+}
+
+#[tokio::test]
+async fn a_directory_user_is_listed_so_and_keeps_the_directorys_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = aanmelden(
+        dir.path(),
+        &["user", "add", "lokaal@x.nl"],
+        "een lang wachtwoord\n",
+    );
+    assert!(added.status.success(), "{added:?}");
+    let url = format!(
+        "sqlite://{}",
+        dir.path().join("data").join("aanmelden.db").display()
+    );
+    let store = aanmelden_server::store::Store::connect(&url).await.unwrap();
+    let account = aanmelden_server::directory::Account {
+        directory_id: "81c5ef08-8117-1041-9c43-6d510a71fc63".to_owned(),
+        username: "jan@example.test".to_owned(),
+        display_name: Some("Jan Jansen".to_owned()),
+        email: Some("jan@example.test".to_owned()),
+    };
+    store.directory_user(&account, 0).await.unwrap().unwrap();
+    store.close().await;
+
+    let listed = aanmelden(dir.path(), &["user", "list"], "");
+    assert_eq!(
+        stdout(&listed),
+        "jan@example.test\t0 device(s)\tdirectory\nlokaal@x.nl\t0 device(s)\tlocal\n"
+    );
+    let passwd = aanmelden(
+        dir.path(),
+        &["user", "passwd", "jan@example.test"],
+        "een ander wachtwoord\n",
+    );
+    assert!(!passwd.status.success());
+    assert!(
+        String::from_utf8_lossy(&passwd.stderr).contains("comes from the company directory"),
+        "{passwd:?}"
     );
 }

@@ -203,6 +203,7 @@ async fn a_session_steps_up_once_when_two_requests_race(app: TestApp) {
         created_at: app.now(),
         last_seen_at: app.now(),
         display_name: None,
+        email: None,
         kiosk: false,
     };
     let store = &app.state.store;

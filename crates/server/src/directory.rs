@@ -1,0 +1,421 @@
+//! The company directory (LDAP, Active Directory) as the source of
+//! passwords and accounts: find the user with a service account, then bind
+//! as the user with the typed password (or bind at once with a DN made from
+//! the name). Certificates are always checked; a directory that does not
+//! answer in time is `unavailable`, never a wrong password.
+
+use std::collections::VecDeque;
+use std::fmt::Write;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aes_gcm::aead::OsRng;
+use aes_gcm::aead::rand_core::RngCore;
+use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry, SearchOptions};
+use rustls::ClientConfig;
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
+
+use crate::config::{Config, DirectoryKind};
+use crate::domain::normalise_username;
+use crate::domain::secrets::SecretString;
+
+/// LDAP's `invalidCredentials`: a wrong password (or, with a DN made from
+/// the name, no such user).
+const INVALID_CREDENTIALS: u32 = 49;
+
+/// LDAP's `sizeLimitExceeded`: more entries matched than were asked for.
+const SIZE_LIMIT_EXCEEDED: u32 = 4;
+
+/// How many recent binds the wait for an unknown name is drawn from.
+const BIND_TIMES_KEPT: usize = 32;
+
+/// A directory account whose password was right.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// The directory's own id of the entry, which stays when the entry is
+    /// renamed or moved: `entryUUID`, or AD's `objectGUID` in hex.
+    pub directory_id: String,
+    /// The name the portal knows the user by: the entry's value of the
+    /// first user-name attribute, normalised.
+    pub username: String,
+    pub display_name: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What the directory says of a name and a password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    Right(Account),
+    /// The name is the directory's, the password not.
+    Wrong,
+    /// No entry has this name (after a wait as long as a bind takes, so
+    /// that the answer's time tells nothing).
+    Unknown,
+}
+
+/// Why the directory could not answer.
+#[derive(Debug, thiserror::Error)]
+#[error("the directory is unavailable: {0}")]
+pub struct Unavailable(String);
+
+impl From<LdapError> for Unavailable {
+    fn from(error: LdapError) -> Self {
+        Self(error.to_string())
+    }
+}
+
+/// The configured directory.
+pub struct Directory {
+    url: String,
+    starttls: bool,
+    /// The TLS settings, or why they could not be made (told at each use).
+    tls: Result<Arc<ClientConfig>, String>,
+    connect_timeout: Duration,
+    timeout: Duration,
+    base_dn: String,
+    service: Option<(String, SecretString)>,
+    user_dn: Option<String>,
+    username_attributes: Vec<String>,
+    users_filter: String,
+    id_attribute: &'static str,
+    /// How long recent binds took: an unknown name waits as long.
+    bind_times: Mutex<VecDeque<Duration>>,
+}
+
+impl std::fmt::Debug for Directory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Directory")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Directory {
+    /// The directory `config` names, if accounts come from one.
+    pub fn new(config: &Config) -> Option<Self> {
+        let url = config.directory_url.clone()?;
+        if !config.accounts.uses_directory() {
+            return None;
+        }
+        let kind = config.directory_kind;
+        Some(Self {
+            url,
+            starttls: config.directory_starttls,
+            tls: tls_config(config.directory_ca_file.as_deref()),
+            connect_timeout: Duration::from_secs(config.directory_connect_timeout_s),
+            timeout: Duration::from_secs(config.directory_timeout_s),
+            base_dn: config.directory_base_dn.clone().unwrap_or_default(),
+            service: config
+                .directory_bind_dn
+                .clone()
+                .zip(config.directory_bind_password.clone()),
+            user_dn: config.directory_user_dn.clone(),
+            username_attributes: if config.directory_username_attributes.is_empty() {
+                kind.username_attributes()
+            } else {
+                config.directory_username_attributes.clone()
+            },
+            users_filter: config
+                .directory_users_filter
+                .clone()
+                .unwrap_or_else(|| kind.users_filter().to_owned()),
+            id_attribute: kind.id_attribute(),
+            bind_times: Mutex::default(),
+        })
+    }
+
+    /// Whether `password` is the password of the directory's `username`.
+    pub async fn check(
+        &self,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<Checked, Unavailable> {
+        // An empty password makes a simple bind anonymous, which succeeds.
+        if password.expose().is_empty() {
+            return Ok(Checked::Wrong);
+        }
+        let mut ldap = self.connect().await?;
+        let checked = match &self.user_dn {
+            Some(template) if self.service.is_none() => {
+                let dn = template.replace("{username}", &ldap3::dn_escape(username));
+                self.bind_directly(&mut ldap, &dn, password).await
+            }
+            _ => self.search_and_bind(&mut ldap, username, password).await,
+        };
+        let _ = ldap.unbind().await;
+        checked
+    }
+
+    async fn connect(&self) -> Result<Ldap, Unavailable> {
+        let tls = self.tls.clone().map_err(Unavailable)?;
+        let settings = LdapConnSettings::new()
+            .set_conn_timeout(self.connect_timeout)
+            .set_starttls(self.starttls)
+            .set_config(tls);
+        let (connection, ldap) = LdapConnAsync::with_settings(settings, &self.url).await?;
+        ldap3::drive!(connection);
+        Ok(ldap)
+    }
+
+    async fn search_and_bind(
+        &self,
+        ldap: &mut Ldap,
+        username: &str,
+        password: &SecretString,
+    ) -> Result<Checked, Unavailable> {
+        if let Some((dn, service_password)) = &self.service {
+            let bound = ldap
+                .with_timeout(self.timeout)
+                .simple_bind(dn, service_password.expose())
+                .await?;
+            if bound.rc != 0 {
+                return Err(Unavailable(format!(
+                    "the service account's bind was refused ({}: {})",
+                    bound.rc, bound.text
+                )));
+            }
+        }
+        let Some(entry) = self.find(ldap, username).await? else {
+            self.wait_as_long_as_a_bind().await;
+            return Ok(Checked::Unknown);
+        };
+        if self.bind(ldap, &entry.dn, password).await? {
+            Ok(Checked::Right(self.account(&entry)?))
+        } else {
+            Ok(Checked::Wrong)
+        }
+    }
+
+    /// Bind with a DN made from the name; the entry is read once bound.
+    async fn bind_directly(
+        &self,
+        ldap: &mut Ldap,
+        dn: &str,
+        password: &SecretString,
+    ) -> Result<Checked, Unavailable> {
+        if !self.bind(ldap, dn, password).await? {
+            // An unknown name and a wrong password answer alike here.
+            return Ok(Checked::Wrong);
+        }
+        let (entries, _) = ldap
+            .with_timeout(self.timeout)
+            .search(dn, Scope::Base, "(objectClass=*)", self.wanted())
+            .await?
+            .success()?;
+        let entry = entries
+            .into_iter()
+            .next()
+            .map(SearchEntry::construct)
+            .ok_or_else(|| Unavailable("the user's own entry cannot be read".to_owned()))?;
+        Ok(Checked::Right(self.account(&entry)?))
+    }
+
+    /// The one entry of the users with `username` in a user-name attribute.
+    async fn find(
+        &self,
+        ldap: &mut Ldap,
+        username: &str,
+    ) -> Result<Option<SearchEntry>, Unavailable> {
+        let value = ldap3::ldap_escape(username);
+        let any_name = self
+            .username_attributes
+            .iter()
+            .fold(String::new(), |mut any, attribute| {
+                let _ = write!(any, "({attribute}={value})");
+                any
+            });
+        let filter = format!("(&{}(|{any_name}))", self.users_filter);
+        let ldap3::SearchResult(entries, result) = ldap
+            .with_search_options(SearchOptions::new().sizelimit(2))
+            .with_timeout(self.timeout)
+            .search(&self.base_dn, Scope::Subtree, &filter, self.wanted())
+            .await?;
+        if result.rc != 0 && result.rc != SIZE_LIMIT_EXCEEDED {
+            return Err(Unavailable(format!(
+                "a search for a user was answered {}: {}",
+                result.rc, result.text
+            )));
+        }
+        let mut entries = entries.into_iter().map(SearchEntry::construct);
+        match (entries.next(), entries.next()) {
+            (Some(entry), None) => Ok(Some(entry)),
+            (None, _) => Ok(None),
+            (Some(_), Some(_)) => {
+                tracing::warn!(
+                    "two or more directory entries have one user name: none signs in with it"
+                );
+                Ok(None)
+            }
+        }
+    }
+
+    /// Bind as `dn` with `password`: whether it is right.
+    async fn bind(
+        &self,
+        ldap: &mut Ldap,
+        dn: &str,
+        password: &SecretString,
+    ) -> Result<bool, Unavailable> {
+        let started = Instant::now();
+        let bound = ldap
+            .with_timeout(self.timeout)
+            .simple_bind(dn, password.expose())
+            .await?;
+        self.remember_bind(started.elapsed());
+        match bound.rc {
+            0 => Ok(true),
+            INVALID_CREDENTIALS => Ok(false),
+            rc => Err(Unavailable(format!(
+                "a bind was answered {rc}: {}",
+                bound.text
+            ))),
+        }
+    }
+
+    /// The attributes read of a user's entry.
+    fn wanted(&self) -> Vec<String> {
+        let mut wanted = self.username_attributes.clone();
+        wanted.extend(
+            [self.id_attribute, "displayName", "cn", "mail"]
+                .into_iter()
+                .map(str::to_owned),
+        );
+        wanted
+    }
+
+    fn account(&self, entry: &SearchEntry) -> Result<Account, Unavailable> {
+        let first = |attribute: &str| {
+            entry
+                .attrs
+                .iter()
+                .find(|(name, _)| name.eq_ignore_ascii_case(attribute))
+                .and_then(|(_, values)| values.first())
+                .cloned()
+        };
+        let directory_id = first(self.id_attribute)
+            .or_else(|| {
+                entry
+                    .bin_attrs
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(self.id_attribute))
+                    .and_then(|(_, values)| values.first())
+                    .map(|bytes| {
+                        bytes.iter().fold(String::new(), |mut hex, b| {
+                            let _ = write!(hex, "{b:02x}");
+                            hex
+                        })
+                    })
+            })
+            .ok_or_else(|| {
+                Unavailable(format!(
+                    "the user's entry has no {} to keep it by",
+                    self.id_attribute
+                ))
+            })?;
+        let username = self
+            .username_attributes
+            .iter()
+            .find_map(|attribute| first(attribute))
+            .map(|name| normalise_username(&name))
+            .ok_or_else(|| Unavailable("the user's entry has no user name".to_owned()))?;
+        Ok(Account {
+            directory_id,
+            username,
+            display_name: first("displayName").or_else(|| first("cn")),
+            email: first("mail"),
+        })
+    }
+
+    fn remember_bind(&self, took: Duration) {
+        let mut times = self
+            .bind_times
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if times.len() == BIND_TIMES_KEPT {
+            times.pop_front();
+        }
+        times.push_back(took);
+    }
+
+    /// As long as one of the recent binds took, drawn at random.
+    async fn wait_as_long_as_a_bind(&self) {
+        let wait = {
+            let times = self
+                .bind_times
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if times.is_empty() {
+                return;
+            }
+            let pick = usize::try_from(OsRng.next_u32()).unwrap_or(0) % times.len();
+            times[pick]
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// TLS that checks the directory's certificate: against the CAs in
+/// `ca_file` (PEM) where one is given, else the system's.
+pub fn tls_config(ca_file: Option<&Path>) -> Result<Arc<ClientConfig>, String> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    if let Some(path) = ca_file {
+        let certificates: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .and_then(Iterator::collect)
+            .map_err(|e| {
+                format!(
+                    "cannot read the directory's CA file {}: {e}",
+                    path.display()
+                )
+            })?;
+        if certificates.is_empty() {
+            return Err(format!(
+                "the directory's CA file {} holds no certificate",
+                path.display()
+            ));
+        }
+        for certificate in certificates {
+            roots
+                .add(certificate)
+                .map_err(|e| format!("a certificate in {} is not usable: {e}", path.display()))?;
+        }
+    } else {
+        let found = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(found.certs);
+    }
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+impl DirectoryKind {
+    /// The attributes a typed name is looked for in.
+    fn username_attributes(self) -> Vec<String> {
+        let names: &[&str] = match self {
+            Self::Openldap => &["mail", "uid"],
+            Self::Activedirectory => &["userPrincipalName", "sAMAccountName", "mail"],
+        };
+        names.iter().map(|name| (*name).to_owned()).collect()
+    }
+
+    /// The entries that are users.
+    fn users_filter(self) -> &'static str {
+        match self {
+            Self::Openldap => "(objectClass=inetOrgPerson)",
+            Self::Activedirectory => "(&(objectCategory=person)(objectClass=user))",
+        }
+    }
+
+    /// The attribute that names an entry for good.
+    fn id_attribute(self) -> &'static str {
+        match self {
+            Self::Openldap => "entryUUID",
+            Self::Activedirectory => "objectGUID",
+        }
+    }
+}

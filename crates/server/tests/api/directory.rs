@@ -1,0 +1,276 @@
+//! Accounts from the company directory, against a real slapd: the
+//! directory's password, then the second factor as for anyone; a user kept
+//! by the directory's id through a rename; a directory that does not answer
+//! is `unavailable` and locks nobody out; a typed name is never a filter.
+
+use aanmelden_api::{ErrorCode, SessionInfo, Step};
+use aanmelden_server::config::AccountSource;
+use aanmelden_server::store::Backend;
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, TestApp, code, error_code, json, spawn_app_with};
+use crate::slapd::{PEOPLE, SERVICE_DN, SERVICE_PASSWORD, Slapd};
+
+/// The directory's users: uid, mail, full name, password.
+const USERS: &[(&str, &str, &str, &str)] = &[
+    ("jan", "jan@example.test", "Jan Jansen", PASSWORD),
+    ("piet", "piet@example.test", "Piet Pieters", PASSWORD),
+];
+
+const VERIFY: &str = "/auth/verify";
+
+/// A portal whose accounts come from a slapd of its own.
+pub struct WithDirectory {
+    app: TestApp,
+    slapd: Slapd,
+}
+
+async fn spawn(backend: Backend, accounts: AccountSource) -> Option<WithDirectory> {
+    let slapd = Slapd::with_users(USERS)?;
+    let url = slapd.url.clone();
+    let app = spawn_app_with(backend, |config| {
+        config.accounts = accounts;
+        config.directory_url = Some(url);
+        config.directory_base_dn = Some(PEOPLE.to_owned());
+        config.directory_bind_dn = Some(SERVICE_DN.to_owned());
+        config.directory_bind_password = Some(
+            aanmelden_server::domain::secrets::SecretString::new(SERVICE_PASSWORD.to_owned()),
+        );
+        config.directory_timeout_s = 2;
+        config.directory_connect_timeout_s = 2;
+    })
+    .await?;
+    Some(WithDirectory { app, slapd })
+}
+
+/// The step after identify and `password` as `name`, or the error's code.
+async fn password_step(app: &TestApp, name: &str, password: &str) -> Result<Step, ErrorCode> {
+    let browser = app.new_browser();
+    assert_eq!(browser.identify(name).await.status(), StatusCode::OK);
+    let response = browser.password(password, None).await;
+    if response.status() == StatusCode::OK {
+        Ok(json::<aanmelden_api::StepResponse>(response).await.next)
+    } else {
+        let status = response.status();
+        Err(error_code(response, status).await)
+    }
+}
+
+async fn a_directory_user_signs_in_with_the_directory_password(with: WithDirectory) {
+    let app = &with.app;
+    // The uid is a name of Jan's too; the portal knows him by his mail.
+    let step = app.browser.sign_in_password("jan", PASSWORD).await;
+    assert_eq!(step, Step::RegisterDevice);
+    let session: SessionInfo = json(app.browser.get("/session").await).await;
+    assert_eq!(session.username, "jan@example.test");
+    let enrolment = app.browser.add_device("iPhone").await;
+    let activated = app
+        .browser
+        .post(
+            &format!("/devices/{}/activate", enrolment.device_id),
+            &serde_json::json!({ "code": code(&enrolment.secret, app.now()) }),
+        )
+        .await;
+    assert_eq!(activated.status(), StatusCode::OK);
+
+    let allowed = app.browser.get(VERIFY).await;
+    assert_eq!(allowed.status(), StatusCode::OK);
+    assert_eq!(allowed.headers()["remote-user"], "jan@example.test");
+    assert_eq!(allowed.headers()["remote-email"], "jan@example.test");
+    assert_eq!(allowed.headers()["remote-name"], "Jan Jansen");
+
+    let user = app
+        .state
+        .store
+        .find_user("jan@example.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        user.directory_id.is_some_and(|id| id.len() == 36),
+        "entryUUID"
+    );
+    let listed = app.state.store.list_users().await.unwrap();
+    assert_eq!(listed, vec![("jan@example.test".to_owned(), 1, true)]);
+    // Next time, the second factor, by either name.
+    app.clock.advance(30);
+    assert_eq!(
+        password_step(app, "JAN@example.test", PASSWORD).await,
+        Ok(Step::Push)
+    );
+}
+
+async fn a_wrong_password_and_an_unknown_name_answer_alike(with: WithDirectory) {
+    let app = &with.app;
+
+    let wrong = password_step(app, "jan", "not the password").await;
+    let unknown = password_step(app, "nobody@example.test", PASSWORD).await;
+    let empty = password_step(app, "piet", "").await;
+
+    assert_eq!(wrong, Err(ErrorCode::InvalidCredentials));
+    assert_eq!(unknown, Err(ErrorCode::InvalidCredentials));
+    assert_eq!(
+        empty,
+        Err(ErrorCode::InvalidCredentials),
+        "an empty password never binds (anonymously)"
+    );
+    assert_eq!(app.state.store.count_users().await.unwrap(), 0);
+}
+
+async fn a_typed_name_is_never_a_filter(with: WithDirectory) {
+    let app = &with.app;
+
+    for name in [
+        "*",
+        "j*",
+        "*)(uid=*",
+        "jan)(|(uid=*",
+        "*)(objectClass=*",
+        "\\2a",
+    ] {
+        assert_eq!(
+            password_step(app, name, PASSWORD).await,
+            Err(ErrorCode::InvalidCredentials),
+            "{name}"
+        );
+    }
+    assert_eq!(app.state.store.count_users().await.unwrap(), 0);
+}
+
+async fn a_renamed_user_keeps_their_device(with: WithDirectory) {
+    let app = &with.app;
+    let step = app.browser.sign_in_password("piet", PASSWORD).await;
+    assert_eq!(step, Step::RegisterDevice);
+    let enrolment = app.browser.add_device("iPhone").await;
+    let activated = app
+        .browser
+        .post(
+            &format!("/devices/{}/activate", enrolment.device_id),
+            &serde_json::json!({ "code": code(&enrolment.secret, app.now()) }),
+        )
+        .await;
+    assert_eq!(activated.status(), StatusCode::OK);
+
+    with.slapd
+        .replace(&format!("uid=piet,{PEOPLE}"), "mail", "pieter@example.test")
+        .await;
+    app.clock.advance(30);
+
+    let renamed = app.new_browser();
+    let response = renamed
+        .sign_in_with_code("pieter@example.test", &code(&enrolment.secret, app.now()))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "the same phone");
+    let session: SessionInfo = json(renamed.get("/session").await).await;
+    assert_eq!(session.username, "pieter@example.test");
+    assert_eq!(session.step, Step::Done);
+    assert_eq!(
+        password_step(app, "piet@example.test", PASSWORD).await,
+        Err(ErrorCode::InvalidCredentials),
+        "the old name is no longer his"
+    );
+    assert_eq!(app.state.store.count_users().await.unwrap(), 1);
+}
+
+async fn a_directory_that_does_not_answer_locks_nobody_out(mut with: WithDirectory) {
+    let app = &with.app;
+    app.add_user("admin@local.test").await;
+    with.slapd.stop();
+
+    for _ in 0..8 {
+        assert_eq!(
+            password_step(app, "jan", PASSWORD).await,
+            Err(ErrorCode::Unavailable)
+        );
+    }
+    assert_eq!(
+        password_step(app, "admin@local.test", PASSWORD).await,
+        Ok(Step::RegisterDevice),
+        "the local administrator still signs in"
+    );
+    assert_eq!(
+        password_step(app, "admin@local.test", "wrong").await,
+        Err(ErrorCode::Unavailable),
+        "a wrong password may be the directory's: not counted as wrong"
+    );
+}
+
+async fn a_local_user_signs_in_where_the_directory_has_no_such_name(with: WithDirectory) {
+    let app = &with.app;
+    app.add_user("admin@local.test").await;
+
+    assert_eq!(
+        password_step(app, "admin@local.test", PASSWORD).await,
+        Ok(Step::RegisterDevice)
+    );
+    assert_eq!(
+        password_step(app, "admin@local.test", "wrong").await,
+        Err(ErrorCode::InvalidCredentials)
+    );
+}
+
+async fn a_local_user_never_becomes_a_directory_user(with: WithDirectory) {
+    let app = &with.app;
+    app.add_user("jan@example.test").await;
+
+    assert_eq!(
+        password_step(app, "jan", PASSWORD).await,
+        Err(ErrorCode::Unavailable),
+        "two people under one name: refused until the administrator renames one"
+    );
+    let local = app
+        .state
+        .store
+        .find_user("jan@example.test")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(local.directory_id, None);
+}
+
+async fn only_the_directory_knows_the_passwords(with: WithDirectory) {
+    let app = &with.app;
+    app.add_user("admin@local.test").await;
+
+    assert_eq!(
+        password_step(app, "admin@local.test", PASSWORD).await,
+        Err(ErrorCode::InvalidCredentials),
+        "a local user is no one's when accounts come from the directory alone"
+    );
+    assert_eq!(
+        password_step(app, "jan", PASSWORD).await,
+        Ok(Step::RegisterDevice)
+    );
+}
+
+/// Accounts from the directory, then the local ones.
+mod then_local {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn(
+            backend,
+            aanmelden_server::config::AccountSource::DirectoryThenLocal,
+        );
+        a_directory_user_signs_in_with_the_directory_password,
+        a_wrong_password_and_an_unknown_name_answer_alike,
+        a_typed_name_is_never_a_filter,
+        a_renamed_user_keeps_their_device,
+        a_directory_that_does_not_answer_locks_nobody_out,
+        a_local_user_signs_in_where_the_directory_has_no_such_name,
+        a_local_user_never_becomes_a_directory_user
+    );
+}
+
+/// Accounts from the directory alone.
+mod only {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn(
+            backend,
+            aanmelden_server::config::AccountSource::Directory,
+        );
+        only_the_directory_knows_the_passwords
+    );
+}

@@ -1,0 +1,167 @@
+//! A real `OpenLDAP` server (Debian's slapd) for a test: its configuration
+//! and database in a folder of its own, loaded from LDIF before it starts,
+//! listening on a free port of 127.0.0.1, and stopped when dropped.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ldap3::{LdapConnAsync, Mod};
+
+/// Where Debian puts slapd and slapadd.
+const SLAPD: &str = "/usr/sbin/slapd";
+const SLAPADD: &str = "/usr/sbin/slapadd";
+
+/// The directory's suffix, its administrator and the users' folder.
+pub const SUFFIX: &str = "dc=example,dc=test";
+pub const ADMIN_DN: &str = "cn=admin,dc=example,dc=test";
+const ADMIN_PASSWORD: &str = "admin secret";
+pub const PEOPLE: &str = "ou=people,dc=example,dc=test";
+
+/// The service account the portal searches with.
+pub const SERVICE_DN: &str = "cn=aanmelden,ou=services,dc=example,dc=test";
+pub const SERVICE_PASSWORD: &str = "service secret";
+
+/// A running slapd.
+pub struct Slapd {
+    pub url: String,
+    pub address: SocketAddr,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Slapd {
+    /// slapd with the base entries, the service account and `users`
+    /// (`(uid, mail, full name, password)`), on a free port; `None` when
+    /// slapd is not installed here (said loudly; an error under CI).
+    pub fn with_users(users: &[(&str, &str, &str, &str)]) -> Option<Self> {
+        if !Path::new(SLAPD).exists() {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "slapd must be installed under CI (cargo xtask test installs it)"
+            );
+            eprintln!("SKIPPED: {SLAPD} is not installed, this test of the directory did not run");
+            return None;
+        }
+        let dir = tempfile::tempdir().expect("slapd folder");
+        let root = dir.path();
+        std::fs::create_dir(root.join("data")).expect("slapd data folder");
+        let config = format!(
+            "include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+pidfile {root}/slapd.pid
+argsfile {root}/slapd.args
+database mdb
+maxsize 10485760
+suffix \"{SUFFIX}\"
+rootdn \"{ADMIN_DN}\"
+rootpw \"{ADMIN_PASSWORD}\"
+directory {root}/data
+access to attrs=userPassword by self write by anonymous auth by * none
+access to * by users read by * none
+",
+            root = root.display()
+        );
+        let config_file = root.join("slapd.conf");
+        std::fs::write(&config_file, config).expect("slapd.conf");
+        let mut ldif = format!(
+            "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
+             dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n\n\
+             dn: ou=services,{SUFFIX}\nobjectClass: organizationalUnit\nou: services\n\n\
+             dn: {SERVICE_DN}\nobjectClass: person\ncn: aanmelden\nsn: aanmelden\n\
+             userPassword: {SERVICE_PASSWORD}\n\n"
+        );
+        for (uid, mail, name, password) in users {
+            let surname = name.rsplit(' ').next().unwrap_or(name);
+            let _ = write!(
+                ldif,
+                "dn: uid={uid},{PEOPLE}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\n\
+                 sn: {surname}\ndisplayName: {name}\nmail: {mail}\nuserPassword: {password}\n\n"
+            );
+        }
+        let ldif_file = root.join("data.ldif");
+        std::fs::write(&ldif_file, ldif).expect("data.ldif");
+        let loaded = Command::new(SLAPADD)
+            .arg("-f")
+            .arg(&config_file)
+            .arg("-l")
+            .arg(&ldif_file)
+            .stdout(Stdio::null())
+            .status()
+            .expect("run slapadd");
+        assert!(loaded.success(), "slapadd failed");
+        let port = free_port();
+        let url = format!("ldap://127.0.0.1:{port}");
+        let child = Command::new(SLAPD)
+            .args(["-d", "0", "-f"])
+            .arg(&config_file)
+            .arg("-h")
+            .arg(format!("{url}/"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start slapd");
+        let slapd = Self {
+            url,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+            child,
+            _dir: dir,
+        };
+        slapd.wait_until_it_listens();
+        Some(slapd)
+    }
+
+    fn wait_until_it_listens(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(self.address).is_err() {
+            assert!(Instant::now() < deadline, "slapd did not start listening");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// As the directory's administrator: replace `attribute` of `dn` with
+    /// `value`.
+    pub async fn replace(&self, dn: &str, attribute: &str, value: &str) {
+        let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
+        ldap3::drive!(connection);
+        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
+            .await
+            .expect("bind")
+            .success()
+            .expect("the administrator's bind");
+        ldap.modify(dn, vec![Mod::Replace(attribute, HashSet::from([value]))])
+            .await
+            .expect("modify")
+            .success()
+            .expect("the change");
+        let _ = ldap.unbind().await;
+    }
+
+    /// The directory stops answering (and its port is closed).
+    pub fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Slapd {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
