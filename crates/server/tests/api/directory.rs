@@ -23,14 +23,80 @@ const VERIFY: &str = "/auth/verify";
 pub struct WithDirectory {
     app: TestApp,
     slapd: Slapd,
+    _silent: Option<Silent>,
+}
+
+/// A server that takes connections on a port of 127.0.0.1 and never
+/// answers: a directory that hangs.
+struct Silent {
+    address: std::net::SocketAddr,
+}
+
+impl Silent {
+    fn start() -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let address = listener.local_addr().expect("address");
+        std::thread::spawn(move || {
+            // Held until the test ends; never read, never answered.
+            let mut held = Vec::new();
+            for connection in listener.incoming().take(64).flatten() {
+                held.push(connection);
+            }
+        });
+        Self { address }
+    }
+}
+
+/// How the portal reaches the directory.
+#[derive(Clone, Copy)]
+pub enum Transport {
+    /// Plain LDAP, to this machine only.
+    Plain,
+    /// LDAPS, trusting the test CA.
+    Ldaps,
+    /// `StartTLS` on the LDAP port, trusting the test CA.
+    StartTls,
+    /// LDAPS, trusting another CA than the one that signed slapd's
+    /// certificate.
+    LdapsOtherCa,
+    /// LDAPS, trusting the system's CAs, which do not have the test CA.
+    LdapsSystemCas,
+    /// A server that takes the connection and never answers.
+    Silent,
 }
 
 async fn spawn(backend: Backend, accounts: AccountSource) -> Option<WithDirectory> {
+    spawn_over(backend, accounts, Transport::Plain).await
+}
+
+async fn spawn_over(
+    backend: Backend,
+    accounts: AccountSource,
+    transport: Transport,
+) -> Option<WithDirectory> {
     let slapd = Slapd::with_users(USERS)?;
-    let url = slapd.url.clone();
+    let silent = matches!(transport, Transport::Silent).then(Silent::start);
+    let (url, starttls, ca_file) = match transport {
+        Transport::Plain => (slapd.url.clone(), false, None),
+        Transport::Ldaps => (slapd.ldaps_url.clone(), false, Some(slapd.ca_file.clone())),
+        Transport::StartTls => (slapd.url.clone(), true, Some(slapd.ca_file.clone())),
+        Transport::LdapsOtherCa => (
+            slapd.ldaps_url.clone(),
+            false,
+            Some(slapd.other_ca_file.clone()),
+        ),
+        Transport::LdapsSystemCas => (slapd.ldaps_url.clone(), false, None),
+        Transport::Silent => (
+            format!("ldap://{}", silent.as_ref().map(|s| s.address).unwrap()),
+            false,
+            None,
+        ),
+    };
     let app = spawn_app_with(backend, |config| {
         config.accounts = accounts;
         config.directory_url = Some(url);
+        config.directory_starttls = starttls;
+        config.directory_ca_file = ca_file;
         config.directory_base_dn = Some(PEOPLE.to_owned());
         config.directory_bind_dn = Some(SERVICE_DN.to_owned());
         config.directory_bind_password = Some(
@@ -40,7 +106,11 @@ async fn spawn(backend: Backend, accounts: AccountSource) -> Option<WithDirector
         config.directory_connect_timeout_s = 2;
     })
     .await?;
-    Some(WithDirectory { app, slapd })
+    Some(WithDirectory {
+        app,
+        slapd,
+        _silent: silent,
+    })
 }
 
 /// The step after identify and `password` as `name`, or the error's code.
@@ -243,6 +313,41 @@ async fn only_the_directory_knows_the_passwords(with: WithDirectory) {
     );
 }
 
+async fn the_password_goes_over_tls(with: WithDirectory) {
+    assert_eq!(
+        password_step(&with.app, "jan", PASSWORD).await,
+        Ok(Step::RegisterDevice)
+    );
+    assert_eq!(
+        password_step(&with.app, "piet", "not the password").await,
+        Err(ErrorCode::InvalidCredentials)
+    );
+}
+
+async fn a_certificate_from_an_untrusted_ca_is_refused(with: WithDirectory) {
+    assert_eq!(
+        password_step(&with.app, "jan", PASSWORD).await,
+        Err(ErrorCode::Unavailable),
+        "no password is sent to a directory whose certificate is not trusted"
+    );
+}
+
+async fn a_directory_that_hangs_is_unavailable(with: WithDirectory) {
+    let app = &with.app;
+    app.add_user("admin@local.test").await;
+
+    assert_eq!(
+        password_step(app, "jan", PASSWORD).await,
+        Err(ErrorCode::Unavailable),
+        "after the directory's time-out, not a hang"
+    );
+    assert_eq!(
+        password_step(app, "admin@local.test", PASSWORD).await,
+        Ok(Step::RegisterDevice),
+        "the local administrator still signs in"
+    );
+}
+
 /// Accounts from the directory, then the local ones.
 mod then_local {
     use super::*;
@@ -272,5 +377,75 @@ mod only {
             aanmelden_server::config::AccountSource::Directory,
         );
         only_the_directory_knows_the_passwords
+    );
+}
+
+/// The directory over LDAPS.
+mod over_ldaps {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn_over(
+            backend,
+            aanmelden_server::config::AccountSource::Directory,
+            crate::directory::Transport::Ldaps,
+        );
+        the_password_goes_over_tls
+    );
+}
+
+/// The directory over LDAP with `StartTLS`.
+mod over_starttls {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn_over(
+            backend,
+            aanmelden_server::config::AccountSource::Directory,
+            crate::directory::Transport::StartTls,
+        );
+        the_password_goes_over_tls
+    );
+}
+
+/// A directory whose certificate another CA signed.
+mod other_ca {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn_over(
+            backend,
+            aanmelden_server::config::AccountSource::Directory,
+            crate::directory::Transport::LdapsOtherCa,
+        );
+        a_certificate_from_an_untrusted_ca_is_refused
+    );
+}
+
+/// A directory with a private CA, and no CA file configured.
+mod system_cas {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn_over(
+            backend,
+            aanmelden_server::config::AccountSource::Directory,
+            crate::directory::Transport::LdapsSystemCas,
+        );
+        a_certificate_from_an_untrusted_ca_is_refused
+    );
+}
+
+/// A directory that takes the connection and never answers.
+mod hanging {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests |backend| crate::directory::spawn_over(
+            backend,
+            aanmelden_server::config::AccountSource::DirectoryThenLocal,
+            crate::directory::Transport::Silent,
+        );
+        a_directory_that_hangs_is_unavailable
     );
 }

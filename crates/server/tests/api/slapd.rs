@@ -1,6 +1,8 @@
 //! A real `OpenLDAP` server (Debian's slapd) for a test: its configuration
 //! and database in a folder of its own, loaded from LDIF before it starts,
-//! listening on a free port of 127.0.0.1, and stopped when dropped.
+//! listening on free ports of 127.0.0.1 (plain LDAP, which takes
+//! `StartTLS`, and LDAPS, with a certificate of a test CA made by openssl),
+//! and stopped when dropped.
 
 use std::collections::HashSet;
 use std::fmt::Write;
@@ -11,9 +13,10 @@ use std::time::{Duration, Instant};
 
 use ldap3::{LdapConnAsync, Mod};
 
-/// Where Debian puts slapd and slapadd.
+/// Where Debian puts slapd and slapadd, and openssl.
 const SLAPD: &str = "/usr/sbin/slapd";
 const SLAPADD: &str = "/usr/sbin/slapadd";
+const OPENSSL: &str = "/usr/bin/openssl";
 
 /// The directory's suffix, its administrator and the users' folder.
 pub const SUFFIX: &str = "dc=example,dc=test";
@@ -27,7 +30,14 @@ pub const SERVICE_PASSWORD: &str = "service secret";
 
 /// A running slapd.
 pub struct Slapd {
+    /// `ldap://127.0.0.1:PORT` (`StartTLS` offered).
     pub url: String,
+    /// `ldaps://127.0.0.1:PORT`.
+    pub ldaps_url: String,
+    /// The CA (PEM) of slapd's certificate, which names 127.0.0.1.
+    pub ca_file: std::path::PathBuf,
+    /// A CA that did not sign it.
+    pub other_ca_file: std::path::PathBuf,
     pub address: SocketAddr,
     child: Child,
     _dir: tempfile::TempDir,
@@ -49,6 +59,7 @@ impl Slapd {
         let dir = tempfile::tempdir().expect("slapd folder");
         let root = dir.path();
         std::fs::create_dir(root.join("data")).expect("slapd data folder");
+        make_certificates(root);
         let config = format!(
             "include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -58,6 +69,9 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 pidfile {root}/slapd.pid
 argsfile {root}/slapd.args
+TLSCACertificateFile {root}/ca.pem
+TLSCertificateFile {root}/server.pem
+TLSCertificateKeyFile {root}/server.key
 database mdb
 maxsize 10485760
 suffix \"{SUFFIX}\"
@@ -99,11 +113,12 @@ access to * by users read by * none
         assert!(loaded.success(), "slapadd failed");
         let port = free_port();
         let url = format!("ldap://127.0.0.1:{port}");
+        let ldaps_url = format!("ldaps://127.0.0.1:{}", free_port());
         let child = Command::new(SLAPD)
             .args(["-d", "0", "-f"])
             .arg(&config_file)
             .arg("-h")
-            .arg(format!("{url}/"))
+            .arg(format!("{url}/ {ldaps_url}/"))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -111,6 +126,9 @@ access to * by users read by * none
             .expect("start slapd");
         let slapd = Self {
             url,
+            ldaps_url,
+            ca_file: root.join("ca.pem"),
+            other_ca_file: root.join("other-ca.pem"),
             address: SocketAddr::from(([127, 0, 0, 1], port)),
             child,
             _dir: dir,
@@ -120,10 +138,13 @@ access to * by users read by * none
     }
 
     fn wait_until_it_listens(&self) {
+        let ldaps_port: u16 = self.ldaps_url.rsplit(':').next().unwrap().parse().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(self.address).is_err() {
-            assert!(Instant::now() < deadline, "slapd did not start listening");
-            std::thread::sleep(Duration::from_millis(20));
+        for address in [self.address, SocketAddr::from(([127, 0, 0, 1], ldaps_port))] {
+            while std::net::TcpStream::connect(address).is_err() {
+                assert!(Instant::now() < deadline, "slapd did not start listening");
+                std::thread::sleep(Duration::from_millis(20));
+            }
         }
     }
 
@@ -156,6 +177,84 @@ impl Drop for Slapd {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// In `root`: a test CA (`ca.pem`), slapd's key and certificate from it for
+/// 127.0.0.1 and localhost (`server.key`, `server.pem`), and a second CA
+/// that signed nothing (`other-ca.pem`), with openssl.
+fn make_certificates(root: &Path) {
+    let openssl = |args: &[&str]| {
+        let done = Command::new(OPENSSL)
+            .args(args)
+            .current_dir(root)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("run openssl");
+        assert!(done.success(), "openssl {args:?}");
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    for ca in ["ca", "other-ca"] {
+        let key = format!("{ca}.key");
+        let pem = format!("{ca}.pem");
+        let mut args = vec!["req", "-x509"];
+        args.extend(ec);
+        args.extend([
+            "-keyout",
+            &key,
+            "-out",
+            &pem,
+            "-days",
+            "2",
+            "-subj",
+            "/CN=aanmelden test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ]);
+        openssl(&args);
+    }
+    let mut request = vec!["req"];
+    request.extend(ec);
+    request.extend([
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ]);
+    openssl(&request);
+    std::fs::write(
+        root.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
+         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("server.ext");
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
 }
 
 /// A port nobody listens on right now.
