@@ -110,9 +110,16 @@ impl AppState {
         password: &SecretString,
     ) -> Result<Option<User>, ApiError> {
         let source = self.config.accounts;
-        let Some(directory) = self.directory.as_ref().filter(|_| source.uses_directory()) else {
+        if !source.uses_directory() {
             return self.local_password_owner(username, password).await;
-        };
+        }
+        // Only a configuration that skipped its checks names no directory:
+        // its local users are not the ones to ask instead.
+        let directory = self.directory.as_ref().ok_or_else(|| {
+            ApiError::Unavailable(anyhow::anyhow!(
+                "accounts come from a directory, but no directory_url is set"
+            ))
+        })?;
         let then_local = source == AccountSource::DirectoryThenLocal;
         match directory.check(username, password).await {
             Ok(Checked::Right(account)) => {

@@ -129,19 +129,9 @@ async fn password_step(app: &TestApp, name: &str, password: &str) -> Result<Step
 async fn a_directory_user_signs_in_with_the_directory_password(with: WithDirectory) {
     let app = &with.app;
     // The uid is a name of Jan's too; the portal knows him by his mail.
-    let step = app.browser.sign_in_password("jan", PASSWORD).await;
-    assert_eq!(step, Step::RegisterDevice);
+    app.register_first_device("jan").await;
     let session: SessionInfo = json(app.browser.get("/session").await).await;
     assert_eq!(session.username, "jan@example.test");
-    let enrolment = app.browser.add_device("iPhone").await;
-    let activated = app
-        .browser
-        .post(
-            &format!("/devices/{}/activate", enrolment.device_id),
-            &serde_json::json!({ "code": code(&enrolment.secret, app.now()) }),
-        )
-        .await;
-    assert_eq!(activated.status(), StatusCode::OK);
 
     let allowed = app.browser.get(VERIFY).await;
     assert_eq!(allowed.status(), StatusCode::OK);
@@ -209,17 +199,7 @@ async fn a_typed_name_is_never_a_filter(with: WithDirectory) {
 
 async fn a_renamed_user_keeps_their_device(with: WithDirectory) {
     let app = &with.app;
-    let step = app.browser.sign_in_password("piet", PASSWORD).await;
-    assert_eq!(step, Step::RegisterDevice);
-    let enrolment = app.browser.add_device("iPhone").await;
-    let activated = app
-        .browser
-        .post(
-            &format!("/devices/{}/activate", enrolment.device_id),
-            &serde_json::json!({ "code": code(&enrolment.secret, app.now()) }),
-        )
-        .await;
-    assert_eq!(activated.status(), StatusCode::OK);
+    let secret = app.register_first_device("piet").await;
 
     with.slapd
         .replace(&format!("uid=piet,{PEOPLE}"), "mail", "pieter@example.test")
@@ -228,7 +208,7 @@ async fn a_renamed_user_keeps_their_device(with: WithDirectory) {
 
     let renamed = app.new_browser();
     let response = renamed
-        .sign_in_with_code("pieter@example.test", &code(&enrolment.secret, app.now()))
+        .sign_in_with_code("pieter@example.test", &code(&secret, app.now()))
         .await;
     assert_eq!(response.status(), StatusCode::OK, "the same phone");
     let session: SessionInfo = json(renamed.get("/session").await).await;
