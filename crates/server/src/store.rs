@@ -12,6 +12,7 @@ use sqlx::migrate::Migrator;
 
 mod audit;
 mod devices;
+mod migrations;
 mod push;
 mod sessions;
 mod throttle;
@@ -20,9 +21,6 @@ mod users;
 pub use push::ChallengeLimits;
 pub use throttle::Reservation;
 pub use users::NameOfLocalUser;
-
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("migrations/postgres");
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -181,10 +179,11 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        match backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,
-        }
+        let migrations = match backend {
+            Backend::Sqlite => migrations::SQLITE,
+            Backend::Postgres => migrations::POSTGRES,
+        };
+        Migrator::new(migrations).await?.run(&pool).await?;
         let postgres_url = (backend == Backend::Postgres).then(|| Arc::from(url));
         Ok(Self {
             pool,
