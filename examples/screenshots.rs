@@ -227,10 +227,12 @@ fn configure(config: &mut Config) {
         Application {
             name: "Webmail".to_owned(),
             url: "https://mail.missingpiece.nl/".to_owned(),
+            groups: Vec::new(),
         },
         Application {
             name: "Intranet".to_owned(),
             url: "https://intranet.missingpiece.nl/".to_owned(),
+            groups: Vec::new(),
         },
     ];
     config.client_downloads.linux = Some("https://downloads.missingpiece.nl/workspace.deb".into());

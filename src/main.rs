@@ -30,6 +30,7 @@ mod pages {
     pub mod enrol;
     pub mod identify;
     pub mod logged_off;
+    pub mod no_access;
     pub mod otp;
     pub mod password;
     pub mod push;
@@ -48,6 +49,7 @@ use crate::contexts::session_context::{Screen, provide_session};
 use crate::i18n::Key;
 use crate::pages::identify::IdentifyPage;
 use crate::pages::logged_off::LoggedOffPage;
+use crate::pages::no_access::NoAccessPage;
 use crate::pages::otp::OtpPage;
 use crate::pages::password::PasswordPage;
 use crate::pages::push::PushPage;
@@ -123,12 +125,18 @@ fn App() -> impl IntoView {
         match api::session().await {
             Ok(info) => {
                 session.username.set(info.username);
+                if info.step == Step::Done {
+                    session.applications.set(Some(info.applications));
+                }
                 if info.step == Step::Done
                     && on_path(Screen::Devices)
                     && devices_step::IN_THIS_BUILD
                 {
                     session.step.set(Some(Step::Done));
                     session.go(Screen::Devices);
+                } else if info.step == Step::Done && on_path(Screen::NoAccess) {
+                    session.step.set(Some(Step::Done));
+                    session.go(Screen::NoAccess);
                 } else {
                     session.advance(info.step);
                 }
@@ -174,6 +182,7 @@ fn App() -> impl IntoView {
                 Screen::Otp => view! { <OtpPage /> }.into_any(),
                 Screen::SignedIn => view! { <SignedInPage /> }.into_any(),
                 Screen::LoggedOff => view! { <LoggedOffPage /> }.into_any(),
+                Screen::NoAccess => view! { <NoAccessPage /> }.into_any(),
             }}
         </main>
         </div>

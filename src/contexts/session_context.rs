@@ -1,7 +1,7 @@
 //! What every screen shares: which screen shows, who is signing in, the
 //! language, the branding, and a notice carried from one screen to the next.
 
-use aanmelden_api::{Branding, Step};
+use aanmelden_api::{Application, Branding, Step};
 use leptos::prelude::*;
 
 use crate::devices_step;
@@ -23,6 +23,9 @@ pub enum Screen {
     Devices,
     SignedIn,
     LoggedOff,
+    /// Signed in, but the application the gate was asked about is open to
+    /// groups the user is not in.
+    NoAccess,
 }
 
 impl Screen {
@@ -41,13 +44,14 @@ impl Screen {
         match self {
             Self::Devices => "/apparaten",
             Self::LoggedOff => "/afgemeld",
+            Self::NoAccess => "/geen-toegang",
             _ => "/",
         }
     }
 
     /// Whether the user menu ("Afmelden") belongs on this screen.
     pub fn is_signed_in(self) -> bool {
-        matches!(self, Self::Devices | Self::SignedIn)
+        matches!(self, Self::Devices | Self::SignedIn | Self::NoAccess)
     }
 }
 
@@ -61,6 +65,9 @@ pub struct Session {
     pub step: RwSignal<Option<Step>>,
     pub lang: RwSignal<Lang>,
     pub branding: RwSignal<Option<Branding>>,
+    /// The applications the signed-in user may open, once the server has
+    /// said (`None` until then, and again after "Afmelden").
+    pub applications: RwSignal<Option<Vec<Application>>>,
     /// A message for the next screen, e.g. that the session expired.
     pub notice: RwSignal<Option<Key>>,
     /// The screen is still fetching what it shows: until it has, the
@@ -97,6 +104,9 @@ impl Session {
 
     /// The server answered `step`: show its screen.
     pub fn advance(self, step: Step) {
+        if step != Step::Done {
+            self.applications.set(None);
+        }
         self.step.set(Some(step));
         self.go(Screen::of_step(step));
     }
@@ -104,6 +114,7 @@ impl Session {
     /// The server no longer knows this session: back to the start, saying why.
     pub fn restart(self, why: Key) {
         self.step.set(None);
+        self.applications.set(None);
         self.notice.set(Some(why));
         self.go(Screen::Identify);
     }
@@ -119,6 +130,7 @@ impl Session {
             let _ = crate::api::logout().await;
             busy.set(false);
             self.step.set(None);
+            self.applications.set(None);
             self.go(then);
         });
     }
@@ -144,6 +156,7 @@ pub fn provide_session(lang: Lang) -> Session {
         step: RwSignal::new(None),
         lang: RwSignal::new(lang),
         branding: RwSignal::new(None),
+        applications: RwSignal::new(None),
         notice: RwSignal::new(None),
         preparing: RwSignal::new(false),
         leaving: RwSignal::new(false),

@@ -1,5 +1,5 @@
 //! "Je bent nu succesvol ingelogd op de {organisatie} omgeving.", the
-//! configured applications, and the download of the workspace client app
+//! applications the user may open, and the download of the workspace client app
 //! for the visitor's operating system.
 
 use leptos::prelude::*;
@@ -18,12 +18,16 @@ pub fn SignedInPage() -> impl IntoView {
         &navigator.user_agent().unwrap_or_default(),
         navigator.max_touch_points(),
     );
-    let applications = move || {
-        session
-            .branding
-            .with(|b| b.as_ref().map(|b| b.applications.clone()))
-            .unwrap_or_default()
-    };
+    // The applications this user may open: known from the start when the
+    // page was loaded signed in, else asked for now.
+    if session.applications.get_untracked().is_none() {
+        leptos::task::spawn_local(async move {
+            if let Ok(info) = crate::api::session().await {
+                session.applications.set(Some(info.applications));
+            }
+        });
+    }
+    let applications = move || session.applications.get().unwrap_or_default();
     let downloads = move || {
         session
             .branding

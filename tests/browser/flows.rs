@@ -26,6 +26,7 @@ pub fn configure(config: &mut Config) {
     config.applications = vec![Application {
         name: "Webmail".to_owned(),
         url: "https://mail.missingpiece.nl/".to_owned(),
+        groups: Vec::new(),
     }];
     config.client_downloads.linux = Some("https://downloads.missingpiece.nl/workspace.deb".into());
     config.client_downloads.windows =

@@ -7,13 +7,18 @@
 //! application sends it to the portal again. The session cookie is set for
 //! example.test (`cookie_domain`), so the application's host gets it too;
 //! and a link to the application on a page of another site reaches it
-//! signed in.
+//! signed in. An application open to a directory group (finance.example.test,
+//! with a real slapd) lets a member in with `Remote-Groups`, and sends
+//! anyone else to the portal's "no access" page.
 
 use std::net::SocketAddr;
 
 use axum::http::HeaderMap;
 use axum::response::Html;
 use fantoccini::Locator;
+
+use aanmelden_server::config::{AccountSource, Application};
+use aanmelden_server::domain::secrets::SecretString;
 
 use crate::flows::{PASSWORD, USER};
 use crate::helpers::{BrowserTest, Kind, totp_code};
@@ -30,10 +35,11 @@ async fn echo(headers: HeaderMap) -> Html<String> {
     Html(format!(
         "<!doctype html><meta charset=utf-8><title>App</title>\
          <p id=\"remote-user\">{}</p><p id=\"remote-name\">{}</p>\
-         <p id=\"remote-email\">{}</p>",
+         <p id=\"remote-email\">{}</p><p id=\"remote-groups\">{}</p>",
         shown("remote-user"),
         shown("remote-name"),
-        shown("remote-email")
+        shown("remote-email"),
+        shown("remote-groups")
     ))
 }
 
@@ -62,18 +68,40 @@ fn gate(portal: SocketAddr, app: SocketAddr, port: u16) -> String {
             proxy_set_header X-Forwarded-Proto $scheme;
         }}
     }}
+    {}
+    {}
     server {{
         listen 127.0.0.1:{port};
-        server_name app.example.test;
+        server_name elsewhere.test;
+        location / {{
+            default_type text/html;
+            return 200 '{}';
+        }}
+    }}",
+        application_block("app.example.test", portal, app, port),
+        application_block("finance.example.test", portal, app, port),
+        link_elsewhere(port)
+    )
+}
+
+/// The server block of the application at `host`, behind the gate.
+fn application_block(host: &str, portal: SocketAddr, app: SocketAddr, port: u16) -> String {
+    format!(
+        "server {{
+        listen 127.0.0.1:{port};
+        server_name {host};
         location / {{
             auth_request /.aanmelden/verify;
             auth_request_set $aanmelden_user $upstream_http_remote_user;
             auth_request_set $aanmelden_email $upstream_http_remote_email;
             auth_request_set $aanmelden_name $upstream_http_remote_name;
+            auth_request_set $aanmelden_groups $upstream_http_remote_groups;
             proxy_set_header Remote-User $aanmelden_user;
             proxy_set_header Remote-Email $aanmelden_email;
             proxy_set_header Remote-Name $aanmelden_name;
+            proxy_set_header Remote-Groups $aanmelden_groups;
             error_page 401 = @sign_in;
+            error_page 403 = @no_access;
             proxy_pass http://{app};
         }}
         location = /.aanmelden/verify {{
@@ -87,16 +115,10 @@ fn gate(portal: SocketAddr, app: SocketAddr, port: u16) -> String {
         location @sign_in {{
             return 302 http://portal.example.test:{port}/?rd=$scheme://$http_host$request_uri;
         }}
-    }}
-    server {{
-        listen 127.0.0.1:{port};
-        server_name elsewhere.test;
-        location / {{
-            default_type text/html;
-            return 200 '{}';
+        location @no_access {{
+            return 302 http://portal.example.test:{port}/geen-toegang?app=$scheme://$http_host$request_uri;
         }}
-    }}",
-        link_elsewhere(port)
+    }}"
     )
 }
 
@@ -144,7 +166,7 @@ struct SignedIn {
 async fn signed_in_behind(
     kind: Kind,
     proxy: Proxy,
-    adjust: impl FnOnce(&mut aanmelden_server::config::Config),
+    adjust: impl FnOnce(&mut aanmelden_server::config::Config, u16),
 ) -> Option<SignedIn> {
     let app = application().await;
     // The port is known before the portal starts: its address names it.
@@ -157,7 +179,7 @@ async fn signed_in_behind(
         config.cookie_domain = Some("example.test".to_owned());
         config.allowed_return_domains = vec!["http://app.example.test".to_owned()];
         config.trusted_proxies = "127.0.0.1".parse().unwrap();
-        adjust(config);
+        adjust(config, port);
     })
     .await;
     let portal: SocketAddr = test.base.trim_start_matches("http://").parse().unwrap();
@@ -186,17 +208,7 @@ async fn signed_in_behind(
             .starts_with(&format!("http://portal.example.test:{port}/?rd=")),
         "sent to the portal"
     );
-    if kind.runs_app() {
-        test.wait_until_gone("#plain").await;
-    }
-    test.type_into("#username", USER).await;
-    test.click("#identify-submit").await;
-    test.wait_for_text("#username-shown", USER).await;
-    test.type_into("#password", PASSWORD).await;
-    test.click("#show-otp").await;
-    test.type_into("#otp", &totp_code(&secret)).await;
-    test.click("#password-submit").await;
-
+    sign_in_on_the_portal(&test, kind, USER, &secret).await;
     test.wait_for_text("#remote-user", USER).await;
     assert_eq!(test.client.current_url().await.unwrap().as_str(), documents);
     Some(SignedIn {
@@ -213,7 +225,7 @@ async fn behind(kind: Kind, proxy: Proxy) {
         port,
         documents,
         _running,
-    }) = signed_in_behind(kind, proxy, |_| {}).await
+    }) = signed_in_behind(kind, proxy, |_, _| {}).await
     else {
         return;
     };
@@ -276,6 +288,7 @@ async fn made_up_headers_never_reach_the_application(test: &BrowserTest, port: u
         .header("remote-user", "directeur@missingpiece.nl")
         .header("remote-email", "directeur@missingpiece.nl")
         .header("remote-name", "De Directeur")
+        .header("remote-groups", "directie")
         .send()
         .await
         .unwrap()
@@ -287,9 +300,148 @@ async fn made_up_headers_never_reach_the_application(test: &BrowserTest, port: u
             && forged.contains(&format!("<p id=\"remote-email\">{USER}</p>"))
             && (forged.contains("<p id=\"remote-name\"></p>")
                 || forged.contains("<p id=\"remote-name\">(nobody)</p>"))
-            && !forged.contains("irecteur"),
+            && forged.contains("<p id=\"remote-groups\"></p>")
+            && !forged.contains("irecteur")
+            && !forged.contains("directie"),
         "made-up headers reached the application: {forged}"
     );
+}
+
+/// Directory users: jan is in finance, piet is not.
+const JAN: &str = "jan@example.test";
+const PIET: &str = "piet@example.test";
+
+/// An application open to the directory group finance: jan, a member,
+/// opens it and it gets his groups; piet is sent to the portal's "no
+/// access" page (in Dutch, and in English once he switches), from which
+/// his applications (the open one alone) are a click away.
+async fn only_members_open_an_application_open_to_a_group(kind: Kind) {
+    let Some(slapd) = crate::slapd::Slapd::with(
+        &[
+            ("jan", JAN, "Jan Jansen", PASSWORD),
+            ("piet", PIET, "Piet Pieters", PASSWORD),
+        ],
+        &[("finance", &["jan"])],
+    ) else {
+        return;
+    };
+    let directory_url = slapd.url.clone();
+    let Some(SignedIn {
+        test,
+        port,
+        _running,
+        ..
+    }) = signed_in_behind(kind, Proxy::Nginx, |config, port| {
+        config.accounts = AccountSource::DirectoryThenLocal;
+        config.directory_url = Some(directory_url);
+        config.directory_base_dn = Some(crate::slapd::PEOPLE.to_owned());
+        config.directory_groups_base_dn = Some(crate::slapd::GROUPS.to_owned());
+        config.directory_bind_dn = Some(crate::slapd::SERVICE_DN.to_owned());
+        config.directory_bind_password =
+            Some(SecretString::new(crate::slapd::SERVICE_PASSWORD.to_owned()));
+        config
+            .allowed_return_domains
+            .push("http://finance.example.test".to_owned());
+        config.applications = vec![
+            Application {
+                name: "Documenten".to_owned(),
+                url: format!("http://app.example.test:{port}/documents/"),
+                groups: Vec::new(),
+            },
+            Application {
+                name: "Financiën".to_owned(),
+                url: format!("http://finance.example.test:{port}"),
+                groups: vec!["finance".to_owned()],
+            },
+        ];
+    })
+    .await
+    else {
+        return;
+    };
+    let finance = format!("http://finance.example.test:{port}/begroting/");
+    for (uid, name) in [("jan", JAN), ("piet", PIET)] {
+        // Known to the portal with a phone, as after a first sign-in.
+        let account = aanmelden_server::directory::Account {
+            directory_id: slapd.entry_uuid(uid).await,
+            username: name.to_owned(),
+            display_name: None,
+            email: Some(name.to_owned()),
+            groups: Vec::new(),
+        };
+        test.state
+            .store
+            .directory_user(&account, 0)
+            .await
+            .unwrap()
+            .unwrap();
+        let secret = test.registered_device(name).await;
+        test.client.delete_all_cookies().await.unwrap();
+
+        test.client.goto(&finance).await.unwrap();
+        test.wait_for("#username").await;
+        sign_in_on_the_portal(&test, kind, name, &secret).await;
+        test.wait_for("#remote-user, #no-access-message").await;
+        if uid == "jan" {
+            assert_eq!(test.text("#remote-user").await, JAN);
+            assert_eq!(test.text("#remote-groups").await, "finance");
+            assert_eq!(test.client.current_url().await.unwrap().as_str(), finance);
+        } else {
+            no_access_is_shown(&test, kind, port).await;
+        }
+    }
+}
+
+/// The portal's "no access" page for the finance application, in Dutch,
+/// then in English; from it, the applications the user may open.
+async fn no_access_is_shown(test: &BrowserTest, kind: Kind, port: u16) {
+    assert!(
+        test.client
+            .current_url()
+            .await
+            .unwrap()
+            .as_str()
+            .starts_with(&format!(
+                "http://portal.example.test:{port}/geen-toegang?app="
+            )),
+        "sent to the portal's page"
+    );
+    if kind.runs_app() {
+        test.wait_until_gone("#plain").await;
+    }
+    test.wait_for_text(
+        "#no-access-message",
+        "Je hebt geen toegang tot deze applicatie.",
+    )
+    .await;
+    assert_eq!(
+        test.text("#no-access-application").await,
+        format!("finance.example.test:{port}")
+    );
+    test.click("#lang-en").await;
+    test.wait_for_text(
+        "#no-access-message",
+        "You do not have access to this application.",
+    )
+    .await;
+    test.click("#to-applications").await;
+    test.wait_for("#signed-in-message").await;
+    assert_eq!(test.text("#applications").await, "Documenten");
+}
+
+/// On the portal's first screen: the user name, then the password with the
+/// code of the phone whose secret is `secret`.
+async fn sign_in_on_the_portal(test: &BrowserTest, kind: Kind, name: &str, secret: &str) {
+    if kind.runs_app() {
+        test.wait_until_gone("#plain").await;
+    }
+    test.type_into("#username", name).await;
+    test.click("#identify-submit").await;
+    test.wait_for_text("#username-shown", name).await;
+    test.type_into("#password", PASSWORD).await;
+    test.click("#show-otp").await;
+    test.type_into("#otp", &totp_code(secret)).await;
+    test.click("#password-submit").await;
 }
 
 /// Idle time after sign-in at a kiosk, and the warning's, here: the server
@@ -307,7 +459,7 @@ async fn a_kiosk_session_ends_at_the_application(kind: Kind) {
         documents,
         _running,
         ..
-    }) = signed_in_behind(kind, Proxy::Nginx, |config| {
+    }) = signed_in_behind(kind, Proxy::Nginx, |config, _| {
         // The whole deployment is a kiosk: the browser and nginx share
         // 127.0.0.1 here, so no address could tell a terminal apart.
         config.kiosk = true;
@@ -433,6 +585,7 @@ impl Drop for Caddy {
 crate::in_browsers!(
     [Chromium, ChromiumNoScript, Firefox, FirefoxNoScript];
     an_application_behind_the_gate_sees_who_signed_in,
+    only_members_open_an_application_open_to_a_group,
 );
 
 mod kiosk {

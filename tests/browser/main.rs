@@ -22,6 +22,9 @@ mod nginx;
 mod pages;
 mod plain;
 mod serving;
+#[path = "../../crates/server/tests/api/slapd.rs"]
+#[allow(dead_code)]
+mod slapd;
 mod smoke;
 
 /// Run each named `async fn(Kind)` as a test in each named browser kind:

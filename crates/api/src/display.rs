@@ -11,6 +11,21 @@ pub fn group_secret(secret: &str) -> String {
         .join(" ")
 }
 
+/// The host of an application's `http(s)://` address, to say which one a
+/// page means: `https://wiki.example.nl/pagina` gives `wiki.example.nl`.
+/// `None` for anything else (the address comes from the browser's query).
+pub fn application_host(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, host)| host);
+    let plain = host
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    (plain && (1..=260).contains(&host.len())).then_some(host)
+}
+
 /// The otpauth URI as an SVG QR code, drawn where it is shown: nothing is
 /// fetched from anywhere.
 #[cfg(feature = "qr")]
@@ -30,6 +45,32 @@ pub fn qr_svg(uri: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_applications_host_is_shown_and_nothing_else() {
+        assert_eq!(
+            application_host("https://wiki.example.nl/pagina?x=1"),
+            Some("wiki.example.nl")
+        );
+        assert_eq!(
+            application_host("http://127.0.0.1:8081"),
+            Some("127.0.0.1:8081")
+        );
+        assert_eq!(
+            application_host("https://user@mail.example.nl/"),
+            Some("mail.example.nl")
+        );
+        for other in [
+            "",
+            "/apparaten",
+            "javascript:alert(1)",
+            "https://",
+            "https://a b/",
+            "https://<b>/",
+        ] {
+            assert_eq!(application_host(other), None, "{other}");
+        }
+    }
 
     #[test]
     fn secrets_are_grouped_by_four() {

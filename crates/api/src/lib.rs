@@ -103,6 +103,10 @@ pub struct SessionInfo {
     pub username: String,
     /// The step the session is at; `done` means fully signed in.
     pub step: Step,
+    /// Once signed in: the applications this user may open, for the
+    /// signed-in page, in the configured order.
+    #[serde(default)]
+    pub applications: Vec<Application>,
 }
 
 /// A registered (active) device.
@@ -196,8 +200,6 @@ pub struct Branding {
     pub logo_url: Option<String>,
     /// The main colour of the pages, `#` and 3 or 6 hexadecimal digits.
     pub primary_colour: Option<String>,
-    /// The applications the signed-in page links to, in the configured order.
-    pub applications: Vec<Application>,
     /// Where to download the workspace client app, per operating system.
     pub client_downloads: ClientDownloads,
     /// Set when the asking browser is a shared kiosk or thin client: how

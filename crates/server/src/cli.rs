@@ -144,6 +144,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let app = AppState::open(config, Arc::new(SystemClock)).await?;
     create_demo_user(&app).await?;
     tokio::spawn(crate::upkeep::run(app.clone()));
+    tokio::spawn(crate::upkeep::refresh_directory(app.clone()));
     let listener =
         crate::listener::bind(listen).with_context(|| format!("cannot listen on {listen}"))?;
     tracing::info!("aanmelden listens on http://{}", listener.local_addr()?);

@@ -213,6 +213,22 @@ pub struct Config {
     pub directory_connect_timeout_s: u64,
     /// Seconds the directory may take to answer one request.
     pub directory_timeout_s: u64,
+    /// Where the groups are searched; default: `directory_base_dn`.
+    pub directory_groups_base_dn: Option<String>,
+    /// The groups a member is in, `{dn}` standing for the member's DN;
+    /// default for `openldap`: `groupOfNames` and `groupOfUniqueNames`
+    /// with the DN in `member` or `uniqueMember`, the groups of those
+    /// groups followed; for `activedirectory`: `(member:1.2.840.113556.1.4.1941:={dn})`
+    /// (every group in the chain, in one search).
+    pub directory_groups_filter: Option<String>,
+    /// The attribute of a group entry that is its name, as applications'
+    /// `groups` and `Remote-Groups` give it.
+    pub directory_group_name_attribute: String,
+    /// Seconds after which a signed-in directory user's entry is read again
+    /// (with the service account): a user the directory no longer has (or
+    /// whose account it disabled) loses their sessions then, and changed
+    /// groups count from then on. Also read at every sign-in.
+    pub directory_refresh_s: u64,
 }
 
 /// Where passwords and accounts come from.
@@ -314,6 +330,10 @@ impl Default for Config {
             directory_users_filter: None,
             directory_connect_timeout_s: 5,
             directory_timeout_s: 5,
+            directory_groups_base_dn: None,
+            directory_groups_filter: None,
+            directory_group_name_attribute: "cn".to_owned(),
+            directory_refresh_s: 300,
         }
     }
 }
@@ -346,6 +366,43 @@ pub struct Application {
     pub name: String,
     /// Where the link goes: `https://…`, `http://…` or a path on this server.
     pub url: String,
+    /// The directory groups whose members may open it (any one of them);
+    /// empty: everyone signed in. The gate knows the application by the
+    /// address a request asked for: the scheme, host and port of `url`,
+    /// and every path under its path.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+impl Application {
+    /// Whether a user in `groups` may open it (group names compared
+    /// without regard to case, as the directory compares them).
+    pub fn is_open_to(&self, groups: &[String]) -> bool {
+        self.groups.is_empty()
+            || self.groups.iter().any(|allowed| {
+                groups
+                    .iter()
+                    .any(|group| group.eq_ignore_ascii_case(allowed))
+            })
+    }
+
+    /// How well `asked` lies under this application's address: the length
+    /// of its path when the scheme, host and port are the same and the
+    /// asked path is that path or below it.
+    fn covers(&self, asked: &url::Url) -> Option<usize> {
+        let own = url::Url::parse(&self.url).ok()?;
+        let same_site = own.scheme() == asked.scheme()
+            && own.host_str().map(str::to_ascii_lowercase)
+                == asked.host_str().map(str::to_ascii_lowercase)
+            && own.port_or_known_default() == asked.port_or_known_default();
+        let path = own.path().trim_end_matches('/');
+        let under = asked.path() == path
+            || asked
+                .path()
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'));
+        (same_site && under).then_some(path.len())
+    }
 }
 
 /// Download links of the workspace client app per operating system; a
@@ -445,6 +502,46 @@ impl Config {
     pub fn allowed_return(&self, rd: &str) -> Option<String> {
         let applications: Vec<String> = self.applications.iter().map(|a| a.url.clone()).collect();
         crate::domain::return_to::allowed_return(rd, &self.allowed_return_domains, &applications)
+    }
+
+    /// Whether a signed-in user in `groups` may open the address the proxy
+    /// says was asked for (`None`: it did not say). Where no application
+    /// names groups, every signed-in user may open anything; where some
+    /// do, an address must be known, and the application it lies in (the
+    /// closest) must be open to one of the user's groups. An address no
+    /// application covers is open.
+    pub fn may_open(&self, asked: Option<&str>, groups: &[String]) -> bool {
+        if self.applications.iter().all(|a| a.groups.is_empty()) {
+            return true;
+        }
+        let Some(asked) = asked.and_then(|asked| url::Url::parse(asked).ok()) else {
+            return false;
+        };
+        self.application_at(&asked)
+            .is_none_or(|application| application.is_open_to(groups))
+    }
+
+    /// The configured application `asked` lies in, the closest one where
+    /// several cover it.
+    pub fn application_at(&self, asked: &url::Url) -> Option<&Application> {
+        self.applications
+            .iter()
+            .filter_map(|application| application.covers(asked).map(|depth| (depth, application)))
+            .max_by_key(|(depth, _)| *depth)
+            .map(|(_, application)| application)
+    }
+
+    /// The applications a user in `groups` may open, in the configured
+    /// order: the signed-in page's links.
+    pub fn applications_for(&self, groups: &[String]) -> Vec<aanmelden_api::Application> {
+        self.applications
+            .iter()
+            .filter(|application| application.is_open_to(groups))
+            .map(|application| aanmelden_api::Application {
+                name: application.name.clone(),
+                url: application.url.clone(),
+            })
+            .collect()
     }
 
     /// Whether users reach the portal over https.
@@ -719,6 +816,32 @@ impl Config {
                     application.name
                 )));
             }
+            if !application.groups.is_empty() {
+                if application.url.starts_with('/') {
+                    return Err(ConfigError::Invalid(format!(
+                        "application {:?} has groups, so it needs an address of its own \
+                         (https://…) for the gate to know it by",
+                        application.name
+                    )));
+                }
+                if self.trusted_proxies.is_empty() {
+                    return Err(ConfigError::Invalid(format!(
+                        "application {:?} has groups: the gate knows which application a \
+                         request is for from its proxy, so trusted_proxies must name it",
+                        application.name
+                    )));
+                }
+                if application
+                    .groups
+                    .iter()
+                    .any(|group| group.trim().is_empty())
+                {
+                    return Err(ConfigError::Invalid(format!(
+                        "application {:?} names an empty group",
+                        application.name
+                    )));
+                }
+            }
         }
         for (system, link) in self.client_downloads.links() {
             if link.is_some_and(|link| !is_link(link)) {
@@ -769,14 +892,6 @@ impl Config {
             organisation: self.organisation.clone(),
             logo_url: self.logo_url.clone(),
             primary_colour: self.primary_colour.clone(),
-            applications: self
-                .applications
-                .iter()
-                .map(|a| aanmelden_api::Application {
-                    name: a.name.clone(),
-                    url: a.url.clone(),
-                })
-                .collect(),
             client_downloads: aanmelden_api::ClientDownloads {
                 windows: downloads.windows.clone(),
                 macos: downloads.macos.clone(),
@@ -1105,7 +1220,6 @@ android = "https://downloads.acme.example/client.apk"
         assert_eq!(branding.organisation, "Missing Piece");
         assert_eq!(branding.logo_url, None);
         assert_eq!(branding.primary_colour, None);
-        assert!(branding.applications.is_empty());
         assert_eq!(
             branding.client_downloads,
             aanmelden_api::ClientDownloads::default()
@@ -1118,16 +1232,17 @@ android = "https://downloads.acme.example/client.apk"
         assert_eq!(branding.organisation, "Acme");
         assert_eq!(branding.logo_url.as_deref(), Some("/logo.svg"));
         assert_eq!(branding.primary_colour.as_deref(), Some("#0b2f5b"));
-        let applications: Vec<_> = branding
-            .applications
-            .iter()
-            .map(|a| (a.name.as_str(), a.url.as_str()))
+        let config = load_file(BRANDED).unwrap();
+        let applications: Vec<_> = config
+            .applications_for(&[])
+            .into_iter()
+            .map(|a| (a.name, a.url))
             .collect();
         assert_eq!(
             applications,
             [
-                ("Webmail", "https://mail.acme.example"),
-                ("Intranet", "/intranet")
+                ("Webmail".to_owned(), "https://mail.acme.example".to_owned()),
+                ("Intranet".to_owned(), "/intranet".to_owned())
             ]
         );
         let downloads = branding.client_downloads;

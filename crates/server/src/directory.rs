@@ -31,6 +31,13 @@ const SIZE_LIMIT_EXCEEDED: u32 = 4;
 /// How many recent binds the wait for an unknown name is drawn from.
 const BIND_TIMES_KEPT: usize = 32;
 
+/// How deep groups of groups are followed where the directory does not
+/// follow them itself.
+const GROUP_NESTING: usize = 8;
+
+/// AD's `userAccountControl` bit of a disabled account.
+const ACCOUNT_DISABLED: u32 = 2;
+
 /// A directory account whose password was right.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -42,6 +49,9 @@ pub struct Account {
     pub username: String,
     pub display_name: Option<String>,
     pub email: Option<String>,
+    /// The names of the groups the user is in, directly or through other
+    /// groups, sorted.
+    pub groups: Vec<String>,
 }
 
 /// What the directory says of a name and a password.
@@ -80,6 +90,10 @@ pub struct Directory {
     username_attributes: Vec<String>,
     users_filter: String,
     id_attribute: &'static str,
+    kind: DirectoryKind,
+    groups_base_dn: String,
+    groups_filter: String,
+    group_name_attribute: String,
     /// How long recent binds took: an unknown name waits as long.
     bind_times: Mutex<VecDeque<Duration>>,
 }
@@ -122,6 +136,17 @@ impl Directory {
                 .clone()
                 .unwrap_or_else(|| kind.users_filter().to_owned()),
             id_attribute: kind.id_attribute(),
+            kind,
+            groups_base_dn: config
+                .directory_groups_base_dn
+                .clone()
+                .or_else(|| config.directory_base_dn.clone())
+                .unwrap_or_default(),
+            groups_filter: config
+                .directory_groups_filter
+                .clone()
+                .unwrap_or_else(|| kind.groups_filter().to_owned()),
+            group_name_attribute: config.directory_group_name_attribute.clone(),
             bind_times: Mutex::default(),
         })
     }
@@ -165,27 +190,145 @@ impl Directory {
         username: &str,
         password: &SecretString,
     ) -> Result<Checked, Unavailable> {
-        if let Some((dn, service_password)) = &self.service {
-            let bound = ldap
-                .with_timeout(self.timeout)
-                .simple_bind(dn, service_password.expose())
-                .await?;
-            if bound.rc != 0 {
-                return Err(Unavailable(format!(
-                    "the service account's bind was refused ({}: {})",
-                    bound.rc, bound.text
-                )));
-            }
-        }
+        self.bind_service(ldap).await?;
         let Some(entry) = self.find(ldap, username).await? else {
             self.wait_as_long_as_a_bind().await;
             return Ok(Checked::Unknown);
         };
-        if self.bind(ldap, &entry.dn, password).await? {
-            Ok(Checked::Right(self.account(&entry)?))
-        } else {
-            Ok(Checked::Wrong)
+        if !self.bind(ldap, &entry.dn, password).await? {
+            return Ok(Checked::Wrong);
         }
+        // The groups are read as the service account, which may read what
+        // the user may not.
+        self.bind_service(ldap).await?;
+        let groups = self.groups(ldap, &entry.dn).await?;
+        Ok(Checked::Right(self.account(&entry, groups)?))
+    }
+
+    /// Bind as the service account, where there is one.
+    async fn bind_service(&self, ldap: &mut Ldap) -> Result<(), Unavailable> {
+        let Some((dn, password)) = &self.service else {
+            return Ok(());
+        };
+        let bound = ldap
+            .with_timeout(self.timeout)
+            .simple_bind(dn, password.expose())
+            .await?;
+        if bound.rc != 0 {
+            return Err(Unavailable(format!(
+                "the service account's bind was refused ({}: {})",
+                bound.rc, bound.text
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether entries can be read again after sign-in (with the service
+    /// account).
+    pub fn reads_entries_again(&self) -> bool {
+        self.service.is_some()
+    }
+
+    /// The entry of `directory_id` as it is now, read with the service
+    /// account: `None` when the directory no longer has it among its users
+    /// (removed, moved out of the base, or, in AD, disabled).
+    pub async fn refresh(&self, directory_id: &str) -> Result<Option<Account>, Unavailable> {
+        if self.service.is_none() {
+            return Err(Unavailable(
+                "without a service account (directory_bind_dn) no entry is read again".to_owned(),
+            ));
+        }
+        let mut ldap = self.connect().await?;
+        let refreshed = self.read_again(&mut ldap, directory_id).await;
+        let _ = ldap.unbind().await;
+        refreshed
+    }
+
+    async fn read_again(
+        &self,
+        ldap: &mut Ldap,
+        directory_id: &str,
+    ) -> Result<Option<Account>, Unavailable> {
+        self.bind_service(ldap).await?;
+        let id = match self.kind {
+            // objectGUID is kept as hex; the filter names its bytes.
+            DirectoryKind::Activedirectory => hex_filter_value(directory_id)
+                .ok_or_else(|| Unavailable(format!("{directory_id:?} is no objectGUID")))?,
+            DirectoryKind::Openldap => ldap3::ldap_escape(directory_id).into_owned(),
+        };
+        let filter = format!("(&{}({}={id}))", self.users_filter, self.id_attribute);
+        let mut wanted = self.wanted();
+        wanted.push("userAccountControl".to_owned());
+        let ldap3::SearchResult(entries, result) = ldap
+            .with_search_options(SearchOptions::new().sizelimit(2))
+            .with_timeout(self.timeout)
+            .search(&self.base_dn, Scope::Subtree, &filter, wanted)
+            .await?;
+        if result.rc != 0 && result.rc != SIZE_LIMIT_EXCEEDED {
+            return Err(Unavailable(format!(
+                "a search for a user's entry was answered {}: {}",
+                result.rc, result.text
+            )));
+        }
+        let Some(entry) = entries.into_iter().next().map(SearchEntry::construct) else {
+            return Ok(None);
+        };
+        let disabled = first_value(&entry, "userAccountControl")
+            .and_then(|flags| flags.parse::<u32>().ok())
+            .is_some_and(|flags| flags & ACCOUNT_DISABLED != 0);
+        if disabled {
+            return Ok(None);
+        }
+        let groups = self.groups(ldap, &entry.dn).await?;
+        self.account(&entry, groups).map(Some)
+    }
+
+    /// The names of the groups `dn` is in: those whose filter names it,
+    /// then (where the directory does not follow nesting itself) the
+    /// groups those groups are in, to [`GROUP_NESTING`] levels.
+    async fn groups(&self, ldap: &mut Ldap, dn: &str) -> Result<Vec<String>, Unavailable> {
+        let mut names = std::collections::BTreeSet::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut members = vec![dn.to_owned()];
+        for _ in 0..GROUP_NESTING {
+            if members.is_empty() {
+                break;
+            }
+            let any = members.iter().fold(String::new(), |mut any, member| {
+                let _ = write!(
+                    any,
+                    "{}",
+                    self.groups_filter
+                        .replace("{dn}", &ldap3::ldap_escape(member))
+                );
+                any
+            });
+            let (entries, _) = ldap
+                .with_timeout(self.timeout)
+                .search(
+                    &self.groups_base_dn,
+                    Scope::Subtree,
+                    &format!("(|{any})"),
+                    vec![self.group_name_attribute.as_str()],
+                )
+                .await?
+                .success()?;
+            members = Vec::new();
+            for entry in entries.into_iter().map(SearchEntry::construct) {
+                if !seen.insert(entry.dn.to_ascii_lowercase()) {
+                    continue;
+                }
+                if let Some(name) = first_value(&entry, &self.group_name_attribute) {
+                    names.insert(name);
+                }
+                members.push(entry.dn);
+            }
+            if self.kind == DirectoryKind::Activedirectory {
+                // The in-chain rule has found every level at once.
+                break;
+            }
+        }
+        Ok(names.into_iter().collect())
     }
 
     /// Bind with a DN made from the name; the entry is read once bound.
@@ -209,7 +352,8 @@ impl Directory {
             .next()
             .map(SearchEntry::construct)
             .ok_or_else(|| Unavailable("the user's own entry cannot be read".to_owned()))?;
-        Ok(Checked::Right(self.account(&entry)?))
+        let groups = self.groups(ldap, &entry.dn).await?;
+        Ok(Checked::Right(self.account(&entry, groups)?))
     }
 
     /// The one entry of the users with `username` in a user-name attribute.
@@ -285,15 +429,8 @@ impl Directory {
         wanted
     }
 
-    fn account(&self, entry: &SearchEntry) -> Result<Account, Unavailable> {
-        let first = |attribute: &str| {
-            entry
-                .attrs
-                .iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(attribute))
-                .and_then(|(_, values)| values.first())
-                .cloned()
-        };
+    fn account(&self, entry: &SearchEntry, groups: Vec<String>) -> Result<Account, Unavailable> {
+        let first = |attribute: &str| first_value(entry, attribute);
         let directory_id = first(self.id_attribute)
             .or_else(|| {
                 entry
@@ -325,6 +462,7 @@ impl Directory {
             username,
             display_name: first("displayName").or_else(|| first("cn")),
             email: first("mail"),
+            groups,
         })
     }
 
@@ -354,6 +492,30 @@ impl Directory {
         };
         tokio::time::sleep(wait).await;
     }
+}
+
+/// The first value of an entry's `attribute`, its name in any case.
+fn first_value(entry: &SearchEntry, attribute: &str) -> Option<String> {
+    entry
+        .attrs
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case(attribute))
+        .and_then(|(_, values)| values.first())
+        .cloned()
+}
+
+/// Hex digits as a filter writes the bytes they stand for: `\ab\cd`.
+fn hex_filter_value(hex: &str) -> Option<String> {
+    if !hex.len().is_multiple_of(2) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mut value = String::with_capacity(hex.len() / 2 * 3);
+    for pair in hex.as_bytes().chunks(2) {
+        value.push('\\');
+        value.push(char::from(pair[0]));
+        value.push(char::from(pair[1]));
+    }
+    Some(value)
 }
 
 /// TLS that checks the directory's certificate: against the CAs in
@@ -408,6 +570,17 @@ impl DirectoryKind {
         match self {
             Self::Openldap => "(objectClass=inetOrgPerson)",
             Self::Activedirectory => "(&(objectCategory=person)(objectClass=user))",
+        }
+    }
+
+    /// The groups a member (`{dn}`) is in.
+    fn groups_filter(self) -> &'static str {
+        match self {
+            Self::Openldap => {
+                "(|(&(objectClass=groupOfNames)(member={dn}))\
+                 (&(objectClass=groupOfUniqueNames)(uniqueMember={dn})))"
+            }
+            Self::Activedirectory => "(&(objectClass=group)(member:1.2.840.113556.1.4.1941:={dn}))",
         }
     }
 

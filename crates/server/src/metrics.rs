@@ -78,6 +78,8 @@ pub enum VerifyResult {
     Denied,
     /// Not signed in: sent to the portal.
     Redirected,
+    /// Signed in, but not in a group the application is open to: 403.
+    Forbidden,
 }
 
 impl VerifyResult {
@@ -86,6 +88,7 @@ impl VerifyResult {
             Self::Allowed => "allowed",
             Self::Denied => "denied",
             Self::Redirected => "redirected",
+            Self::Forbidden => "forbidden",
         }
     }
 }

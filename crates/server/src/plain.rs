@@ -15,6 +15,7 @@ pub mod devices;
 pub mod enrol;
 pub mod identify;
 pub mod logged_off;
+pub mod no_access;
 pub mod otp;
 pub mod password;
 pub mod push;
@@ -57,6 +58,10 @@ pub const DEVICES_PATH: &str = "/apparaten";
 
 /// The page after "Afmelden".
 pub const LOGGED_OFF_PATH: &str = "/afgemeld";
+
+/// Where the gate sends a signed-in user that an application is not open
+/// to (`?app=` the address asked for).
+pub const NO_ACCESS_PATH: &str = "/geen-toegang";
 
 /// Where a kiosk's page goes when it has been left alone: the session ends,
 /// and the first screen returns, in Dutch.
@@ -111,6 +116,8 @@ pub struct PageQuery {
     stap: Option<String>,
     /// A device to confirm removing.
     verwijderen: Option<i64>,
+    /// On the no-access page: the address of the application.
+    app: Option<String>,
 }
 
 /// `rd` of the query: percent-encoded as a form encodes it, or, as nginx
@@ -217,7 +224,7 @@ pub async fn show(
 /// The portal's page at `path`: one of its own fixed addresses, or the
 /// start page for any other.
 fn own_page(path: &str) -> &'static str {
-    [DEVICES_PATH, LOGGED_OFF_PATH]
+    [DEVICES_PATH, LOGGED_OFF_PATH, NO_ACCESS_PATH]
         .into_iter()
         .find(|page| path == *page)
         .unwrap_or("/")
@@ -333,7 +340,8 @@ async fn page(
         Level::Done if path == DEVICES_PATH => {
             return devices_page(frame, &session, query, flash).await;
         }
-        Level::Done => signed_in::page(frame),
+        Level::Done if path == NO_ACCESS_PATH => no_access::page(frame, query.app.as_deref()),
+        Level::Done => signed_in::page(frame, &session),
     };
     Ok(Shown::Page(frame.page(&markup)))
 }

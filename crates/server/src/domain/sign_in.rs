@@ -94,6 +94,8 @@ pub struct Session {
     pub display_name: Option<String>,
     /// The user's e-mail address, where the directory has one.
     pub email: Option<String>,
+    /// The user's directory groups, as the directory last gave them.
+    pub groups: Vec<String>,
     /// Started or stepped up at a kiosk: held to the kiosk's lifetimes
     /// (see [`crate::config::Config::session_limits`]).
     pub kiosk: bool,
@@ -201,6 +203,7 @@ mod tests {
             last_seen_at,
             display_name: None,
             email: None,
+            groups: Vec::new(),
             kiosk: false,
         }
     }

@@ -253,6 +253,7 @@ impl AppState {
             last_seen_at: self.clock.now(),
             display_name: session.display_name.clone(),
             email: session.email.clone(),
+            groups: session.groups.clone(),
             kiosk: session.kiosk || self.config.kiosk_for(client).is_some(),
         };
         if session.level == Level::Identified {

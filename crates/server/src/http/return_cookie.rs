@@ -67,6 +67,7 @@ mod tests {
             applications: vec![Application {
                 name: "Webmail".to_owned(),
                 url: "https://mail.example.nl/".to_owned(),
+                groups: Vec::new(),
             }],
             ..Config::default()
         }

@@ -42,6 +42,7 @@ async fn live_session(
             last_seen_at: started,
             display_name: None,
             email: None,
+            groups: Vec::new(),
             kiosk: false,
         };
         let (idle, absolute) = app.config.session_limits(session.kiosk, session.level);

@@ -7,10 +7,12 @@ use axum::http::header;
 use maud::{Markup, html};
 
 use super::{DEVICES_PATH, Frame};
+use crate::domain::sign_in::Session;
 
-/// The signed-in page.
-pub fn page(frame: &Frame<'_>) -> Markup {
+/// The signed-in page, with the applications `session`'s user may open.
+pub fn page(frame: &Frame<'_>, session: &Session) -> Markup {
     let branding = frame.app.config.branding();
+    let applications = frame.app.config.applications_for(&session.groups);
     let user_agent = frame
         .headers
         .get(header::USER_AGENT)
@@ -32,10 +34,10 @@ pub fn page(frame: &Frame<'_>) -> Markup {
             p id="signed-in-message" class="success" role="status" {
                 (Key::SignedInMessage.fill(frame.lang, "organisation", &branding.organisation))
             }
-            @if !branding.applications.is_empty() {
+            @if !applications.is_empty() {
                 h2 { (frame.t(Key::ApplicationsHeading)) }
                 ul id="applications" class="applications" {
-                    @for application in &branding.applications {
+                    @for application in &applications {
                         li { a href=(application.url) { (application.name) } }
                     }
                 }

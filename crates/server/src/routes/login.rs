@@ -56,11 +56,21 @@ pub async fn otp(
     Ok(next_step(&app, &stepped))
 }
 
-/// `GET /session`: who is signed in, and how far.
-pub async fn session(CurrentSession(session): CurrentSession) -> Json<SessionInfo> {
+/// `GET /session`: who is signed in, and how far; once signed in, the
+/// applications the user may open.
+pub async fn session(
+    State(app): State<AppState>,
+    CurrentSession(session): CurrentSession,
+) -> Json<SessionInfo> {
+    let applications = if session.level == Level::Done {
+        app.config.applications_for(&session.groups)
+    } else {
+        Vec::new()
+    };
     Json(SessionInfo {
         username: session.username,
         step: session.level.step(),
+        applications,
     })
 }
 

@@ -29,6 +29,7 @@ pub const SQLITE: Embedded = folder!("sqlite":
     "0007_display_name",
     "0008_kiosk_sessions",
     "0009_directory_accounts",
+    "0010_directory_groups",
 );
 
 pub const POSTGRES: Embedded = folder!("postgres":
@@ -41,6 +42,7 @@ pub const POSTGRES: Embedded = folder!("postgres":
     "0007_display_name",
     "0008_kiosk_sessions",
     "0009_directory_accounts",
+    "0010_directory_groups",
 );
 
 /// Migration files built in, read as sqlx reads a folder of them:

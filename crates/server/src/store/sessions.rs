@@ -2,6 +2,7 @@
 
 use sqlx::Row;
 
+use super::users::split_groups;
 use super::{Store, StoreError};
 use crate::domain::sign_in::{Level, Session};
 
@@ -37,7 +38,7 @@ impl Store {
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT s.id_hash, s.username, s.user_id, s.level, s.created_at, s.last_seen_at, \
-               s.kiosk, u.display_name, u.email \
+               s.kiosk, u.display_name, u.email, u.directory_groups \
              FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
@@ -57,6 +58,11 @@ impl Store {
             last_seen_at: row.try_get("last_seen_at")?,
             display_name: row.try_get("display_name")?,
             email: row.try_get("email")?,
+            groups: split_groups(
+                row.try_get::<Option<String>, _>("directory_groups")?
+                    .as_deref()
+                    .unwrap_or_default(),
+            ),
             kiosk: row.try_get::<i64, _>("kiosk")? != 0,
         }))
     }

@@ -84,13 +84,17 @@ impl Store {
                 }
             }
         }
+        let groups = join_groups(&account.groups);
         let updated = sqlx::query(
-            "UPDATE users SET username = $1, display_name = $2, email = $3 \
-             WHERE directory_id = $4 RETURNING id, disabled_at",
+            "UPDATE users SET username = $1, display_name = $2, email = $3, directory_groups = $4, \
+               directory_checked_at = $5 \
+             WHERE directory_id = $6 RETURNING id, disabled_at",
         )
         .bind(&account.username)
         .bind(&account.display_name)
         .bind(&account.email)
+        .bind(&groups)
+        .bind(now)
         .bind(&account.directory_id)
         .fetch_optional(&mut *tx)
         .await?;
@@ -99,14 +103,15 @@ impl Store {
             None => {
                 sqlx::query(
                     "INSERT INTO users (username, password_hash, created_at, directory_id, \
-                       display_name, email) \
-                     VALUES ($1, '', $2, $3, $4, $5) RETURNING id, disabled_at",
+                       display_name, email, directory_groups, directory_checked_at) \
+                     VALUES ($1, '', $2, $3, $4, $5, $6, $2) RETURNING id, disabled_at",
                 )
                 .bind(&account.username)
                 .bind(now)
                 .bind(&account.directory_id)
                 .bind(&account.display_name)
                 .bind(&account.email)
+                .bind(&groups)
                 .fetch_one(&mut *tx)
                 .await?
             }
@@ -119,6 +124,50 @@ impl Store {
             disabled: row.try_get::<Option<i64>, _>("disabled_at")?.is_some(),
             directory_id: Some(account.directory_id.clone()),
         }))
+    }
+
+    /// The directory users with a session whose entry was last read before
+    /// `before`: `(user id, directory id)`, the longest unread first.
+    pub async fn directory_users_to_check(
+        &self,
+        before: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT u.id, u.directory_id FROM users u \
+             WHERE u.directory_id IS NOT NULL \
+               AND COALESCE(u.directory_checked_at, 0) < $1 \
+               AND EXISTS (SELECT 1 FROM sessions s WHERE s.user_id = u.id) \
+             ORDER BY COALESCE(u.directory_checked_at, 0) LIMIT $2",
+        )
+        .bind(before)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("id")?, row.try_get("directory_id")?)))
+            .collect()
+    }
+
+    /// A directory user the directory no longer has (or has disabled):
+    /// their sessions end, their groups are forgotten, and the row, with
+    /// its devices, stays for the day the entry comes back. How many
+    /// sessions ended.
+    pub async fn directory_user_gone(&self, user_id: i64, now: i64) -> Result<u64, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE users SET directory_groups = '', directory_checked_at = $1 WHERE id = $2",
+        )
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        let ended = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(ended.rows_affected())
     }
 
     /// Set a local user's password; false when there is no such user (a
@@ -174,8 +223,6 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Disable (`Some(now)`) or enable (`None`) a user; false when there is
-    /// no such user.
     /// Set or clear the full name of `username`; whether the user exists.
     pub async fn set_display_name(
         &self,
@@ -190,6 +237,8 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
+    /// Disable (`Some(now)`) or enable (`None`) a user; false when there is
+    /// no such user.
     pub async fn set_disabled(
         &self,
         username: &str,
@@ -202,4 +251,17 @@ impl Store {
             .await?;
         Ok(done.rows_affected() == 1)
     }
+}
+
+/// Group names as the users table keeps them: one a line.
+fn join_groups(groups: &[String]) -> String {
+    groups.join("\n")
+}
+
+/// The group names of [`join_groups`].
+pub(super) fn split_groups(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|group| !group.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

@@ -308,6 +308,7 @@ async fn a_directory_user_is_listed_so_and_keeps_the_directorys_password() {
         username: "jan@example.test".to_owned(),
         display_name: Some("Jan Jansen".to_owned()),
         email: Some("jan@example.test".to_owned()),
+        groups: Vec::new(),
     };
     store.directory_user(&account, 0).await.unwrap().unwrap();
     store.close().await;

@@ -42,6 +42,8 @@ pub struct TestApp {
 #[derive(Clone)]
 pub struct Browser {
     client: reqwest::Client,
+    /// The same cookies, redirects not followed: as a proxy asks the gate.
+    proxy: reqwest::Client,
     base: String,
     /// The `X-Forwarded-For` a trusted proxy in front would send for this
     /// browser.
@@ -225,10 +227,17 @@ impl Browser {
     /// A browser whose connections come from `local` (any 127.x.y.z works
     /// on loopback), talking to `address`.
     pub fn connecting_from(address: SocketAddr, local: Option<std::net::IpAddr>) -> Self {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
         Self {
             client: reqwest::Client::builder()
-                .cookie_store(true)
+                .cookie_provider(jar.clone())
                 .user_agent(USER_AGENT)
+                .local_address(local)
+                .build()
+                .expect("client"),
+            proxy: reqwest::Client::builder()
+                .cookie_provider(jar)
+                .redirect(reqwest::redirect::Policy::none())
                 .local_address(local)
                 .build()
                 .expect("client"),
@@ -314,6 +323,19 @@ impl Browser {
             .send()
             .await
             .expect("request")
+    }
+
+    /// The gate asked, as a trusted proxy asks it, with this browser's
+    /// cookies, about the address `asked` (`X-Original-URL`), with
+    /// `?redirect=1` when `redirect`; redirects are not followed.
+    pub async fn verify_for(&self, asked: Option<&str>, redirect: bool) -> reqwest::Response {
+        let query = if redirect { "?redirect=1" } else { "" };
+        let request = self.proxy.get(self.api(&format!("/auth/verify{query}")));
+        let request = match asked {
+            Some(url) => request.header("x-original-url", url),
+            None => request,
+        };
+        request.send().await.expect("request")
     }
 
     /// A page of the portal (not the API), with this browser's cookies.

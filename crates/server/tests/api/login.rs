@@ -204,6 +204,7 @@ async fn a_session_steps_up_once_when_two_requests_race(app: TestApp) {
         last_seen_at: app.now(),
         display_name: None,
         email: None,
+        groups: Vec::new(),
         kiosk: false,
     };
     let store = &app.state.store;

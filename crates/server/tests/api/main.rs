@@ -11,6 +11,7 @@ mod cli;
 mod connections;
 mod devices;
 mod directory;
+mod groups;
 mod helpers;
 mod kiosk;
 mod load;

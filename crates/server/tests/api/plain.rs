@@ -21,6 +21,7 @@ fn configure(config: &mut Config) {
     config.applications = vec![Application {
         name: "Webmail".to_owned(),
         url: "https://mail.missingpiece.nl/".to_owned(),
+        groups: Vec::new(),
     }];
     config.client_downloads.windows = Some("https://downloads.missingpiece.nl/ws.msi".into());
     config.client_downloads.linux = Some("https://downloads.missingpiece.nl/ws.deb".into());

@@ -22,6 +22,7 @@ fn configure(config: &mut Config) {
     config.applications = vec![config::Application {
         name: "Wiki".to_owned(),
         url: "https://wiki.example.nl/".to_owned(),
+        groups: Vec::new(),
     }];
 }
 

@@ -23,6 +23,7 @@ pub const SUFFIX: &str = "dc=example,dc=test";
 pub const ADMIN_DN: &str = "cn=admin,dc=example,dc=test";
 const ADMIN_PASSWORD: &str = "admin secret";
 pub const PEOPLE: &str = "ou=people,dc=example,dc=test";
+pub const GROUPS: &str = "ou=groups,dc=example,dc=test";
 
 /// The service account the portal searches with.
 pub const SERVICE_DN: &str = "cn=aanmelden,ou=services,dc=example,dc=test";
@@ -48,6 +49,13 @@ impl Slapd {
     /// (`(uid, mail, full name, password)`), on a free port; `None` when
     /// slapd is not installed here (said loudly; an error under CI).
     pub fn with_users(users: &[(&str, &str, &str, &str)]) -> Option<Self> {
+        Self::with(users, &[])
+    }
+
+    /// As [`Slapd::with_users`], and `groups` (`groupOfNames` under
+    /// [`GROUPS`]): each a name and its members, a user's uid or, for a
+    /// group in the group, `group:` and its name.
+    pub fn with(users: &[(&str, &str, &str, &str)], groups: &[(&str, &[&str])]) -> Option<Self> {
         if !Path::new(SLAPD).exists() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -85,21 +93,7 @@ access to * by users read by * none
         );
         let config_file = root.join("slapd.conf");
         std::fs::write(&config_file, config).expect("slapd.conf");
-        let mut ldif = format!(
-            "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
-             dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n\n\
-             dn: ou=services,{SUFFIX}\nobjectClass: organizationalUnit\nou: services\n\n\
-             dn: {SERVICE_DN}\nobjectClass: person\ncn: aanmelden\nsn: aanmelden\n\
-             userPassword: {SERVICE_PASSWORD}\n\n"
-        );
-        for (uid, mail, name, password) in users {
-            let surname = name.rsplit(' ').next().unwrap_or(name);
-            let _ = write!(
-                ldif,
-                "dn: uid={uid},{PEOPLE}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\n\
-                 sn: {surname}\ndisplayName: {name}\nmail: {mail}\nuserPassword: {password}\n\n"
-            );
-        }
+        let ldif = ldif(users, groups);
         let ldif_file = root.join("data.ldif");
         std::fs::write(&ldif_file, ldif).expect("data.ldif");
         let loaded = Command::new(SLAPADD)
@@ -166,6 +160,78 @@ access to * by users read by * none
         let _ = ldap.unbind().await;
     }
 
+    /// As the directory's administrator: take `member` (as in
+    /// [`Slapd::with`]) out of the group `group`.
+    pub async fn leave_group(&self, group: &str, member: &str) {
+        let member = member_dn(member);
+        let group = format!("cn={group},{GROUPS}");
+        self.as_admin(|ldap| {
+            Box::pin(async move {
+                ldap.modify(
+                    &group,
+                    vec![Mod::Delete("member", HashSet::from([member.as_str()]))],
+                )
+                .await
+            })
+        })
+        .await;
+    }
+
+    /// The `entryUUID` of the user `uid`, which the portal keeps the user by.
+    pub async fn entry_uuid(&self, uid: &str) -> String {
+        let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
+        ldap3::drive!(connection);
+        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
+            .await
+            .expect("bind")
+            .success()
+            .expect("the administrator's bind");
+        let (entries, _) = ldap
+            .search(
+                &format!("uid={uid},{PEOPLE}"),
+                ldap3::Scope::Base,
+                "(objectClass=*)",
+                vec!["entryUUID"],
+            )
+            .await
+            .expect("search")
+            .success()
+            .expect("the entry");
+        let _ = ldap.unbind().await;
+        let entry = ldap3::SearchEntry::construct(entries.into_iter().next().expect("the entry"));
+        entry.attrs["entryUUID"][0].clone()
+    }
+
+    /// As the directory's administrator: delete the entry `dn`.
+    pub async fn delete(&self, dn: &str) {
+        let dn = dn.to_owned();
+        self.as_admin(|ldap| Box::pin(async move { ldap.delete(&dn).await }))
+            .await;
+    }
+
+    async fn as_admin(
+        &self,
+        change: impl for<'a> FnOnce(
+            &'a mut ldap3::Ldap,
+        ) -> std::pin::Pin<
+            Box<dyn Future<Output = ldap3::result::Result<ldap3::LdapResult>> + Send + 'a>,
+        >,
+    ) {
+        let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
+        ldap3::drive!(connection);
+        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
+            .await
+            .expect("bind")
+            .success()
+            .expect("the administrator's bind");
+        change(&mut ldap)
+            .await
+            .expect("change")
+            .success()
+            .expect("the change");
+        let _ = ldap.unbind().await;
+    }
+
     /// The directory stops answering (and its port is closed).
     pub fn stop(&mut self) {
         let _ = self.child.kill();
@@ -176,6 +242,51 @@ access to * by users read by * none
 impl Drop for Slapd {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// The entries slapd starts with: the base, the service account, `users`
+/// and `groups` (as [`Slapd::with`] takes them).
+fn ldif(users: &[(&str, &str, &str, &str)], groups: &[(&str, &[&str])]) -> String {
+    let mut ldif = format!(
+        "dn: {SUFFIX}\nobjectClass: dcObject\nobjectClass: organization\no: Example\ndc: example\n\n\
+         dn: {PEOPLE}\nobjectClass: organizationalUnit\nou: people\n\n\
+         dn: ou=services,{SUFFIX}\nobjectClass: organizationalUnit\nou: services\n\n\
+         dn: {SERVICE_DN}\nobjectClass: person\ncn: aanmelden\nsn: aanmelden\n\
+         userPassword: {SERVICE_PASSWORD}\n\n"
+    );
+    for (uid, mail, name, password) in users {
+        let surname = name.rsplit(' ').next().unwrap_or(name);
+        let _ = write!(
+            ldif,
+            "dn: uid={uid},{PEOPLE}\nobjectClass: inetOrgPerson\nuid: {uid}\ncn: {name}\n\
+         sn: {surname}\ndisplayName: {name}\nmail: {mail}\nuserPassword: {password}\n\n"
+        );
+    }
+    if !groups.is_empty() {
+        let _ = write!(
+            ldif,
+            "dn: {GROUPS}\nobjectClass: organizationalUnit\nou: groups\n\n"
+        );
+    }
+    for (name, members) in groups {
+        let _ = write!(
+            ldif,
+            "dn: cn={name},{GROUPS}\nobjectClass: groupOfNames\ncn: {name}\n"
+        );
+        for member in *members {
+            let _ = writeln!(ldif, "member: {}", member_dn(member));
+        }
+        ldif.push('\n');
+    }
+    ldif
+}
+
+/// The DN of a member as [`Slapd::with`] names it.
+fn member_dn(member: &str) -> String {
+    match member.strip_prefix("group:") {
+        Some(group) => format!("cn={group},{GROUPS}"),
+        None => format!("uid={member},{PEOPLE}"),
     }
 }
 

@@ -15,6 +15,7 @@ fn configure(config: &mut Config) {
     config.applications = vec![Application {
         name: "Webmail".to_owned(),
         url: "https://mail.example.nl/".to_owned(),
+        groups: Vec::new(),
     }];
 }
 
