@@ -412,10 +412,16 @@ pub fn totp_code_at(secret: &str, time: i64) -> String {
         .generate(u64::try_from(time).expect("a time after 1970"))
 }
 
-/// Host names the browsers find on 127.0.0.1: the portal and an
-/// application behind the same nginx, under one parent domain, and a page
-/// on another site that links to the application.
-pub const GATE_HOSTS: [&str; 3] = ["portal.example.test", "app.example.test", "elsewhere.test"];
+/// Host names the browsers find on 127.0.0.1: the portal and two
+/// applications behind the same nginx, under one parent domain (the second
+/// open to a directory group), and a page on another site that links to
+/// the application.
+pub const GATE_HOSTS: [&str; 4] = [
+    "portal.example.test",
+    "app.example.test",
+    "finance.example.test",
+    "elsewhere.test",
+];
 
 /// The workspace root, where `cargo xtask build` puts dist/.
 pub fn workspace_root() -> PathBuf {
