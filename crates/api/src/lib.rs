@@ -371,6 +371,19 @@ pub enum ErrorCode {
     PushDenied,
     /// 401: the sign-in was not confirmed in time, or a newer one replaced it.
     PushExpired,
+    /// 403: the directory says the password must be changed before the
+    /// account signs in (AD 773, `OpenLDAP` ppolicy `changeAfterReset`).
+    PasswordChangeRequired,
+    /// 403: the directory says the password has expired (AD 532, ppolicy
+    /// `passwordExpired`).
+    PasswordExpired,
+    /// 403: the directory locked the account after wrong passwords (AD 775,
+    /// ppolicy `accountLocked`).
+    AccountLocked,
+    /// 403: the directory's account is disabled (AD 533).
+    AccountDisabled,
+    /// 403: the directory's account has expired (AD 701).
+    AccountExpired,
 }
 
 /// The one error envelope: `{"error": {...}}`.

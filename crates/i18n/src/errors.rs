@@ -36,6 +36,11 @@ pub fn error_text(
         ErrorCode::PushDenied => Key::ErrorPushDenied,
         ErrorCode::PushExpired => Key::ErrorPushExpired,
         ErrorCode::Unavailable | ErrorCode::Internal => Key::ErrorUnavailable,
+        ErrorCode::PasswordChangeRequired => Key::ErrorPasswordChangeRequired,
+        ErrorCode::PasswordExpired => Key::ErrorPasswordExpired,
+        ErrorCode::AccountLocked => Key::ErrorAccountLocked,
+        ErrorCode::AccountDisabled => Key::ErrorAccountDisabled,
+        ErrorCode::AccountExpired => Key::ErrorAccountExpired,
     };
     key.text(lang).to_owned()
 }
@@ -61,6 +66,11 @@ mod tests {
             ErrorCode::Internal,
             ErrorCode::PushDenied,
             ErrorCode::PushExpired,
+            ErrorCode::PasswordChangeRequired,
+            ErrorCode::PasswordExpired,
+            ErrorCode::AccountLocked,
+            ErrorCode::AccountDisabled,
+            ErrorCode::AccountExpired,
         ];
         for code in codes {
             let nl = error_text(code, None, None, Lang::Nl);

@@ -10,8 +10,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aanmelden_api::ErrorCode;
 use aes_gcm::aead::OsRng;
 use aes_gcm::aead::rand_core::RngCore;
+use ldap3::controls::{Control, RawControl};
 use ldap3::{Ldap, LdapConnAsync, LdapConnSettings, LdapError, Scope, SearchEntry, SearchOptions};
 use rustls::ClientConfig;
 use rustls::pki_types::CertificateDer;
@@ -27,6 +29,11 @@ const INVALID_CREDENTIALS: u32 = 49;
 
 /// LDAP's `sizeLimitExceeded`: more entries matched than were asked for.
 const SIZE_LIMIT_EXCEEDED: u32 = 4;
+
+/// The password policy control (draft-behera-ldap-password-policy), asked
+/// for with every user's bind: `OpenLDAP`'s ppolicy answers with the
+/// account's state in it.
+const PASSWORD_POLICY: &str = "1.3.6.1.4.1.42.2.27.8.5.1";
 
 /// How many recent binds the wait for an unknown name is drawn from.
 const BIND_TIMES_KEPT: usize = 32;
@@ -54,15 +61,125 @@ pub struct Account {
     pub groups: Vec<String>,
 }
 
+/// What keeps a directory account from signing in, as the directory says
+/// at the bind: Active Directory by the sub-code in its error text,
+/// `OpenLDAP` by its password policy's response control.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountState {
+    /// The password must be changed first (AD 773, ppolicy `changeAfterReset`).
+    PasswordChangeRequired,
+    /// The password has expired (AD 532, ppolicy `passwordExpired`).
+    PasswordExpired,
+    /// Locked after wrong passwords (AD 775, ppolicy `accountLocked`).
+    Locked,
+    /// Disabled (AD 533).
+    Disabled,
+    /// The account has expired (AD 701).
+    AccountExpired,
+}
+
+impl AccountState {
+    /// The contract's code, which the user's message comes from.
+    pub fn code(self) -> ErrorCode {
+        match self {
+            Self::PasswordChangeRequired => ErrorCode::PasswordChangeRequired,
+            Self::PasswordExpired => ErrorCode::PasswordExpired,
+            Self::Locked => ErrorCode::AccountLocked,
+            Self::Disabled => ErrorCode::AccountDisabled,
+            Self::AccountExpired => ErrorCode::AccountExpired,
+        }
+    }
+
+    /// As the audit log names it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::PasswordChangeRequired => "password_change_required",
+            Self::PasswordExpired => "password_expired",
+            Self::Locked => "account_locked",
+            Self::Disabled => "account_disabled",
+            Self::AccountExpired => "account_expired",
+        }
+    }
+
+    /// The state an Active Directory bind refusal names in its text
+    /// (`80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext
+    /// error, data 773, v4563`); `None` for a wrong password (52e), an
+    /// unknown name (525) and anything else.
+    fn of_ad_refusal(text: &str) -> Option<Self> {
+        let (_, after) = text.split_once("data ")?;
+        let code: String = after.chars().take_while(char::is_ascii_hexdigit).collect();
+        match code.to_ascii_lowercase().as_str() {
+            "532" => Some(Self::PasswordExpired),
+            "533" => Some(Self::Disabled),
+            "701" => Some(Self::AccountExpired),
+            "773" => Some(Self::PasswordChangeRequired),
+            "775" => Some(Self::Locked),
+            _ => None,
+        }
+    }
+
+    /// The state the password policy response control (its BER value)
+    /// names: `error [1] ENUMERATED` of `PasswordPolicyResponseValue`.
+    fn of_ppolicy_response(value: &[u8]) -> Option<Self> {
+        // SEQUENCE { warning [0] ... OPTIONAL, error [1] ENUMERATED OPTIONAL }
+        let (&0x30, rest) = value.split_first()? else {
+            return None;
+        };
+        let (length, mut rest) = ber_length(rest)?;
+        rest = rest.get(..length)?;
+        while let Some((&tag, after)) = rest.split_first() {
+            let (length, after) = ber_length(after)?;
+            let content = after.get(..length)?;
+            if tag == 0x81 {
+                return match content.last()? {
+                    0 => Some(Self::PasswordExpired),
+                    1 => Some(Self::Locked),
+                    2 => Some(Self::PasswordChangeRequired),
+                    _ => None,
+                };
+            }
+            rest = &after[length..];
+        }
+        None
+    }
+}
+
+/// A BER length and what follows it.
+fn ber_length(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let (&first, rest) = bytes.split_first()?;
+    if first < 0x80 {
+        return Some((usize::from(first), rest));
+    }
+    let count = usize::from(first & 0x7f);
+    if count == 0 || count > 4 {
+        return None;
+    }
+    let length = rest
+        .get(..count)?
+        .iter()
+        .fold(0usize, |length, byte| (length << 8) | usize::from(*byte));
+    Some((length, &rest[count..]))
+}
+
 /// What the directory says of a name and a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checked {
     Right(Account),
     /// The name is the directory's, the password not.
     Wrong,
+    /// The directory refuses the account as it is; for a password that
+    /// must be changed or has expired, the password was right.
+    Refused(AccountState),
     /// No entry has this name (after a wait as long as a bind takes, so
     /// that the answer's time tells nothing).
     Unknown,
+}
+
+/// What a user's bind said.
+enum Bound {
+    Right,
+    Wrong,
+    Refused(AccountState),
 }
 
 /// Why the directory could not answer.
@@ -195,8 +312,10 @@ impl Directory {
             self.wait_as_long_as_a_bind().await;
             return Ok(Checked::Unknown);
         };
-        if !self.bind(ldap, &entry.dn, password).await? {
-            return Ok(Checked::Wrong);
+        match self.bind(ldap, &entry.dn, password).await? {
+            Bound::Right => {}
+            Bound::Wrong => return Ok(Checked::Wrong),
+            Bound::Refused(state) => return Ok(Checked::Refused(state)),
         }
         // The groups are read as the service account, which may read what
         // the user may not.
@@ -338,9 +457,11 @@ impl Directory {
         dn: &str,
         password: &SecretString,
     ) -> Result<Checked, Unavailable> {
-        if !self.bind(ldap, dn, password).await? {
+        match self.bind(ldap, dn, password).await? {
+            Bound::Right => {}
             // An unknown name and a wrong password answer alike here.
-            return Ok(Checked::Wrong);
+            Bound::Wrong => return Ok(Checked::Wrong),
+            Bound::Refused(state) => return Ok(Checked::Refused(state)),
         }
         let (entries, _) = ldap
             .with_timeout(self.timeout)
@@ -395,23 +516,38 @@ impl Directory {
         }
     }
 
-    /// Bind as `dn` with `password`: whether it is right.
+    /// Bind as `dn` with `password`: whether it is right, or what the
+    /// directory says keeps the account from signing in.
     async fn bind(
         &self,
         ldap: &mut Ldap,
         dn: &str,
         password: &SecretString,
-    ) -> Result<bool, Unavailable> {
+    ) -> Result<Bound, Unavailable> {
         let started = Instant::now();
         let bound = ldap
+            .with_controls(vec![RawControl {
+                ctype: PASSWORD_POLICY.to_owned(),
+                crit: false,
+                val: None,
+            }])
             .with_timeout(self.timeout)
             .simple_bind(dn, password.expose())
             .await?;
         self.remember_bind(started.elapsed());
-        match bound.rc {
-            0 => Ok(true),
-            INVALID_CREDENTIALS => Ok(false),
-            rc => Err(Unavailable(format!(
+        let policy = bound
+            .ctrls
+            .iter()
+            .find(|Control(_, raw)| raw.ctype == PASSWORD_POLICY)
+            .and_then(|Control(_, raw)| raw.val.as_deref())
+            .and_then(AccountState::of_ppolicy_response);
+        match (bound.rc, policy) {
+            (0 | INVALID_CREDENTIALS, Some(state)) => Ok(Bound::Refused(state)),
+            (0, None) => Ok(Bound::Right),
+            (INVALID_CREDENTIALS, None) => {
+                Ok(AccountState::of_ad_refusal(&bound.text).map_or(Bound::Wrong, Bound::Refused))
+            }
+            (rc, _) => Err(Unavailable(format!(
                 "a bind was answered {rc}: {}",
                 bound.text
             ))),
@@ -589,6 +725,69 @@ impl DirectoryKind {
         match self {
             Self::Openldap => "entryUUID",
             Self::Activedirectory => "objectGUID",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts Active Directory binds are refused with, sub-code by
+    /// sub-code (as Microsoft documents them, and Samba writes them).
+    #[test]
+    fn active_directorys_sub_codes_name_the_accounts_state() {
+        let refusal = |data: &str| {
+            format!(
+                "80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, \
+                 data {data}, v4563"
+            )
+        };
+        for (data, state) in [
+            ("773", Some(AccountState::PasswordChangeRequired)),
+            ("532", Some(AccountState::PasswordExpired)),
+            ("775", Some(AccountState::Locked)),
+            ("533", Some(AccountState::Disabled)),
+            ("701", Some(AccountState::AccountExpired)),
+            ("52e", None),
+            ("525", None),
+            ("530", None),
+        ] {
+            assert_eq!(AccountState::of_ad_refusal(&refusal(data)), state, "{data}");
+        }
+        assert_eq!(AccountState::of_ad_refusal("Invalid credentials"), None);
+        assert_eq!(AccountState::of_ad_refusal("data "), None);
+    }
+
+    /// `PasswordPolicyResponseValue` as `OpenLDAP` encodes it: the error
+    /// alone, and after a warning.
+    #[test]
+    fn the_password_policys_error_names_the_accounts_state() {
+        assert_eq!(
+            AccountState::of_ppolicy_response(&[0x30, 0x03, 0x81, 0x01, 0x00]),
+            Some(AccountState::PasswordExpired)
+        );
+        assert_eq!(
+            AccountState::of_ppolicy_response(&[0x30, 0x03, 0x81, 0x01, 0x01]),
+            Some(AccountState::Locked)
+        );
+        assert_eq!(
+            AccountState::of_ppolicy_response(&[
+                0x30, 0x08, 0xa0, 0x03, 0x81, 0x01, 0x02, 0x81, 0x01, 0x02
+            ]),
+            Some(AccountState::PasswordChangeRequired)
+        );
+        // A warning alone (grace logins left) refuses nothing.
+        assert_eq!(
+            AccountState::of_ppolicy_response(&[0x30, 0x05, 0xa0, 0x03, 0x81, 0x01, 0x02]),
+            None
+        );
+        for broken in [&[][..], &[0x30], &[0x30, 0x05, 0x81], &[0x04, 0x00]] {
+            assert_eq!(
+                AccountState::of_ppolicy_response(broken),
+                None,
+                "{broken:?}"
+            );
         }
     }
 }

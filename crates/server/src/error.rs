@@ -60,6 +60,10 @@ pub enum ApiError {
     /// open push waits); try again after `retry_after_s`.
     #[error("busy; try again shortly")]
     Busy { retry_after_s: u64 },
+    /// 403: the directory refuses the account as it is (its password must
+    /// be changed, has expired; it is locked, disabled or expired).
+    #[error("the directory refuses the account: {0:?}")]
+    AccountRefused(crate::directory::AccountState),
     /// 503: the database or the company directory cannot be reached.
     #[error("service unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -96,6 +100,7 @@ impl ApiError {
                 (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable)
             }
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
+            Self::AccountRefused(state) => (StatusCode::FORBIDDEN, state.code()),
         }
     }
 }

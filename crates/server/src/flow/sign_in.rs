@@ -56,6 +56,12 @@ impl AppState {
             .await?;
         let owner = match self.password_owner(&session.username, password).await {
             Ok(owner) => owner,
+            Err(ApiError::AccountRefused(state)) => {
+                self.attempt_withdrawn(attempt).await?;
+                self.audit(&session.username, "login_refused", state.as_str(), client)
+                    .await?;
+                return Err(ApiError::AccountRefused(state));
+            }
             Err(not_now) => {
                 // Busy, or the directory cannot answer: no wrong password.
                 self.attempt_withdrawn(attempt).await?;
@@ -136,6 +142,9 @@ impl AppState {
                     ))),
                 }
             }
+            // Told to the user (never for a name the directory does not
+            // have), and no wrong password: the directory decides.
+            Ok(Checked::Refused(state)) => Err(ApiError::AccountRefused(state)),
             Ok(Checked::Wrong) if then_local => {
                 // As long as an unknown name, which is tried locally too.
                 self.passwords.verify(None, password).await?;

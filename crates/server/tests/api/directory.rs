@@ -74,7 +74,34 @@ async fn spawn_over(
     accounts: AccountSource,
     transport: Transport,
 ) -> Option<WithDirectory> {
-    let slapd = Slapd::with_users(USERS)?;
+    spawn_to(backend, accounts, transport, Slapd::with_users(USERS)?).await
+}
+
+/// The users of [`USERS`] and oud, whose password has expired, under a
+/// password policy.
+const POLICY_USERS: &[(&str, &str, &str, &str)] = &[
+    ("jan", "jan@example.test", "Jan Jansen", PASSWORD),
+    ("piet", "piet@example.test", "Piet Pieters", PASSWORD),
+    ("oud", "oud@example.test", "Olga Oud", PASSWORD),
+];
+
+async fn spawn_with_policy(backend: Backend) -> Option<WithDirectory> {
+    let slapd = Slapd::with_password_policy(POLICY_USERS, &["oud"])?;
+    spawn_to(
+        backend,
+        AccountSource::DirectoryThenLocal,
+        Transport::Plain,
+        slapd,
+    )
+    .await
+}
+
+async fn spawn_to(
+    backend: Backend,
+    accounts: AccountSource,
+    transport: Transport,
+    slapd: Slapd,
+) -> Option<WithDirectory> {
     let silent = matches!(transport, Transport::Silent).then(Silent::start);
     let (url, starttls, ca_file) = match transport {
         Transport::Plain => (slapd.url.clone(), false, None),
@@ -325,6 +352,74 @@ async fn a_directory_that_hangs_is_unavailable(with: WithDirectory) {
         password_step(app, "admin@local.test", PASSWORD).await,
         Ok(Step::RegisterDevice),
         "the local administrator still signs in"
+    );
+}
+
+/// The directory's word on an account (its password must be changed, has
+/// expired, it is locked) is told to the user in their language, and is
+/// no wrong password to the portal's counters; a wrong password stays a
+/// wrong password, and a name the directory does not have hears nothing.
+async fn the_directorys_account_states_are_told(with: WithDirectory) {
+    let app = &with.app;
+    with.slapd
+        .replace(&format!("uid=piet,{PEOPLE}"), "pwdReset", "TRUE")
+        .await;
+    // More often than the portal's own counters allow wrong passwords.
+    for _ in 0..8 {
+        assert_eq!(
+            password_step(app, "piet", PASSWORD).await,
+            Err(ErrorCode::PasswordChangeRequired)
+        );
+    }
+    assert_eq!(
+        password_step(app, "oud", PASSWORD).await,
+        Err(ErrorCode::PasswordExpired)
+    );
+    for name in ["oud", "piet", "niemand"] {
+        assert_eq!(
+            password_step(app, name, "wrong").await,
+            Err(ErrorCode::InvalidCredentials),
+            "{name}"
+        );
+    }
+
+    for _ in 0..crate::slapd::MAX_FAILURES {
+        assert_eq!(
+            password_step(app, "jan", "wrong").await,
+            Err(ErrorCode::InvalidCredentials)
+        );
+    }
+    assert_eq!(
+        password_step(app, "jan", PASSWORD).await,
+        Err(ErrorCode::AccountLocked),
+        "locked by the directory after its wrong passwords"
+    );
+
+    // What the browser shows, in both languages.
+    let browser = app.new_browser();
+    assert_eq!(browser.identify("oud").await.status(), StatusCode::OK);
+    let response = browser.password(PASSWORD, None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let body: aanmelden_api::ErrorBody = json(response).await;
+    assert_eq!(body.error.code, ErrorCode::PasswordExpired);
+    assert!(
+        aanmelden_i18n::error_text(
+            ErrorCode::PasswordExpired,
+            None,
+            None,
+            aanmelden_i18n::Lang::Nl
+        )
+        .starts_with("Je wachtwoord is verlopen.")
+    );
+}
+
+/// Under a password policy.
+mod policy {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests crate::directory::spawn_with_policy;
+        the_directorys_account_states_are_told
     );
 }
 

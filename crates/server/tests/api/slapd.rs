@@ -25,6 +25,11 @@ const ADMIN_PASSWORD: &str = "admin secret";
 pub const PEOPLE: &str = "ou=people,dc=example,dc=test";
 pub const GROUPS: &str = "ou=groups,dc=example,dc=test";
 
+/// The password policy of [`Slapd::with_password_policy`], and how many
+/// wrong passwords in a row lock an account under it.
+const POLICY_DN: &str = "cn=default,ou=policies,dc=example,dc=test";
+pub const MAX_FAILURES: usize = 3;
+
 /// The service account the portal searches with.
 pub const SERVICE_DN: &str = "cn=aanmelden,ou=services,dc=example,dc=test";
 pub const SERVICE_PASSWORD: &str = "service secret";
@@ -56,6 +61,26 @@ impl Slapd {
     /// [`GROUPS`]): each a name and its members, a user's uid or, for a
     /// group in the group, `group:` and its name.
     pub fn with(users: &[(&str, &str, &str, &str)], groups: &[(&str, &[&str])]) -> Option<Self> {
+        Self::start(users, groups, None)
+    }
+
+    /// As [`Slapd::with_users`], with the password policy overlay
+    /// (ppolicy): [`MAX_FAILURES`] wrong passwords lock an account, a
+    /// password reset by the administrator (`pwdReset`) must be changed,
+    /// and the passwords of `expired` (uids), last changed in 2000, have
+    /// expired (a year's age).
+    pub fn with_password_policy(
+        users: &[(&str, &str, &str, &str)],
+        expired: &[&str],
+    ) -> Option<Self> {
+        Self::start(users, &[], Some(expired))
+    }
+
+    fn start(
+        users: &[(&str, &str, &str, &str)],
+        groups: &[(&str, &[&str])],
+        policy: Option<&[&str]>,
+    ) -> Option<Self> {
         if !Path::new(SLAPD).exists() {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -75,7 +100,7 @@ include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
-pidfile {root}/slapd.pid
+{modules}pidfile {root}/slapd.pid
 argsfile {root}/slapd.args
 TLSCACertificateFile {root}/ca.pem
 TLSCertificateFile {root}/server.pem
@@ -88,12 +113,39 @@ rootpw \"{ADMIN_PASSWORD}\"
 directory {root}/data
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by users read by * none
-",
-            root = root.display()
+{overlay}",
+            root = root.display(),
+            modules = if policy.is_some() {
+                "moduleload ppolicy\n"
+            } else {
+                ""
+            },
+            overlay = if policy.is_some() {
+                format!("overlay ppolicy\nppolicy_default \"{POLICY_DN}\"\nppolicy_use_lockout\n")
+            } else {
+                String::new()
+            },
         );
         let config_file = root.join("slapd.conf");
         std::fs::write(&config_file, config).expect("slapd.conf");
-        let ldif = ldif(users, groups);
+        let mut ldif = ldif(users, groups);
+        if let Some(expired) = policy {
+            let _ = write!(
+                ldif,
+                "dn: ou=policies,{SUFFIX}\nobjectClass: organizationalUnit\nou: policies\n\n\
+                 dn: {POLICY_DN}\nobjectClass: device\nobjectClass: pwdPolicy\ncn: default\n\
+                 pwdAttribute: userPassword\npwdMaxAge: 31536000\npwdMustChange: TRUE\n\
+                 pwdLockout: TRUE\npwdMaxFailure: {MAX_FAILURES}\npwdAllowUserChange: TRUE\n\n"
+            );
+            // Loaded as slapadd takes operational attributes: set, not
+            // changed by a bind.
+            for uid in expired {
+                ldif = ldif.replace(
+                    &format!("dn: uid={uid},{PEOPLE}\n"),
+                    &format!("dn: uid={uid},{PEOPLE}\npwdChangedTime: 20000101000000Z\n"),
+                );
+            }
+        }
         let ldif_file = root.join("data.ldif");
         std::fs::write(&ldif_file, ldif).expect("data.ldif");
         let loaded = Command::new(SLAPADD)
