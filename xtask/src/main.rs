@@ -485,17 +485,25 @@ fn screenshots() -> Result {
     )
 }
 
-/// `cargo xtask bench [size | first-paint | devices-step | load | push]`: figures,
+/// `cargo xtask bench [size | first-paint | devices-step | load | push | directory]`: figures,
 /// printed, with the command that gives each; never a timed assertion.
 /// Without a name, all of them in one run.
 fn bench(which: Option<&str>) -> Result {
-    let all = ["size", "first-paint", "devices-step", "load", "push"];
+    let all = [
+        "size",
+        "first-paint",
+        "devices-step",
+        "load",
+        "push",
+        "directory",
+    ];
     let chosen: Vec<&str> = match which {
         None => all.to_vec(),
         Some(name) if all.contains(&name) => vec![name],
         Some(_) => {
             return Err(
-                "usage: cargo xtask bench [size | first-paint | devices-step | load | push]".into(),
+                "usage: cargo xtask bench [size | first-paint | devices-step | load | push | directory]"
+                    .into(),
             );
         }
     };
@@ -549,6 +557,25 @@ fn bench(which: Option<&str>) -> Result {
                         "--",
                         "200",
                         "10",
+                    ],
+                )?;
+            }
+            "directory" => {
+                println!(
+                    "(cargo run --release -p aanmelden-server --example bench_directory -- 200)\n"
+                );
+                step(
+                    &tools,
+                    "cargo",
+                    &[
+                        "run",
+                        "--release",
+                        "--package",
+                        "aanmelden-server",
+                        "--example",
+                        "bench_directory",
+                        "--",
+                        "200",
                     ],
                 )?;
             }
