@@ -567,26 +567,12 @@ impl Directory {
 
     fn account(&self, entry: &SearchEntry, groups: Vec<String>) -> Result<Account, Unavailable> {
         let first = |attribute: &str| first_value(entry, attribute);
-        let directory_id = first(self.id_attribute)
-            .or_else(|| {
-                entry
-                    .bin_attrs
-                    .iter()
-                    .find(|(name, _)| name.eq_ignore_ascii_case(self.id_attribute))
-                    .and_then(|(_, values)| values.first())
-                    .map(|bytes| {
-                        bytes.iter().fold(String::new(), |mut hex, b| {
-                            let _ = write!(hex, "{b:02x}");
-                            hex
-                        })
-                    })
-            })
-            .ok_or_else(|| {
-                Unavailable(format!(
-                    "the user's entry has no {} to keep it by",
-                    self.id_attribute
-                ))
-            })?;
+        let directory_id = self.id_of(entry).ok_or_else(|| {
+            Unavailable(format!(
+                "the user's entry has no {} to keep it by",
+                self.id_attribute
+            ))
+        })?;
         let username = self
             .username_attributes
             .iter()
@@ -600,6 +586,25 @@ impl Directory {
             email: first("mail"),
             groups,
         })
+    }
+
+    /// The entry's id as the portal keeps it: `entryUUID` as it reads, AD's
+    /// `objectGUID` (16 bytes) in hex, whether or not its bytes happen to
+    /// read as text.
+    fn id_of(&self, entry: &SearchEntry) -> Option<String> {
+        if self.kind == DirectoryKind::Openldap {
+            return first_value(entry, self.id_attribute);
+        }
+        let bytes = entry
+            .bin_attrs
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(self.id_attribute))
+            .and_then(|(_, values)| values.first().cloned())
+            .or_else(|| first_value(entry, self.id_attribute).map(String::into_bytes))?;
+        Some(bytes.iter().fold(String::new(), |mut hex, b| {
+            let _ = write!(hex, "{b:02x}");
+            hex
+        }))
     }
 
     fn remember_bind(&self, took: Duration) {

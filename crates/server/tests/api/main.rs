@@ -5,12 +5,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod active_directory;
 mod bounds;
 mod branding;
 mod cli;
 mod connections;
 mod devices;
 mod directory;
+mod fake_ad;
 mod groups;
 mod helpers;
 mod kiosk;
