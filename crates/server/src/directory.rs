@@ -38,6 +38,9 @@ const PASSWORD_POLICY: &str = "1.3.6.1.4.1.42.2.27.8.5.1";
 /// How many recent binds the wait for an unknown name is drawn from.
 const BIND_TIMES_KEPT: usize = 32;
 
+/// How many idle connections to the directory are kept.
+const POOLED: usize = 4;
+
 /// How deep groups of groups are followed where the directory does not
 /// follow them itself.
 const GROUP_NESTING: usize = 8;
@@ -213,6 +216,9 @@ pub struct Directory {
     group_name_attribute: String,
     /// How long recent binds took: an unknown name waits as long.
     bind_times: Mutex<VecDeque<Duration>>,
+    /// Connections for the next uses, up to [`POOLED`]: a sign-in does not
+    /// wait for a new connection (and its TLS handshake) each time.
+    idle: Mutex<Vec<Ldap>>,
 }
 
 impl std::fmt::Debug for Directory {
@@ -265,6 +271,7 @@ impl Directory {
                 .unwrap_or_else(|| kind.groups_filter().to_owned()),
             group_name_attribute: config.directory_group_name_attribute.clone(),
             bind_times: Mutex::default(),
+            idle: Mutex::default(),
         })
     }
 
@@ -278,16 +285,68 @@ impl Directory {
         if password.expose().is_empty() {
             return Ok(Checked::Wrong);
         }
-        let mut ldap = self.connect().await?;
-        let checked = match &self.user_dn {
-            Some(template) if self.service.is_none() => {
-                let dn = template.replace("{username}", &ldap3::dn_escape(username));
-                self.bind_directly(&mut ldap, &dn, password).await
+        loop {
+            let (mut ldap, pooled) = self.connection().await?;
+            let checked = match &self.user_dn {
+                Some(template) if self.service.is_none() => {
+                    let dn = template.replace("{username}", &ldap3::dn_escape(username));
+                    self.bind_directly(&mut ldap, &dn, password).await
+                }
+                _ => self.search_and_bind(&mut ldap, username, password).await,
+            };
+            if let Some(checked) = self.settle(ldap, pooled, checked) {
+                return checked;
             }
-            _ => self.search_and_bind(&mut ldap, username, password).await,
-        };
-        let _ = ldap.unbind().await;
-        checked
+        }
+    }
+
+    /// A connection for the next work, and whether it was used before: an
+    /// idle one where there is one (each use binds first, as the service
+    /// account or the user), else a new one.
+    async fn connection(&self) -> Result<(Ldap, bool), Unavailable> {
+        while let Some(mut ldap) = self.take_idle() {
+            if !ldap.is_closed() {
+                return Ok((ldap, true));
+            }
+        }
+        Ok((self.connect().await?, false))
+    }
+
+    /// What the work on `ldap` came to, the connection kept for the next
+    /// use when it went well; `None` where a connection used before had
+    /// been dropped by the directory meanwhile: the work is to be done
+    /// again on another. One that failed otherwise (a time-out) is left.
+    fn settle<T>(
+        &self,
+        mut ldap: Ldap,
+        pooled: bool,
+        done: Result<T, Unavailable>,
+    ) -> Option<Result<T, Unavailable>> {
+        match done {
+            Ok(done) => {
+                self.give_back(ldap);
+                Some(Ok(done))
+            }
+            Err(_) if pooled && ldap.is_closed() => None,
+            Err(error) => Some(Err(error)),
+        }
+    }
+
+    fn take_idle(&self) -> Option<Ldap> {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .pop()
+    }
+
+    fn give_back(&self, ldap: Ldap) {
+        let mut idle = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if idle.len() < POOLED {
+            idle.push(ldap);
+        }
     }
 
     async fn connect(&self) -> Result<Ldap, Unavailable> {
@@ -357,10 +416,13 @@ impl Directory {
                 "without a service account (directory_bind_dn) no entry is read again".to_owned(),
             ));
         }
-        let mut ldap = self.connect().await?;
-        let refreshed = self.read_again(&mut ldap, directory_id).await;
-        let _ = ldap.unbind().await;
-        refreshed
+        loop {
+            let (mut ldap, pooled) = self.connection().await?;
+            let refreshed = self.read_again(&mut ldap, directory_id).await;
+            if let Some(refreshed) = self.settle(ldap, pooled, refreshed) {
+                return refreshed;
+            }
+        }
     }
 
     async fn read_again(

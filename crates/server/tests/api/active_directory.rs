@@ -2,9 +2,9 @@
 //! each of AD's refusals (must change, expired password, locked, disabled,
 //! expired account) is told as such, with the right password only where
 //! AD tells it so; a user is kept by the `objectGUID`'s bytes in hex; the
-//! groups come by the in-chain rule; and a user AD disables (bit 2 of
+//! groups come by the in-chain rule; a user AD disables (bit 2 of
 //! `userAccountControl`) loses their sessions when the directory is asked
-//! again.
+//! again; and connections are used again, and opened anew once dropped.
 
 use aanmelden_api::{ErrorCode, Step};
 use aanmelden_server::config::{AccountSource, DirectoryKind};
@@ -150,8 +150,34 @@ async fn a_user_ad_disables_loses_their_session(with: WithAd) {
     );
 }
 
+/// Sign-ins one after another share one connection; one the directory
+/// drops is opened anew, and nobody notices.
+async fn connections_are_used_again_and_opened_anew(with: WithAd) {
+    let app = &with.app;
+    for _ in 0..3 {
+        assert_eq!(
+            password_step(app, "jan", PASSWORD).await,
+            Ok(Step::RegisterDevice)
+        );
+        assert_eq!(
+            password_step(app, "jan", "wrong").await,
+            Err(ErrorCode::InvalidCredentials)
+        );
+    }
+    assert_eq!(with.ad.connections(), 1, "one connection for six sign-ins");
+
+    with.ad.drop_connections();
+    assert_eq!(
+        password_step(app, "jan", PASSWORD).await,
+        Ok(Step::RegisterDevice),
+        "the dropped connection is not the user's problem"
+    );
+    assert_eq!(with.ad.connections(), 2);
+}
+
 crate::on_both_backends!(
     @tests crate::active_directory::spawn;
     each_refusal_of_ad_is_told,
-    a_user_ad_disables_loses_their_session
+    a_user_ad_disables_loses_their_session,
+    connections_are_used_again_and_opened_anew
 );

@@ -57,6 +57,8 @@ impl AdUser {
 pub struct FakeAd {
     pub url: String,
     users: Arc<Mutex<HashMap<String, AdUser>>>,
+    /// The connection of each client so far, ended or not.
+    connections: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
 impl FakeAd {
@@ -71,15 +73,33 @@ impl FakeAd {
                 .map(|user| (user.sam.to_owned(), user.clone()))
                 .collect::<HashMap<_, _>>(),
         ));
-        let shared = Arc::clone(&users);
+        let connections = Arc::new(Mutex::new(Vec::new()));
+        let (shared, accepted) = (Arc::clone(&users), Arc::clone(&connections));
         tokio::spawn(async move {
             while let Ok((socket, _)) = listener.accept().await {
-                tokio::spawn(serve(socket, Arc::clone(&shared)));
+                let served = tokio::spawn(serve(socket, Arc::clone(&shared)));
+                accepted
+                    .lock()
+                    .expect("connections")
+                    .push(served.abort_handle());
             }
         });
         Self {
             url: format!("ldap://{address}"),
             users,
+            connections,
+        }
+    }
+
+    /// How many connections clients have opened so far.
+    pub fn connections(&self) -> usize {
+        self.connections.lock().expect("connections").len()
+    }
+
+    /// Close every open connection, as a directory restarting does.
+    pub fn drop_connections(&self) {
+        for connection in self.connections.lock().expect("connections").iter() {
+            connection.abort();
         }
     }
 
