@@ -425,6 +425,11 @@ async fn no_access_is_shown(test: &BrowserTest, kind: Kind, port: u16) {
         "You do not have access to this application.",
     )
     .await;
+    assert_eq!(
+        test.text("#no-access-application").await,
+        format!("finance.example.test:{port}"),
+        "still named in English"
+    );
     test.click("#to-applications").await;
     test.wait_for("#signed-in-message").await;
     assert_eq!(test.text("#applications").await, "Documenten");

@@ -151,11 +151,15 @@ pub async fn show(
     // Links and redirects built from the address lead to one of the
     // portal's own pages only, never to `//elsewhere`.
     let path = own_page(uri.path());
+    let kept = kept_query(path, &query);
     if let Some(lang) = query.lang.as_deref().and_then(Lang::from_code) {
         // The choice is kept, and the address loses the parameter.
+        let to = kept
+            .as_ref()
+            .map_or_else(|| path.to_owned(), |kept| format!("{path}?{kept}"));
         return (
             [(header::SET_COOKIE, lang_cookie(&app.config, lang))],
-            Redirect::to(path),
+            Redirect::to(&to),
         )
             .into_response();
     }
@@ -187,7 +191,8 @@ pub async fn show(
         }
     }
     let form_key = BrowserKey::of(&headers, &app.config);
-    let frame = Frame::new(&app, &headers, path, &client, &form_key);
+    let mut frame = Frame::new(&app, &headers, path, &client, &form_key);
+    frame.kept_query = kept;
     let shown = page(&frame, session, &client, &query, flash, had_cookie).await;
     let mut response = match shown {
         Ok(Shown::Page(markup)) => markup.into_response(),
@@ -219,6 +224,15 @@ pub async fn show(
         response_headers.append(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// What the page's own links keep of its address: on the no-access page
+/// the application's (`app=`, encoded anew), so that switching the
+/// language still shows which application it was.
+fn kept_query(path: &str, query: &PageQuery) -> Option<String> {
+    let app = query.app.as_deref().filter(|_| path == NO_ACCESS_PATH)?;
+    let app: String = app.chars().take(1024).collect();
+    Some(format!("app={}", crate::domain::totp::percent_encode(&app)))
 }
 
 /// The portal's page at `path`: one of its own fixed addresses, or the
@@ -380,6 +394,8 @@ pub struct Frame<'a> {
     /// Whether there is a session (a kiosk then has something to clear).
     pub has_session: bool,
     pub username: String,
+    /// What the language links keep of the page's query (`app=…`).
+    pub kept_query: Option<String>,
     /// The forms' token, masked for this page (see [`form_token`]).
     form_token: String,
 }
@@ -402,6 +418,7 @@ impl<'a> Frame<'a> {
             done: false,
             has_session: false,
             username: String::new(),
+            kept_query: None,
             form_token: form_key.masked_token(&app.cipher),
         }
     }
@@ -417,6 +434,7 @@ impl<'a> Frame<'a> {
             done: session.level == Level::Done,
             has_session: true,
             username: session.username.clone(),
+            kept_query: self.kept_query.clone(),
             form_token: self.form_token.clone(),
         }
     }
@@ -523,7 +541,10 @@ impl<'a> Frame<'a> {
         let current = lang == self.lang;
         html! {
             a id={ "lang-" (lang.code()) } lang=(lang.code()) hreflang=(lang.code())
-                href={ (self.path) "?lang=" (lang.code()) }
+                href={
+                    (self.path) "?lang=" (lang.code())
+                    @if let Some(kept) = &self.kept_query { "&" (kept) }
+                }
                 aria-current=[current.then_some("true")] { (label) }
         }
     }

@@ -153,6 +153,31 @@ async fn others_get_no_access(with: WithGroups) {
     );
     assert!(page.contains(">wiki.example.test<"), "{page}");
     assert!(!page.contains("pagina?id=3"), "only the host: {page}");
+
+    // The language changes, and the application is still named.
+    let english = app
+        .browser
+        .get_page("/geen-toegang?lang=en&app=https%3A%2F%2Fwiki.example.test%2Fpagina%3Fid%3D3")
+        .await;
+    assert_eq!(english.status(), StatusCode::OK);
+    assert!(
+        english
+            .url()
+            .as_str()
+            .ends_with("/geen-toegang?app=https%3A%2F%2Fwiki.example.test%2Fpagina%3Fid%3D3"),
+        "{}",
+        english.url()
+    );
+    let page = english.text().await.unwrap();
+    assert!(
+        page.contains("You do not have access to this application."),
+        "{page}"
+    );
+    assert!(page.contains(">wiki.example.test<"), "{page}");
+    assert!(
+        page.contains("/geen-toegang?lang=nl&amp;app=https%3A%2F%2Fwiki.example.test"),
+        "the way back keeps it too: {page}"
+    );
 }
 
 async fn a_user_in_no_group_opens_only_what_is_open(with: WithGroups) {
