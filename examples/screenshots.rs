@@ -105,6 +105,14 @@ async fn shoot_language(folder: &Path, lang: &str) {
     UserMenu::shown(&test).await;
     shot("9-signed-in").await;
 
+    // Where the gate sends a user an application is not open to.
+    test.open("/geen-toegang?app=https%3A%2F%2Fsalaris.missingpiece.nl%2F")
+        .await;
+    test.wait_for("#no-access-message").await;
+    shot("13-no-access").await;
+    test.click("#to-applications").await;
+    SignedIn::shown(&test).await;
+
     // The narrowest phone the portal is made for.
     test.client.set_window_size(320, 640).await.expect("resize");
     test.click("#to-devices").await;
