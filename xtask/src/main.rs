@@ -200,8 +200,10 @@ fn npm_install(tools: &Tools, tools_dir: &Path, package: &str) -> Result {
 
 /// What the tests start from Debian: headless Chromium and chromedriver and
 /// Firefox ESR, which the browser tests drive, nginx and Caddy, which the
-/// proxy tests put in front of the server, and slapd (`OpenLDAP`), the
-/// directory the directory tests check passwords against; and geckodriver
+/// proxy tests put in front of the server, slapd (`OpenLDAP`), the
+/// directory the directory tests check passwords against, and Samba's
+/// Active Directory domain controller, which the AD test provisions in a
+/// network namespace of its own (`ip` from iproute2); and geckodriver
 /// for Firefox, from crates. The package index is refreshed only when
 /// something is missing.
 fn browsers(tools: &Tools) -> Result {
@@ -236,6 +238,12 @@ fn browsers(tools: &Tools) -> Result {
     }
     if !Path::new("/usr/sbin/slapd").exists() {
         missing.push("slapd");
+    }
+    if !Path::new("/usr/sbin/samba").exists() || !Path::new("/usr/bin/samba-tool").exists() {
+        missing.push("samba-ad-dc");
+    }
+    if !Path::new("/usr/sbin/ip").exists() {
+        missing.push("iproute2");
     }
     if missing.is_empty() {
         return Ok(());

@@ -181,3 +181,95 @@ crate::on_both_backends!(
     a_user_ad_disables_loses_their_session,
     connections_are_used_again_and_opened_anew
 );
+
+/// The same against a real domain controller: Debian's Samba in a network
+/// namespace of its own, reached over LDAPS.
+mod samba {
+    use super::*;
+    use crate::samba::{BASE, LOCKOUT_THRESHOLD, SambaDc};
+
+    pub struct WithSamba {
+        app: TestApp,
+        _dc: SambaDc,
+    }
+
+    pub async fn spawn(backend: Backend) -> Option<WithSamba> {
+        let dc = SambaDc::start()?;
+        let (url, ca_file) = (dc.url.clone(), dc.ca_file.clone());
+        let app = spawn_app_with(backend, |config| {
+            config.accounts = AccountSource::Directory;
+            config.directory_kind = DirectoryKind::Activedirectory;
+            config.directory_url = Some(url);
+            config.directory_ca_file = Some(ca_file);
+            config.directory_base_dn = Some(BASE.to_owned());
+            config.directory_bind_dn = Some(crate::samba::SERVICE_DN.to_owned());
+            config.directory_bind_password =
+                Some(SecretString::new(crate::samba::SERVICE_PASSWORD.to_owned()));
+        })
+        .await?;
+        Some(WithSamba { app, _dc: dc })
+    }
+
+    /// Which sub-codes Samba really sends, and what the user is told.
+    async fn samba_says_what_keeps_an_account_out(with: WithSamba) {
+        let app = &with.app;
+        app.register_first_device("jan").await;
+        let allowed = app.browser.verify_for(None, false).await;
+        assert_eq!(allowed.status(), StatusCode::OK);
+        assert_eq!(allowed.headers()["remote-user"], "jan@ad.example.test");
+        assert_eq!(allowed.headers()["remote-email"], "jan@ad.example.test");
+        assert_eq!(
+            allowed.headers()["remote-groups"],
+            "finance,staff",
+            "his group's group too, by the in-chain rule"
+        );
+        let user = app
+            .state
+            .store
+            .find_user("jan@ad.example.test")
+            .await
+            .unwrap()
+            .expect("the user");
+        let id = user.directory_id.expect("kept by the objectGUID");
+        assert!(
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "{id}"
+        );
+
+        for (name, told) in [
+            ("moet", ErrorCode::PasswordChangeRequired),
+            ("uit", ErrorCode::AccountDisabled),
+            ("weg", ErrorCode::AccountExpired),
+        ] {
+            assert_eq!(
+                password_step(app, name, PASSWORD).await,
+                Err(told),
+                "{name}"
+            );
+            assert_eq!(
+                password_step(app, name, "wrong").await,
+                Err(ErrorCode::InvalidCredentials),
+                "{name}"
+            );
+        }
+        assert_eq!(
+            password_step(app, "niemand", "wrong").await,
+            Err(ErrorCode::InvalidCredentials)
+        );
+        for _ in 0..LOCKOUT_THRESHOLD {
+            assert_eq!(
+                password_step(app, "slot", "wrong").await,
+                Err(ErrorCode::InvalidCredentials)
+            );
+        }
+        assert_eq!(
+            password_step(app, "slot", PASSWORD).await,
+            Err(ErrorCode::AccountLocked)
+        );
+    }
+
+    crate::on_both_backends!(
+        @tests crate::active_directory::samba::spawn;
+        samba_says_what_keeps_an_account_out
+    );
+}

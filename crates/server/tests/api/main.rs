@@ -28,6 +28,7 @@ mod proxy;
 mod push;
 mod requests;
 mod return_to;
+mod samba;
 mod scale_out;
 mod slapd;
 mod transport;

@@ -92,7 +92,7 @@ impl Slapd {
         let dir = tempfile::tempdir().expect("slapd folder");
         let root = dir.path();
         std::fs::create_dir(root.join("data")).expect("slapd data folder");
-        make_certificates(root);
+        make_certificates(root, "127.0.0.1");
         let config = format!(
             "include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
@@ -342,10 +342,10 @@ fn member_dn(member: &str) -> String {
     }
 }
 
-/// In `root`: a test CA (`ca.pem`), slapd's key and certificate from it for
-/// 127.0.0.1 and localhost (`server.key`, `server.pem`), and a second CA
+/// In `root`: a test CA (`ca.pem`), a server's key and certificate from it
+/// for `address` and localhost (`server.key`, `server.pem`), and a second CA
 /// that signed nothing (`other-ca.pem`), with openssl.
-fn make_certificates(root: &Path) {
+pub fn make_certificates(root: &Path, address: &str) {
     let openssl = |args: &[&str]| {
         let done = Command::new(OPENSSL)
             .args(args)
@@ -384,6 +384,7 @@ fn make_certificates(root: &Path) {
         ]);
         openssl(&args);
     }
+    let subject = format!("/CN={address}");
     let mut request = vec!["req"];
     request.extend(ec);
     request.extend([
@@ -392,13 +393,15 @@ fn make_certificates(root: &Path) {
         "-out",
         "server.csr",
         "-subj",
-        "/CN=127.0.0.1",
+        &subject,
     ]);
     openssl(&request);
     std::fs::write(
         root.join("server.ext"),
-        "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n\
-         keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n",
+        format!(
+            "subjectAltName=IP:{address},DNS:localhost\nbasicConstraints=CA:FALSE\n\
+             keyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n"
+        ),
     )
     .expect("server.ext");
     openssl(&[
