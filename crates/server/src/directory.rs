@@ -211,7 +211,9 @@ pub struct Directory {
     users_filter: String,
     id_attribute: &'static str,
     kind: DirectoryKind,
-    groups_base_dn: String,
+    /// Where groups are searched; none: no groups (a DN made from the
+    /// name, with no base named).
+    groups_base_dn: Option<String>,
     groups_filter: String,
     group_name_attribute: String,
     /// How long recent binds took: an unknown name waits as long.
@@ -263,8 +265,7 @@ impl Directory {
             groups_base_dn: config
                 .directory_groups_base_dn
                 .clone()
-                .or_else(|| config.directory_base_dn.clone())
-                .unwrap_or_default(),
+                .or_else(|| config.directory_base_dn.clone()),
             groups_filter: config
                 .directory_groups_filter
                 .clone()
@@ -468,6 +469,9 @@ impl Directory {
     /// then (where the directory does not follow nesting itself) the
     /// groups those groups are in, to [`GROUP_NESTING`] levels.
     async fn groups(&self, ldap: &mut Ldap, dn: &str) -> Result<Vec<String>, Unavailable> {
+        let Some(base) = &self.groups_base_dn else {
+            return Ok(Vec::new());
+        };
         let mut names = std::collections::BTreeSet::new();
         let mut seen = std::collections::HashSet::new();
         let mut members = vec![dn.to_owned()];
@@ -487,7 +491,7 @@ impl Directory {
             let (entries, _) = ldap
                 .with_timeout(self.timeout)
                 .search(
-                    &self.groups_base_dn,
+                    base,
                     Scope::Subtree,
                     &format!("(|{any})"),
                     vec![self.group_name_attribute.as_str()],

@@ -214,6 +214,8 @@ async fn a_typed_name_is_never_a_filter(with: WithDirectory) {
         "jan)(|(uid=*",
         "*)(objectClass=*",
         "\\2a",
+        "\\00",
+        "jan\\00",
     ] {
         assert_eq!(
             password_step(app, name, PASSWORD).await,
@@ -410,6 +412,53 @@ async fn the_directorys_account_states_are_told(with: WithDirectory) {
             aanmelden_i18n::Lang::Nl
         )
         .starts_with("Je wachtwoord is verlopen.")
+    );
+}
+
+/// Without a service account: the DN made from the typed name, escaped.
+async fn spawn_binding_directly(backend: Backend) -> Option<WithDirectory> {
+    let slapd = Slapd::with_users(USERS)?;
+    let url = slapd.url.clone();
+    let app = spawn_app_with(backend, |config| {
+        config.accounts = AccountSource::Directory;
+        config.directory_url = Some(url);
+        config.directory_user_dn = Some(format!("uid={{username}},{PEOPLE}"));
+    })
+    .await?;
+    Some(WithDirectory {
+        app,
+        slapd,
+        _silent: None,
+    })
+}
+
+async fn a_dn_made_from_the_name_binds_directly(with: WithDirectory) {
+    let app = &with.app;
+    app.register_first_device("jan").await;
+    let session: SessionInfo = json(app.browser.get("/session").await).await;
+    assert_eq!(session.username, "jan@example.test", "read from the entry");
+    for (name, password) in [
+        ("jan", "wrong"),
+        ("nobody", PASSWORD),
+        ("jan,ou=people", PASSWORD),
+        ("*", PASSWORD),
+    ] {
+        assert_eq!(
+            password_step(app, name, password).await,
+            Err(ErrorCode::InvalidCredentials),
+            "{name}"
+        );
+    }
+    assert_eq!(app.state.store.count_users().await.unwrap(), 1);
+}
+
+/// A DN made from the name.
+mod binding_directly {
+    use super::*;
+
+    crate::on_both_backends!(
+        @tests crate::directory::spawn_binding_directly;
+        a_dn_made_from_the_name_binds_directly
     );
 }
 
