@@ -402,6 +402,32 @@ impl Directory {
         Ok(())
     }
 
+    /// The name the portal knows the directory's user `typed` by (the
+    /// first user-name attribute's value), whichever of their names was
+    /// typed; `None` where the directory has no such user, or there is no
+    /// service account to search with.
+    pub async fn own_name(&self, typed: &str) -> Result<Option<String>, Unavailable> {
+        if self.service.is_none() {
+            return Ok(None);
+        }
+        loop {
+            let (mut ldap, pooled) = self.connection().await?;
+            let found = async {
+                self.bind_service(&mut ldap).await?;
+                Ok(self.find(&mut ldap, typed).await?.and_then(|entry| {
+                    self.username_attributes
+                        .iter()
+                        .find_map(|attribute| first_value(&entry, attribute))
+                        .map(|name| normalise_username(&name))
+                }))
+            }
+            .await;
+            if let Some(found) = self.settle(ldap, pooled, found) {
+                return found;
+            }
+        }
+    }
+
     /// Whether entries can be read again after sign-in (with the service
     /// account).
     pub fn reads_entries_again(&self) -> bool {

@@ -51,9 +51,8 @@ impl AppState {
         if session.level != Level::Identified {
             return Err(ApiError::Forbidden);
         }
-        let attempt = self
-            .begin_password_attempt(&session.username, client)
-            .await?;
+        let counted_as = self.counted_name(&session.username).await;
+        let attempt = self.begin_password_attempt(&counted_as, client).await?;
         let owner = match self.password_owner(&session.username, password).await {
             Ok(owner) => owner,
             Err(ApiError::AccountRefused(state)) => {
@@ -103,6 +102,24 @@ impl AppState {
                     .await
             }
         }
+    }
+
+    /// The name a password attempt on `typed` is counted under: a directory
+    /// user's own name, whichever of their names (mail, uid, UPN) was
+    /// typed, so that each does not bring counters of its own; else the
+    /// typed name (also while the directory cannot be asked, which then
+    /// counts nothing: the check itself is unavailable).
+    async fn counted_name(&self, typed: &str) -> String {
+        let directory = self
+            .directory
+            .as_ref()
+            .filter(|_| self.config.accounts.uses_directory());
+        if let Some(directory) = directory
+            && let Ok(Some(own)) = directory.own_name(typed).await
+        {
+            return own;
+        }
+        typed.to_owned()
     }
 
     /// The user whose password `password` is, as the configured source

@@ -204,6 +204,29 @@ async fn a_wrong_password_and_an_unknown_name_answer_alike(with: WithDirectory) 
     assert_eq!(app.state.store.count_users().await.unwrap(), 0);
 }
 
+/// Wrong passwords under each of a user's names (uid, mail, in any case)
+/// count together: more names are no more guesses.
+async fn every_name_of_a_directory_user_counts_as_one(with: WithDirectory) {
+    let app = &with.app;
+    let names = ["jan", "jan@example.test", "JAN"];
+    let threshold = usize::try_from(app.state.config.lockout_threshold).unwrap();
+    for n in 0..threshold {
+        assert_eq!(
+            password_step(app, names[n % names.len()], "wrong").await,
+            Err(ErrorCode::InvalidCredentials)
+        );
+    }
+    assert_eq!(
+        password_step(app, "Jan@Example.test", PASSWORD).await,
+        Err(ErrorCode::Locked)
+    );
+    assert_eq!(
+        password_step(app, "piet", PASSWORD).await,
+        Ok(Step::RegisterDevice),
+        "another user is not locked"
+    );
+}
+
 async fn a_typed_name_is_never_a_filter(with: WithDirectory) {
     let app = &with.app;
 
@@ -484,6 +507,7 @@ mod then_local {
         a_directory_user_signs_in_with_the_directory_password,
         a_wrong_password_and_an_unknown_name_answer_alike,
         a_typed_name_is_never_a_filter,
+        every_name_of_a_directory_user_counts_as_one,
         a_renamed_user_keeps_their_device,
         a_directory_that_does_not_answer_locks_nobody_out,
         a_local_user_signs_in_where_the_directory_has_no_such_name,
