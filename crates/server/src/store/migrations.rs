@@ -19,20 +19,15 @@ macro_rules! folder {
     };
 }
 
-pub const SQLITE: Embedded = folder!("sqlite":
-    "0001_initial",
-    "0002_throttle",
-    "0003_push",
-    "0004_regulation",
-    "0005_accounts_and_keys",
-    "0006_push_browser",
-    "0007_display_name",
-    "0008_kiosk_sessions",
-    "0009_directory_accounts",
-    "0010_directory_groups",
-);
+/// The migrations of both folders, which have the same files.
+macro_rules! both {
+    ($($name:literal),+ $(,)?) => {
+        pub const SQLITE: Embedded = folder!("sqlite": $($name),+);
+        pub const POSTGRES: Embedded = folder!("postgres": $($name),+);
+    };
+}
 
-pub const POSTGRES: Embedded = folder!("postgres":
+both!(
     "0001_initial",
     "0002_throttle",
     "0003_push",

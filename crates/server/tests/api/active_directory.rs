@@ -13,10 +13,11 @@ use aanmelden_server::store::Backend;
 use aanmelden_server::upkeep::Refreshed;
 use reqwest::StatusCode;
 
+use crate::directory::password_step;
 use crate::fake_ad::{
     AdUser, DISABLED_ACCOUNT, FakeAd, NORMAL_ACCOUNT, SERVICE_DN, SERVICE_PASSWORD, USERS,
 };
-use crate::helpers::{PASSWORD, TestApp, error_code, json, spawn_app_with};
+use crate::helpers::{PASSWORD, TestApp, spawn_app_with};
 
 /// The domain's users: jan, who signs in, and one account in each state
 /// AD refuses a bind for.
@@ -59,19 +60,6 @@ async fn spawn(backend: Backend) -> Option<WithAd> {
     })
     .await?;
     Some(WithAd { app, ad })
-}
-
-/// The step after identify and `password` as `name`, or the error's code.
-async fn password_step(app: &TestApp, name: &str, password: &str) -> Result<Step, ErrorCode> {
-    let browser = app.new_browser();
-    assert_eq!(browser.identify(name).await.status(), StatusCode::OK);
-    let response = browser.password(password, None).await;
-    if response.status() == StatusCode::OK {
-        Ok(json::<aanmelden_api::StepResponse>(response).await.next)
-    } else {
-        let status = response.status();
-        Err(error_code(response, status).await)
-    }
 }
 
 async fn each_refusal_of_ad_is_told(with: WithAd) {

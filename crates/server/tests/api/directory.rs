@@ -141,7 +141,7 @@ async fn spawn_to(
 }
 
 /// The step after identify and `password` as `name`, or the error's code.
-async fn password_step(app: &TestApp, name: &str, password: &str) -> Result<Step, ErrorCode> {
+pub async fn password_step(app: &TestApp, name: &str, password: &str) -> Result<Step, ErrorCode> {
     let browser = app.new_browser();
     assert_eq!(browser.identify(name).await.status(), StatusCode::OK);
     let response = browser.password(password, None).await;

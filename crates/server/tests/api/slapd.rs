@@ -194,9 +194,8 @@ access to * by users read by * none
         }
     }
 
-    /// As the directory's administrator: replace `attribute` of `dn` with
-    /// `value`.
-    pub async fn replace(&self, dn: &str, attribute: &str, value: &str) {
+    /// A connection bound as the directory's administrator.
+    async fn admin(&self) -> ldap3::Ldap {
         let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
         ldap3::drive!(connection);
         ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
@@ -204,6 +203,13 @@ access to * by users read by * none
             .expect("bind")
             .success()
             .expect("the administrator's bind");
+        ldap
+    }
+
+    /// As the directory's administrator: replace `attribute` of `dn` with
+    /// `value`.
+    pub async fn replace(&self, dn: &str, attribute: &str, value: &str) {
+        let mut ldap = self.admin().await;
         ldap.modify(dn, vec![Mod::Replace(attribute, HashSet::from([value]))])
             .await
             .expect("modify")
@@ -216,28 +222,21 @@ access to * by users read by * none
     /// [`Slapd::with`]) out of the group `group`.
     pub async fn leave_group(&self, group: &str, member: &str) {
         let member = member_dn(member);
-        let group = format!("cn={group},{GROUPS}");
-        self.as_admin(|ldap| {
-            Box::pin(async move {
-                ldap.modify(
-                    &group,
-                    vec![Mod::Delete("member", HashSet::from([member.as_str()]))],
-                )
-                .await
-            })
-        })
-        .await;
+        let mut ldap = self.admin().await;
+        ldap.modify(
+            &format!("cn={group},{GROUPS}"),
+            vec![Mod::Delete("member", HashSet::from([member.as_str()]))],
+        )
+        .await
+        .expect("modify")
+        .success()
+        .expect("the change");
+        let _ = ldap.unbind().await;
     }
 
     /// The `entryUUID` of the user `uid`, which the portal keeps the user by.
     pub async fn entry_uuid(&self, uid: &str) -> String {
-        let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
-        ldap3::drive!(connection);
-        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
-            .await
-            .expect("bind")
-            .success()
-            .expect("the administrator's bind");
+        let mut ldap = self.admin().await;
         let (entries, _) = ldap
             .search(
                 &format!("uid={uid},{PEOPLE}"),
@@ -256,31 +255,12 @@ access to * by users read by * none
 
     /// As the directory's administrator: delete the entry `dn`.
     pub async fn delete(&self, dn: &str) {
-        let dn = dn.to_owned();
-        self.as_admin(|ldap| Box::pin(async move { ldap.delete(&dn).await }))
-            .await;
-    }
-
-    async fn as_admin(
-        &self,
-        change: impl for<'a> FnOnce(
-            &'a mut ldap3::Ldap,
-        ) -> std::pin::Pin<
-            Box<dyn Future<Output = ldap3::result::Result<ldap3::LdapResult>> + Send + 'a>,
-        >,
-    ) {
-        let (connection, mut ldap) = LdapConnAsync::new(&self.url).await.expect("connect");
-        ldap3::drive!(connection);
-        ldap.simple_bind(ADMIN_DN, ADMIN_PASSWORD)
+        let mut ldap = self.admin().await;
+        ldap.delete(dn)
             .await
-            .expect("bind")
+            .expect("delete")
             .success()
-            .expect("the administrator's bind");
-        change(&mut ldap)
-            .await
-            .expect("change")
-            .success()
-            .expect("the change");
+            .expect("the deletion");
         let _ = ldap.unbind().await;
     }
 
