@@ -13,6 +13,7 @@
 //! the groups).
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
@@ -34,6 +35,9 @@ pub const REMOTE_EMAIL: HeaderName = HeaderName::from_static("remote-email");
 pub const REMOTE_NAME: HeaderName = HeaderName::from_static("remote-name");
 /// The user's directory groups, comma-separated.
 pub const REMOTE_GROUPS: HeaderName = HeaderName::from_static("remote-groups");
+
+/// Whether the log has said that a request came without its address.
+static UNADDRESSED_TOLD: AtomicBool = AtomicBool::new(false);
 
 #[derive(Debug, Default, Deserialize)]
 pub struct VerifyQuery {
@@ -62,10 +66,11 @@ pub async fn verify(
     if let Some(session) = session {
         if !app.config.may_open(asked_for.as_deref(), &session.groups) {
             app.metrics.verified(VerifyResult::Forbidden);
-            if asked_for.is_none() {
+            // Once: the gate is asked about every request.
+            if asked_for.is_none() && !UNADDRESSED_TOLD.swap(true, Ordering::Relaxed) {
                 tracing::warn!(
                     "the gate was asked about an application without its address: applications \
-                     have groups, so the address must come from a trusted proxy"
+                     have groups, so the address must come from a trusted proxy (said once)"
                 );
             }
             return match asked_for.filter(|_| query.redirect.is_some()) {
