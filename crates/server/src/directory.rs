@@ -178,6 +178,21 @@ pub enum Checked {
     Unknown,
 }
 
+/// What the directory has under a typed name: the entry and the name the
+/// portal knows its user by, or nothing.
+pub struct Lookup {
+    found: Option<(SearchEntry, String)>,
+}
+
+impl Lookup {
+    /// The name the portal knows the user by, whichever of their names
+    /// (mail, uid, UPN) was typed; `None` for a name the directory does
+    /// not have.
+    pub fn name(&self) -> Option<&str> {
+        self.found.as_ref().map(|(_, name)| name.as_str())
+    }
+}
+
 /// What a user's bind said.
 enum Bound {
     Right,
@@ -276,10 +291,12 @@ impl Directory {
         })
     }
 
-    /// Whether `password` is the password of the directory's `username`.
+    /// Whether `password` is the password of the directory's `username`,
+    /// as `lookup` found it where it was looked up before.
     pub async fn check(
         &self,
         username: &str,
+        lookup: Option<&Lookup>,
         password: &SecretString,
     ) -> Result<Checked, Unavailable> {
         // An empty password makes a simple bind anonymous, which succeeds.
@@ -293,7 +310,10 @@ impl Directory {
                     let dn = template.replace("{username}", &ldap3::dn_escape(username));
                     self.bind_directly(&mut ldap, &dn, password).await
                 }
-                _ => self.search_and_bind(&mut ldap, username, password).await,
+                _ => {
+                    self.search_and_bind(&mut ldap, username, lookup, password)
+                        .await
+                }
             };
             if let Some(checked) = self.settle(ldap, pooled, checked) {
                 return checked;
@@ -365,10 +385,16 @@ impl Directory {
         &self,
         ldap: &mut Ldap,
         username: &str,
+        lookup: Option<&Lookup>,
         password: &SecretString,
     ) -> Result<Checked, Unavailable> {
-        self.bind_service(ldap).await?;
-        let Some(entry) = self.find(ldap, username).await? else {
+        let entry = if let Some(lookup) = lookup {
+            lookup.found.as_ref().map(|(entry, _)| entry.clone())
+        } else {
+            self.bind_service(ldap).await?;
+            self.find(ldap, username).await?
+        };
+        let Some(entry) = entry else {
             self.wait_as_long_as_a_bind().await;
             return Ok(Checked::Unknown);
         };
@@ -402,11 +428,10 @@ impl Directory {
         Ok(())
     }
 
-    /// The name the portal knows the directory's user `typed` by (the
-    /// first user-name attribute's value), whichever of their names was
-    /// typed; `None` where the directory has no such user, or there is no
-    /// service account to search with.
-    pub async fn own_name(&self, typed: &str) -> Result<Option<String>, Unavailable> {
+    /// What the directory has under the name `typed`, looked up with the
+    /// service account before the password is checked (and counted under
+    /// the name found); `None` without a service account to search with.
+    pub async fn look_up(&self, typed: &str) -> Result<Option<Lookup>, Unavailable> {
         if self.service.is_none() {
             return Ok(None);
         }
@@ -414,11 +439,15 @@ impl Directory {
             let (mut ldap, pooled) = self.connection().await?;
             let found = async {
                 self.bind_service(&mut ldap).await?;
-                Ok(self.find(&mut ldap, typed).await?.and_then(|entry| {
-                    self.username_attributes
-                        .iter()
-                        .find_map(|attribute| first_value(&entry, attribute))
-                        .map(|name| normalise_username(&name))
+                let entry = self.find(&mut ldap, typed).await?;
+                Ok(Some(Lookup {
+                    found: entry.and_then(|entry| {
+                        let name = self
+                            .username_attributes
+                            .iter()
+                            .find_map(|attribute| first_value(&entry, attribute))?;
+                        Some((entry, normalise_username(&name)))
+                    }),
                 }))
             }
             .await;

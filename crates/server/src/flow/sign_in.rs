@@ -2,7 +2,7 @@
 
 use crate::AppState;
 use crate::config::AccountSource;
-use crate::directory::Checked;
+use crate::directory::{Checked, Lookup};
 use crate::domain::secrets::SecretString;
 use crate::domain::sign_in::{AfterPassword, Level, Session, SessionToken, after_password};
 use crate::domain::{normalise_username, username_is_valid};
@@ -51,9 +51,18 @@ impl AppState {
         if session.level != Level::Identified {
             return Err(ApiError::Forbidden);
         }
-        let counted_as = self.counted_name(&session.username).await;
-        let attempt = self.begin_password_attempt(&counted_as, client).await?;
-        let owner = match self.password_owner(&session.username, password).await {
+        // A directory user's every name counts as the one the portal knows
+        // them by, so that more names are no more guesses.
+        let lookup = self.look_up(&session.username).await;
+        let counted_as = lookup
+            .as_ref()
+            .and_then(Lookup::name)
+            .unwrap_or(&session.username);
+        let attempt = self.begin_password_attempt(counted_as, client).await?;
+        let owner = match self
+            .password_owner(&session.username, lookup.as_ref(), password)
+            .await
+        {
             Ok(owner) => owner,
             Err(ApiError::AccountRefused(state)) => {
                 self.attempt_withdrawn(attempt).await?;
@@ -104,22 +113,15 @@ impl AppState {
         }
     }
 
-    /// The name a password attempt on `typed` is counted under: a directory
-    /// user's own name, whichever of their names (mail, uid, UPN) was
-    /// typed, so that each does not bring counters of its own; else the
-    /// typed name (also while the directory cannot be asked, which then
-    /// counts nothing: the check itself is unavailable).
-    async fn counted_name(&self, typed: &str) -> String {
+    /// What the directory has under `typed`, where accounts come from one
+    /// with a service account to look with; `None` also while it cannot be
+    /// asked (the check itself then says so).
+    async fn look_up(&self, typed: &str) -> Option<Lookup> {
         let directory = self
             .directory
             .as_ref()
-            .filter(|_| self.config.accounts.uses_directory());
-        if let Some(directory) = directory
-            && let Ok(Some(own)) = directory.own_name(typed).await
-        {
-            return own;
-        }
-        typed.to_owned()
+            .filter(|_| self.config.accounts.uses_directory())?;
+        directory.look_up(typed).await.ok().flatten()
     }
 
     /// The user whose password `password` is, as the configured source
@@ -130,6 +132,7 @@ impl AppState {
     async fn password_owner(
         &self,
         username: &str,
+        lookup: Option<&Lookup>,
         password: &SecretString,
     ) -> Result<Option<User>, ApiError> {
         let source = self.config.accounts;
@@ -144,7 +147,7 @@ impl AppState {
             ))
         })?;
         let then_local = source == AccountSource::DirectoryThenLocal;
-        match directory.check(username, password).await {
+        match directory.check(username, lookup, password).await {
             Ok(Checked::Right(account)) => {
                 match self
                     .store
