@@ -84,6 +84,10 @@ async fn shoot_language(folder: &Path, lang: &str) {
     let qr = devices.add_device("iPhone").await;
     shot("4-qr").await;
     qr.done(&totp_code(&qr.secret().await)).await;
+    test.wait_for("#recovery-codes code").await;
+    shot("4-recovery-codes").await;
+    test.click("#codes-saved").await;
+    test.click("#codes-continue").await;
     test.wait_for_text("#device-select", "iPhone").await;
     shot("5-devices").await;
     test.click("#user-menu").await;
@@ -98,6 +102,12 @@ async fn shoot_language(folder: &Path, lang: &str) {
     Password::shown(&test).await.submit(PASSWORD).await;
     Push::shown(&test).await;
     shot("8-push").await;
+    test.click("#lost-phone").await;
+    test.wait_for("#recovery-code").await;
+    test.click("#use-pass").await;
+    test.wait_for("#pass").await;
+    shot("8-recovery").await;
+    test.open("/").await;
     let otp = Push::shown(&test).await.manually().await;
     shot("8-otp").await;
     otp.submit(&totp_code(&secret)).await;
@@ -211,7 +221,11 @@ async fn shoot_plain(folder: &Path, lang: &str) {
     let secret = test.text("#secret").await;
     test.type_into("#first-code", &totp_code(&secret)).await;
     test.click("#enrol-done").await;
-    test.wait_for("#device-added").await;
+    test.wait_for("#recovery-codes code").await;
+    shot("4-recovery-codes").await;
+    test.click("#codes-saved").await;
+    test.click("#codes-continue").await;
+    test.wait_for("#device-times").await;
     shot("5-devices").await;
     test.click("#user-menu").await;
     test.click("#logout").await;

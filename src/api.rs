@@ -154,7 +154,8 @@ pub async fn branding() -> Result<Branding, Failure> {
 #[cfg(feature = "devices")]
 pub mod devices {
     use aanmelden_api::{
-        ActivateRequest, AddDeviceRequest, CodeRequest, Device, DeviceList, Enrolment, TestResult,
+        ActivateRequest, ActivatedDevice, AddDeviceRequest, CodeRequest, DeviceList, Enrolment,
+        RecoveryCodes, StepResponse, TestResult,
     };
     use gloo_net::http::Request;
 
@@ -168,10 +169,38 @@ pub mod devices {
         send_json(Request::post(&url("/devices")), &AddDeviceRequest { name }).await
     }
 
-    pub async fn activate(id: i64, code: Option<String>) -> Result<Device, Failure> {
+    pub async fn activate(id: i64, code: Option<String>) -> Result<ActivatedDevice, Failure> {
         send_json(
             Request::post(&url(&format!("/devices/{id}/activate"))),
             &ActivateRequest { code },
+        )
+        .await
+    }
+
+    /// "Telefoon kwijt?": a recovery code instead of the second factor.
+    pub async fn recovery(code: String) -> Result<StepResponse, Failure> {
+        send_json(
+            Request::post(&url("/login/recovery")),
+            &CodeRequest { code },
+        )
+        .await
+    }
+
+    /// "Bevestigen": a code from the app again, before adding a device.
+    pub async fn confirm(code: String) -> Result<StepResponse, Failure> {
+        send_json(Request::post(&url("/login/confirm")), &CodeRequest { code }).await
+    }
+
+    /// A helpdesk pass, to register a device.
+    pub async fn pass(code: String) -> Result<StepResponse, Failure> {
+        send_json(Request::post(&url("/login/pass")), &CodeRequest { code }).await
+    }
+
+    /// A new set of recovery codes, after a code from the app.
+    pub async fn renew_recovery_codes(code: String) -> Result<RecoveryCodes, Failure> {
+        send_json(
+            Request::post(&url("/recovery-codes")),
+            &CodeRequest { code },
         )
         .await
     }

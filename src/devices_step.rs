@@ -24,6 +24,12 @@ pub fn screen() -> AnyView {
     view! { <crate::pages::devices::DevicesPage /> }.into_any()
 }
 
+/// The recovery code screen.
+#[cfg(feature = "devices")]
+pub fn recovery_screen() -> AnyView {
+    view! { <crate::pages::recovery::RecoveryPage /> }.into_any()
+}
+
 /// The devices screens are in the other build: the browser is on its way
 /// to the page that loads it.
 #[cfg(not(feature = "devices"))]
@@ -31,11 +37,23 @@ pub fn screen() -> AnyView {
     view! { <p class="loading"><span class="spinner"></span></p> }.into_any()
 }
 
+/// Likewise the recovery code screen.
+#[cfg(not(feature = "devices"))]
+pub fn recovery_screen() -> AnyView {
+    screen()
+}
+
 /// A click on a link to the devices page: where this build has the
 /// screens, they show without a page load.
 pub fn follow_link(ev: &MouseEvent, session: Session) {
+    follow_link_to(ev, session, Screen::Devices);
+}
+
+/// A click on a link to `screen`, one of this step's: where this build
+/// has it, it shows without a page load; else the link loads its page.
+pub fn follow_link_to(ev: &MouseEvent, session: Session, screen: Screen) {
     if IN_THIS_BUILD {
         ev.prevent_default();
-        session.go(Screen::Devices);
+        session.go(screen);
     }
 }

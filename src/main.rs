@@ -15,6 +15,7 @@ mod components {
     pub mod alert;
     pub mod code_input;
     pub mod language_toggle;
+    pub mod lost_phone;
     pub mod submit_button;
     pub mod user_menu;
 }
@@ -34,6 +35,10 @@ mod pages {
     pub mod otp;
     pub mod password;
     pub mod push;
+    #[cfg(feature = "devices")]
+    pub mod recovery;
+    #[cfg(feature = "devices")]
+    pub mod recovery_codes;
     pub mod signed_in;
 }
 
@@ -134,6 +139,12 @@ fn App() -> impl IntoView {
                 {
                     session.step.set(Some(Step::Done));
                     session.go(Screen::Devices);
+                } else if info.step == Step::Push
+                    && on_path(Screen::Recovery)
+                    && devices_step::IN_THIS_BUILD
+                {
+                    session.step.set(Some(Step::Push));
+                    session.go(Screen::Recovery);
                 } else if info.step == Step::Done && on_path(Screen::NoAccess) {
                     session.step.set(Some(Step::Done));
                     session.go(Screen::NoAccess);
@@ -176,6 +187,7 @@ fn App() -> impl IntoView {
                     view! { <p class="loading"><span class="spinner"></span></p> }.into_any()
                 }
                 Screen::Devices => devices_step::screen(),
+                Screen::Recovery => devices_step::recovery_screen(),
                 Screen::Identify => view! { <IdentifyPage /> }.into_any(),
                 Screen::Password => view! { <PasswordPage /> }.into_any(),
                 Screen::Push => view! { <PushPage /> }.into_any(),

@@ -21,6 +21,9 @@ pub enum Screen {
     /// "Mijn geregistreerde apparaten" and the QR screen of a pending
     /// enrolment, from the build that carries them (`devices_step`).
     Devices,
+    /// "Telefoon kwijt?": a recovery code instead of the second factor,
+    /// from the same build (the new phone is registered next).
+    Recovery,
     SignedIn,
     LoggedOff,
     /// Signed in, but the application the gate was asked about is open to
@@ -43,10 +46,16 @@ impl Screen {
     pub fn path(self) -> &'static str {
         match self {
             Self::Devices => "/apparaten",
+            Self::Recovery => "/herstelcode",
             Self::LoggedOff => "/afgemeld",
             Self::NoAccess => "/geen-toegang",
             _ => "/",
         }
+    }
+
+    /// Whether the screen is in the build with the devices screens only.
+    pub fn needs_devices_build(self) -> bool {
+        matches!(self, Self::Devices | Self::Recovery)
     }
 
     /// Whether the user menu ("Afmelden") belongs on this screen.
@@ -83,7 +92,7 @@ impl Session {
     /// has no devices screens, the browser goes to their page instead, and
     /// the current screen stays until that page shows.
     pub fn go(self, screen: Screen) {
-        if screen == Screen::Devices && !devices_step::IN_THIS_BUILD {
+        if screen.needs_devices_build() && !devices_step::IN_THIS_BUILD {
             self.leaving.set(true);
             let _ = window().location().assign(screen.path());
             return;

@@ -3,7 +3,9 @@
 //! signed in, "Naar de startpagina". A pending enrolment shows its QR
 //! screen instead.
 
-use aanmelden_api::{Device, DeviceList, Step};
+use aanmelden_api::{
+    ActivatedDevice, Adding, Device, DeviceList, FEW_RECOVERY_CODES, RecoveryCodes, Step,
+};
 use leptos::ev::SubmitEvent;
 use leptos::html::{Input, Select};
 use leptos::prelude::*;
@@ -16,7 +18,10 @@ use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::{Screen, Session, use_session};
 use crate::dom::focus_on_mount;
 use crate::i18n::Key;
+use crate::i18n::dates::device_time;
 use crate::pages::enrol::EnrolPanel;
+use crate::pages::recovery::PassForm;
+use crate::pages::recovery_codes::RecoveryCodesPanel;
 use crate::takeover::Typed;
 
 /// The devices page. Until its list has come, the server's page it takes
@@ -26,6 +31,13 @@ pub fn DevicesPage() -> impl IntoView {
     let session = use_session();
     let list = RwSignal::new(None::<DeviceList>);
     let added = RwSignal::new(None::<String>);
+    // A new set of recovery codes, shown until "Doorgaan".
+    let codes = RwSignal::new(None::<RecoveryCodes>);
+    // Signed in with a recovery code: register the new phone.
+    let recovered = session.notice.get_untracked() == Some(Key::Recovered);
+    if recovered {
+        session.notice.set(None);
+    }
     let loading = Action::new();
     let reload = move || {
         loading.run(
@@ -38,8 +50,12 @@ pub fn DevicesPage() -> impl IntoView {
         );
     };
     reload();
-    let finished = Callback::new(move |name: Option<String>| {
+    let finished = Callback::new(move |activated: Option<ActivatedDevice>| {
+        let (name, first_codes) = activated
+            .map(|a| (Some(a.device.name), a.recovery_codes))
+            .unwrap_or_default();
         added.set(name);
+        codes.set(first_codes);
         reload();
         // The first device's code may have signed the session in.
         leptos::task::spawn_local(async move {
@@ -50,6 +66,14 @@ pub fn DevicesPage() -> impl IntoView {
     });
     let changed = Callback::new(move |()| {
         added.set(None);
+        reload();
+    });
+    let renewed = Callback::new(move |new: RecoveryCodes| {
+        added.set(None);
+        codes.set(Some(new));
+    });
+    let saved = Callback::new(move |()| {
+        codes.set(None);
         reload();
     });
 
@@ -65,10 +89,16 @@ pub fn DevicesPage() -> impl IntoView {
                     }}
                 </p>
             </Show>
+            <Show when=move || recovered>
+                <p id="recovered" class="notice" role="status">{session.t(Key::Recovered)}</p>
+            </Show>
             <Alert error=loading.error />
-            {move || match list.get() {
-                None => view! { <p class="loading"><span class="spinner"></span></p> }.into_any(),
-                Some(DeviceList { pending: Some(enrolment), first_code_required, .. }) => {
+            {move || match (codes.get(), list.get()) {
+                (Some(codes), _) => {
+                    view! { <RecoveryCodesPanel codes=codes on_saved=saved /> }.into_any()
+                }
+                (None, None) => view! { <p class="loading"><span class="spinner"></span></p> }.into_any(),
+                (None, Some(DeviceList { pending: Some(enrolment), first_code_required, .. })) => {
                     view! {
                         <EnrolPanel
                             enrolment=enrolment
@@ -78,8 +108,9 @@ pub fn DevicesPage() -> impl IntoView {
                     }
                         .into_any()
                 }
-                Some(devices) => {
-                    view! { <DeviceManager devices=devices on_change=changed /> }.into_any()
+                (None, Some(devices)) => {
+                    view! { <DeviceManager devices=devices on_change=changed on_codes=renewed /> }
+                        .into_any()
                 }
             }}
         </section>
@@ -93,14 +124,22 @@ fn DeviceManager(
     devices: DeviceList,
     /// Called after a device was added or removed, to load the list again.
     on_change: Callback<()>,
+    /// Called with a new set of recovery codes.
+    on_codes: Callback<RecoveryCodes>,
 ) -> impl IntoView {
     let session = use_session();
+    let codes_left = devices.recovery_codes_left;
     let selected = RwSignal::new(devices.devices.first().map(|d| d.id));
     let limit = devices.limit;
     let at_limit = devices.devices.len() >= usize::try_from(limit).unwrap_or(usize::MAX);
     let first_registration = devices.devices.is_empty();
-    // A password alone registers one first device; more needs the second factor.
-    let registration_only = move || session.step.get() == Some(Step::RegisterDevice);
+    let pass_required = devices.adding == Adding::PassRequired;
+    let confirm_required = devices.adding == Adding::ConfirmRequired;
+    let timed = devices.devices.clone();
+    let with_pass = devices.with_pass;
+    // A password alone registers one first device (where no helpdesk pass
+    // is required for it); more needs the second factor or a pass.
+    let registration_only = move || session.step.get() == Some(Step::RegisterDevice) && !with_pass;
     let signed_in = move || session.step.get() == Some(Step::Done);
     let can_add = !at_limit;
     let select = NodeRef::<Select>::new();
@@ -115,7 +154,7 @@ fn DeviceManager(
     });
 
     view! {
-        <Show when=move || first_registration>
+        <Show when=move || first_registration && !pass_required>
             <p class="hint">{session.t(Key::FirstDeviceHint)}</p>
         </Show>
         <div class="device-row">
@@ -143,24 +182,50 @@ fn DeviceManager(
                         .into_any()
                 }}
             </select>
-            <Show when=move || first_registration || !registration_only()>
-                <AddDevice can_add=can_add first_registration=first_registration on_change=on_change />
+            <Show when=move || !pass_required && (first_registration || !registration_only())>
+                <AddDevice
+                    can_add=can_add
+                    first_registration=first_registration
+                    confirm_required=confirm_required
+                    on_change=on_change
+                />
             </Show>
         </div>
+        <Show when=move || pass_required>
+            <p id="pass-required" class="notice">{session.t(Key::PassRequired)}</p>
+            <PassForm on_done=on_change />
+        </Show>
         <p class="limit">
             {move || {
                 let key = if at_limit { Key::DeviceLimitReached } else { Key::DeviceLimitInfo };
                 key.fill(session.lang.get(), "limit", &limit.to_string())
             }}
         </p>
+        {(!first_registration)
+            .then(|| {
+                view! {
+                    <ul id="device-times" class="device-times">
+                        {move || {
+                            let lang = session.lang.get();
+                            timed
+                                .iter()
+                                .map(|device| view! { <li>{device_time(device, lang)}</li> })
+                                .collect_view()
+                        }}
+                    </ul>
+                }
+            })}
         <Show when=move || registration_only() && !first_registration>
             <SignInNow />
         </Show>
         <Show when=move || selected.with(Option::is_some)>
             <TestDevice selected=selected />
-            <Show when=move || !registration_only()>
+            <Show when=signed_in>
                 <RemoveDevice selected=selected name=selected_name on_change=on_change />
             </Show>
+        </Show>
+        <Show when=move || signed_in() && !first_registration>
+            <RecoverySection left=codes_left on_codes=on_codes />
         </Show>
         // Signed in (also by the first device's code): on to the
         // applications and the client download.
@@ -198,10 +263,13 @@ fn AddDevice(
     can_add: bool,
     /// Whether this is the user's first device.
     first_registration: bool,
+    /// Whether a code from the app must confirm it is the user first.
+    confirm_required: bool,
     /// Called once the enrolment has started.
     on_change: Callback<()>,
 ) -> impl IntoView {
     let session = use_session();
+    let confirmed = RwSignal::new(!confirm_required);
     // Open for the first device, as on the server's page, or when a name
     // was typed there before the app came.
     let open = RwSignal::new(first_registration || Typed::holds("device-name"));
@@ -230,7 +298,10 @@ fn AddDevice(
         >
             {session.t(Key::AddDevice)}
         </button>
-        <Show when=move || open.get()>
+        <Show when=move || open.get() && !confirmed.get()>
+            <ConfirmFirst on_done=Callback::new(move |()| confirmed.set(true)) />
+        </Show>
+        <Show when=move || open.get() && confirmed.get()>
             <form class="add-device" on:submit=submit novalidate>
                 <label for="device-name">{session.t(Key::DeviceNameLabel)}</label>
                 <input
@@ -250,6 +321,39 @@ fn AddDevice(
                 <SubmitButton id="device-name-ok" label=Key::Ok busy=action.busy />
             </form>
         </Show>
+    }
+}
+
+/// "Bevestigen": a code from the app before a device is added to an
+/// account signed in a while ago.
+#[component]
+fn ConfirmFirst(
+    /// Called once the code was right.
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let session = use_session();
+    let code = RwSignal::new(String::new());
+    let action = Action::new();
+    let input = NodeRef::<Input>::new();
+    focus_on_mount(input);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        action.run(
+            api::devices::confirm(code.get_untracked()),
+            move |_| on_done.run(()),
+            move |_| code.set(String::new()),
+        );
+    };
+
+    view! {
+        <form class="add-device" on:submit=submit novalidate>
+            <p id="confirm-required" class="hint">{session.t(Key::ConfirmRequired)}</p>
+            <label for="confirm-code">{session.t(Key::OtpLabel)}</label>
+            <CodeInput id="confirm-code" value=code node_ref=input error=action.error />
+            <Alert error=action.error />
+            <SubmitButton id="confirm-submit" label=Key::Confirm busy=action.busy />
+        </form>
     }
 }
 
@@ -373,6 +477,63 @@ fn RemoveDevice(
             </Show>
             <Alert error=action.error />
         </div>
+    }
+}
+
+/// How many recovery codes are left (a warning when few are), and
+/// "Nieuwe herstelcodes maken" with a code from the app.
+#[component]
+fn RecoverySection(
+    /// Codes left; `None` when the user was never given a set.
+    left: Option<u32>,
+    /// Called with the new set.
+    on_codes: Callback<RecoveryCodes>,
+) -> impl IntoView {
+    let session = use_session();
+    // As on the server's page: open when a code was typed there.
+    let open = RwSignal::new(Typed::holds("renew-code"));
+    let code = RwSignal::new(String::new());
+    let action = Action::new();
+    let few = left.is_none_or(|left| left <= FEW_RECOVERY_CODES);
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        action.run(
+            api::devices::renew_recovery_codes(code.get_untracked()),
+            move |codes| on_codes.run(codes),
+            move |_| code.set(String::new()),
+        );
+    };
+    view! {
+        <section class="recovery" aria-labelledby="recovery-heading">
+            <h2 id="recovery-heading">{session.t(Key::RecoveryCodesHeading)}</h2>
+            <p id="recovery-left">
+                {move || match left {
+                    Some(left) => Key::RecoveryCodesLeft.fill(session.lang.get(), "left", &left.to_string()),
+                    None => Key::RecoveryCodesNone.text(session.lang.get()).to_owned(),
+                }}
+            </p>
+            <Show when=move || few>
+                <p id="recovery-few" class="warning">{session.t(Key::RecoveryCodesFew)}</p>
+            </Show>
+            <button
+                type="button"
+                class="secondary"
+                id="renew-codes"
+                aria-expanded=move || open.get().to_string()
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                {session.t(Key::RenewCodes)}
+            </button>
+            <Show when=move || open.get()>
+                <form class="renew-codes" on:submit=submit novalidate>
+                    <p class="hint">{session.t(Key::RenewCodesHint)}</p>
+                    <label for="renew-code">{session.t(Key::OtpLabel)}</label>
+                    <CodeInput id="renew-code" value=code error=action.error />
+                    <Alert error=action.error />
+                    <SubmitButton id="renew-submit" label=Key::RenewCodes busy=action.busy />
+                </form>
+            </Show>
+        </section>
     }
 }
 

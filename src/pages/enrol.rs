@@ -3,7 +3,7 @@
 //! reload shows the same QR code.
 
 use aanmelden_api::display::group_secret;
-use aanmelden_api::{Enrolment, ErrorCode};
+use aanmelden_api::{ActivatedDevice, Enrolment, ErrorCode};
 use leptos::ev::SubmitEvent;
 use leptos::html::H2;
 use leptos::prelude::*;
@@ -24,9 +24,10 @@ pub fn EnrolPanel(
     enrolment: Enrolment,
     /// Whether "Gereed" needs the first code.
     first_code_required: bool,
-    /// Called with the device name once it is active, or `None` when the
-    /// enrolment was cancelled.
-    on_finished: Callback<Option<String>>,
+    /// Called with the device once it is active (and the first recovery
+    /// codes, when this made them), or `None` when the enrolment was
+    /// cancelled.
+    on_finished: Callback<Option<ActivatedDevice>>,
 ) -> impl IntoView {
     let session = use_session();
     let code = RwSignal::new(String::new());
@@ -54,7 +55,7 @@ pub fn EnrolPanel(
         }
         action.run(
             api::devices::activate(id, typed),
-            move |device| on_finished.run(Some(device.name)),
+            move |activated| on_finished.run(Some(activated)),
             move |_| code.set(String::new()),
         );
     };

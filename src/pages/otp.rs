@@ -10,6 +10,7 @@ use crate::api;
 use crate::components::action::Action;
 use crate::components::alert::Alert;
 use crate::components::code_input::CodeInput;
+use crate::components::lost_phone::LostPhoneLink;
 use crate::components::submit_button::SubmitButton;
 use crate::contexts::session_context::use_session;
 use crate::dom::focus_on_mount;
@@ -46,5 +47,6 @@ pub fn OtpPage() -> impl IntoView {
             <Alert error=action.error />
             <SubmitButton id="otp-submit" label=Key::Submit busy=action.busy />
         </form>
+        <LostPhoneLink />
     }
 }

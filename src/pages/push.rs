@@ -11,6 +11,7 @@ use leptos::task::spawn_local;
 use crate::api;
 use crate::components::action::Action;
 use crate::components::alert::Alert;
+use crate::components::lost_phone::LostPhoneLink;
 use crate::contexts::session_context::{Screen, Session, use_session};
 use crate::i18n::Key;
 
@@ -119,6 +120,7 @@ pub fn PushPage() -> impl IntoView {
             <a href="#" id="show-otp" class="link" on:click=manual>
                 {session.t(Key::ShowOtp)}
             </a>
+            <LostPhoneLink />
         </section>
     }
 }

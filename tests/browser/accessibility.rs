@@ -90,6 +90,10 @@ async fn walk(test: &BrowserTest, lang: &str, user: &str, mut check: impl AsyncF
     let secret = test.text("#secret").await;
     test.type_into("#first-code", &totp_code(&secret)).await;
     test.click("#enrol-done").await;
+    test.wait_for("#recovery-codes code").await;
+    check("recovery codes").await;
+    test.click("#codes-saved").await;
+    test.click("#codes-continue").await;
     test.wait_for_text("#device-select", "iPhone").await;
     test.assert_the_devices_build_shows().await;
     check("devices").await;
@@ -118,6 +122,22 @@ async fn walk(test: &BrowserTest, lang: &str, user: &str, mut check: impl AsyncF
     test.click("#password-submit").await;
     test.wait_for("#push-number").await;
     check("push").await;
+    test.click("#lost-phone").await;
+    test.wait_for("#recovery-code").await;
+    check("recovery code").await;
+    test.type_into("#recovery-code", "aaaaa-bbbbb").await;
+    test.click("#recovery-submit").await;
+    test.wait_for("#error").await;
+    check("recovery code, wrong").await;
+    test.open("/herstelcode").await;
+    test.wait_for("#recovery-code").await;
+    test.click("#use-pass").await;
+    test.type_into("#pass", "aaaa-bbbb-cccc").await;
+    test.click("#pass-submit").await;
+    test.wait_for("#error").await;
+    check("helpdesk pass, wrong").await;
+    test.open("/").await;
+    test.wait_for("#push-number").await;
     test.click("#show-otp").await;
     test.wait_for("#otp-submit").await;
     check("code").await;
@@ -126,6 +146,85 @@ async fn walk(test: &BrowserTest, lang: &str, user: &str, mut check: impl AsyncF
     test.click("#otp-submit").await;
     test.wait_for("#signed-in-message").await;
     check("signed in").await;
+    test.open("/apparaten").await;
+    test.wait_for("#recovery-left").await;
+    test.click("#renew-codes").await;
+    test.type_into("#renew-code", "000000").await;
+    test.click("#renew-submit").await;
+    test.wait_for("#error").await;
+    check("devices, new recovery codes refused").await;
+}
+
+/// Where a first device needs a helpdesk pass, and adding a device needs
+/// a second factor of the last second: the screens that ask for them.
+fn passes_and_fresh_factors(config: &mut aanmelden_server::config::Config) {
+    configure(config);
+    config.first_device = aanmelden_server::config::FirstDevice::Pass;
+    config.fresh_second_factor_s = 1;
+}
+
+async fn the_pass_and_confirm_screens_pass_axe(kind: Kind) {
+    let test = BrowserTest::start_in(kind, passes_and_fresh_factors).await;
+    let mut found = Vec::new();
+    for (lang, user) in [("nl", USER), ("en", "tweede@missingpiece.nl")] {
+        test.add_user(user, PASSWORD).await;
+        test.client.delete_all_cookies().await.expect("no cookies");
+        let mut check = async |name: &str| {
+            for violation in violations(&test, &[]).await {
+                found.push(format!("{lang} {name}: {violation}"));
+            }
+        };
+        test.open("/").await;
+        if lang == "en" {
+            test.click("#lang-en").await;
+            test.wait_for_text("#identify-submit", "Log on").await;
+        }
+        test.type_into("#username", user).await;
+        test.click("#identify-submit").await;
+        test.type_into("#password", PASSWORD).await;
+        test.click("#password-submit").await;
+        test.wait_for("#pass-required").await;
+        check("devices, a pass required").await;
+        test.type_into("#pass", "aaaa-bbbb-cccc").await;
+        test.click("#pass-submit").await;
+        test.wait_for("#error").await;
+        check("devices, a wrong pass").await;
+        let account = test.state.store.find_user(user).await.unwrap().unwrap();
+        let pass = test
+            .state
+            .issue_pass(&account, "helpdesk", 1, true)
+            .await
+            .expect("a pass");
+        test.type_into("#pass", pass.code.expose()).await;
+        test.click("#pass-submit").await;
+        test.wait_for("#device-name").await;
+        check("devices, with a pass").await;
+        test.type_into("#device-name", "iPhone").await;
+        test.click("#device-name-ok").await;
+        test.wait_for("#qr svg").await;
+        let secret = test.text("#secret").await;
+        test.type_into("#first-code", &totp_code(&secret)).await;
+        test.click("#enrol-done").await;
+        test.wait_for("#recovery-codes code").await;
+        test.click("#codes-saved").await;
+        test.click("#codes-continue").await;
+        test.wait_for("#device-times").await;
+        // Past the second the factor counts as fresh.
+        tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+        test.open("/apparaten").await;
+        test.click("#add-device").await;
+        test.wait_for("#confirm-code").await;
+        check("devices, confirm first").await;
+        test.type_into("#confirm-code", "000000").await;
+        test.click("#confirm-submit").await;
+        test.wait_for("#error").await;
+        check("devices, confirm refused").await;
+        test.type_into("#confirm-code", &next_totp_code(&secret))
+            .await;
+        test.click("#confirm-submit").await;
+        test.wait_for("#device-name").await;
+    }
+    assert!(found.is_empty(), "axe-core found:\n{}", found.join("\n"));
 }
 
 async fn every_screen_passes_axe(kind: Kind) {
@@ -189,6 +288,15 @@ crate::in_browsers!(
     [Chromium, ChromiumJitless, Firefox, FirefoxNoWasm];
     every_screen_passes_axe,
 );
+
+mod passes {
+    use super::the_pass_and_confirm_screens_pass_axe;
+
+    crate::in_browsers!(
+        [Chromium, ChromiumJitless, Firefox, FirefoxNoWasm];
+        the_pass_and_confirm_screens_pass_axe,
+    );
+}
 
 mod narrow {
     use super::nothing_scrolls_sideways_at_320_px_or_200_percent;

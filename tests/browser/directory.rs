@@ -48,7 +48,7 @@ async fn a_directory_user_registers_a_phone_and_signs_in_again(kind: Kind) {
     let devices = Devices::shown(&test).await;
     let qr = devices.add_device("iPhone").await;
     let secret = qr.secret().await;
-    qr.done(&totp_code(&secret)).await;
+    qr.done_first(&totp_code(&secret)).await;
     test.wait_for_text("#device-select", "iPhone").await;
     let menu = UserMenu::shown(&test).await;
     assert_eq!(

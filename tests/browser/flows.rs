@@ -92,7 +92,8 @@ async fn first_time_walkthrough_in_dutch(kind: Kind) {
     assert!(uri.starts_with("otpauth://totp/Missing%20Piece:"), "{uri}");
     assert!(uri.contains(&format!("secret={}", qr.secret().await)));
     test.wait_for_text("#enrol-done", "Gereed").await;
-    qr.done(&totp_code(&qr.secret().await)).await;
+    let codes = qr.done_first(&totp_code(&qr.secret().await)).await;
+    assert_eq!(codes.len(), 10, "the first recovery codes");
 
     test.wait_for_text("#device-select", "iPhone").await;
     assert_eq!(Devices::shown(&test).await.options().await, ["iPhone"]);
@@ -167,7 +168,8 @@ async fn first_time_walkthrough_in_english(kind: Kind) {
     test.wait_for_text("#add-device", "+ Add device").await;
     let qr = devices.add_device("iPhone").await;
     test.wait_for_text("#enrol-done", "Done").await;
-    qr.done(&totp_code(&qr.secret().await)).await;
+    let codes = qr.done_first(&totp_code(&qr.secret().await)).await;
+    assert_eq!(codes.len(), 10, "the first recovery codes");
     test.wait_for_text("#device-select", "iPhone").await;
     let logged_off = UserMenu::shown(&test).await.log_off().await;
     assert_eq!(logged_off.message().await, "You have been logged off.");

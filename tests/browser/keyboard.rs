@@ -82,6 +82,12 @@ async fn first_registration_and_a_code_sign_in_by_keyboard(kind: Kind) {
     let secret = test.text("#secret").await;
     tab_to(&test, "first-code").await;
     press(&test, &format!("{}{enter}", totp_code(&secret))).await;
+    // The recovery codes, this once: say they are saved, then on.
+    test.wait_for("#recovery-codes").await;
+    tab_to(&test, "codes-saved").await;
+    press(&test, " ").await;
+    tab_to(&test, "codes-continue").await;
+    press(&test, &enter).await;
     test.wait_for_text("#device-select", "iPhone").await;
     tab_to(&test, "user-menu").await;
     press(&test, &enter).await;

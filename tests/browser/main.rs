@@ -21,7 +21,9 @@ mod kiosk;
 #[allow(dead_code)]
 mod nginx;
 mod pages;
+mod pass;
 mod plain;
+mod recovery;
 mod serving;
 #[path = "../../crates/server/tests/api/slapd.rs"]
 #[allow(dead_code)]

@@ -262,6 +262,17 @@ impl<'a> Qr<'a> {
         self.0.click("#enrol-done").await;
     }
 
+    /// The first device's code and "Gereed": the recovery codes show, once;
+    /// "Ik heb de codes bewaard", "Doorgaan", and the devices screen
+    /// returns. The codes, as shown.
+    pub async fn done_first(&self, code: &str) -> Vec<String> {
+        self.done(code).await;
+        let shown = RecoveryCodes::shown(self.0).await;
+        let codes = shown.codes().await;
+        shown.keep().await;
+        codes
+    }
+
     /// "Gereed" without a code (when the server does not ask for one).
     pub async fn done_without_code(&self) {
         self.0.click("#enrol-done").await;
@@ -270,6 +281,50 @@ impl<'a> Qr<'a> {
     /// "Annuleren": the pending enrolment is dropped.
     pub async fn cancel(&self) {
         self.0.click("#enrol-cancel").await;
+    }
+}
+
+/// A new set of recovery codes, shown once.
+pub struct RecoveryCodes<'a>(&'a BrowserTest);
+
+impl<'a> RecoveryCodes<'a> {
+    pub async fn shown(test: &'a BrowserTest) -> Self {
+        test.wait_for("#recovery-codes code").await;
+        Self(test)
+    }
+
+    /// The codes, in order.
+    pub async fn codes(&self) -> Vec<String> {
+        let codes = self
+            .0
+            .execute(
+                "return Array.from(document.querySelectorAll('#recovery-codes code'),                  c => c.textContent.trim())",
+            )
+            .await;
+        serde_json::from_value(codes).expect("codes")
+    }
+
+    /// "Ik heb de codes bewaard", "Doorgaan": the devices screen returns.
+    pub async fn keep(&self) {
+        self.0.click("#codes-saved").await;
+        self.0.click("#codes-continue").await;
+        Devices::shown(self.0).await;
+    }
+}
+
+/// "Telefoon kwijt? Gebruik een herstelcode".
+pub struct Recovery<'a>(&'a BrowserTest);
+
+impl<'a> Recovery<'a> {
+    pub async fn shown(test: &'a BrowserTest) -> Self {
+        test.wait_for("#recovery-code").await;
+        Self(test)
+    }
+
+    /// Type `code` and send it.
+    pub async fn submit(&self, code: &str) {
+        self.0.type_into("#recovery-code", code).await;
+        self.0.click("#recovery-submit").await;
     }
 }
 

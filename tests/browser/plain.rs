@@ -54,6 +54,10 @@ async fn the_seed_walkthrough_without_the_app(kind: Kind) {
     test.click("#enrol-done").await;
     test.wait_for_text("#device-added", "iPhone is geregistreerd")
         .await;
+    // The recovery codes, this once, and on to the devices.
+    test.wait_for("#recovery-codes").await;
+    test.click("#codes-saved").await;
+    test.click("#codes-continue").await;
     test.wait_for_text("#device-select", "iPhone").await;
     log_off(&test, "Je bent afgemeld.").await;
 

@@ -68,10 +68,13 @@ impl std::fmt::Debug for PasswordRequest {
     }
 }
 
-/// `POST /login/otp`, `POST /devices/{id}/test`: a six-digit code from the app.
+/// `POST /login/otp`, `POST /devices/{id}/test`, `POST /recovery-codes`: a
+/// six-digit code from the app; `POST /login/recovery`: a recovery code;
+/// `POST /login/pass`: a helpdesk pass; `POST /login/confirm`: a code
+/// from the app again, before adding a device.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeRequest {
-    /// The code as typed; spaces are ignored.
+    /// The code as typed; spaces (and a recovery code's dash) are ignored.
     pub code: String,
 }
 
@@ -118,6 +121,9 @@ pub struct Device {
     pub name: String,
     /// When it was activated ("Gereed"), in seconds since the Unix epoch.
     pub activated_at: i64,
+    /// When it last signed its user in (a code or an approved push).
+    #[serde(default)]
+    pub last_used_at: Option<i64>,
 }
 
 /// `GET /devices`: the user's devices and any enrolment still waiting for "Gereed".
@@ -131,6 +137,70 @@ pub struct DeviceList {
     pub limit: u32,
     /// Whether "Gereed" needs the first code from the app.
     pub first_code_required: bool,
+    /// How many of the user's recovery codes are unused; `None` when the
+    /// user was never given a set.
+    #[serde(default)]
+    pub recovery_codes_left: Option<u32>,
+    /// Whether this session came with a helpdesk pass: it may add a
+    /// device, whether the user has others or not, and nothing more.
+    #[serde(default)]
+    pub with_pass: bool,
+    /// What this session must show before it adds a device.
+    #[serde(default)]
+    pub adding: Adding,
+}
+
+/// What a session must show before it adds a device.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Adding {
+    /// Nothing more (the device limit aside).
+    #[default]
+    Open,
+    /// A helpdesk pass (`POST /login/pass`): a first device, where the
+    /// portal is set up so.
+    PassRequired,
+    /// A code from the app again (`POST /login/confirm`): the session's
+    /// second factor is not recent.
+    ConfirmRequired,
+}
+
+/// From this many unused recovery codes down, the devices screen warns.
+pub const FEW_RECOVERY_CODES: u32 = 2;
+
+/// `POST /devices/{id}/activate` ("Gereed"): the device, now active, and
+/// the user's first recovery codes when this made them (shown this once).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivatedDevice {
+    #[serde(flatten)]
+    pub device: Device,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_codes: Option<RecoveryCodes>,
+}
+
+impl std::fmt::Debug for ActivatedDevice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ActivatedDevice")
+            .field("device", &self.device)
+            .field("recovery_codes", &self.recovery_codes)
+            .finish()
+    }
+}
+
+/// A new set of recovery codes (`POST /recovery-codes`, or the first
+/// device's activation): each signs in once instead of the second factor
+/// (`POST /login/recovery`). The server keeps only their hashes: this is
+/// the one time they are shown.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes {
+    /// Ten codes, each as two groups of five characters (`k7m2p-x9q4r`).
+    pub codes: Vec<String>,
+}
+
+impl std::fmt::Debug for RecoveryCodes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RecoveryCodes({} codes)", self.codes.len())
+    }
 }
 
 /// `POST /devices`: start enrolling a device with this name.
@@ -346,6 +416,15 @@ pub enum ErrorCode {
     InvalidCredentials,
     /// 401: wrong, expired or already used one-time password.
     InvalidOtp,
+    /// 401: wrong or already used recovery code.
+    InvalidRecoveryCode,
+    /// 401: wrong, expired or already used helpdesk pass.
+    InvalidPass,
+    /// 403: a first device needs a helpdesk pass here (`first_device = "pass"`).
+    PassRequired,
+    /// 403: adding a device needs a recent second factor: confirm with a
+    /// code from the app first (`POST /login/confirm`).
+    ConfirmRequired,
     /// 429: too many failures; see `retry_after_s`.
     Locked,
     /// 409: the user already has the maximum number of devices.
@@ -451,5 +530,9 @@ mod tests {
             qr_svg: "<svg/>".into(),
         };
         assert!(!format!("{enrolment:?}").contains("JBSWY3DP"));
+        let codes = RecoveryCodes {
+            codes: vec!["k7m2p-x9q4r".into()],
+        };
+        assert!(!format!("{codes:?}").contains("k7m2p"));
     }
 }

@@ -1,7 +1,7 @@
 //! Signed requests to the aanmelden server for one token: list the push
 //! challenges waiting for its user, and answer one.
 
-use aanmelden_api::{ChallengeAnswer, ErrorBody, ErrorCode, PendingChallenge, signed};
+use aanmelden_api::{ChallengeAnswer, Device, ErrorBody, ErrorCode, PendingChallenge, signed};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
@@ -65,6 +65,14 @@ impl<'a> Client<'a> {
     /// The challenges waiting for this token's user, oldest first.
     pub fn pending(&self, now: i64) -> Result<Vec<PendingChallenge>, ClientError> {
         let response = self.send("GET", "/api/v1/authenticator/challenges", &[], now)?;
+        response
+            .into_json()
+            .map_err(|e| ClientError::Unexpected(e.to_string()))
+    }
+
+    /// The devices of this token's user, oldest first.
+    pub fn devices(&self, now: i64) -> Result<Vec<Device>, ClientError> {
+        let response = self.send("GET", "/api/v1/authenticator/devices", &[], now)?;
         response
             .into_json()
             .map_err(|e| ClientError::Unexpected(e.to_string()))

@@ -48,6 +48,12 @@ enum Command {
         /// Which token.
         device: Option<String>,
     },
+    /// List the devices of the token's account: each one added, and when
+    /// it was last used.
+    Devices {
+        /// Which token.
+        device: Option<String>,
+    },
     /// Wait for sign-ins and ask for each: type the number the browser shows.
     Watch {
         /// Which token.
@@ -132,6 +138,22 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             for challenge in &pending {
                 println!("{}", describe(challenge, lang));
+            }
+        }
+        Command::Devices { device } => {
+            let token = pick(&tokens, device.as_deref())?;
+            let client = Client::new(token).map_err(|e| e.to_string())?;
+            for listed in client.devices(now()).map_err(|e| explain(&e, lang))? {
+                let used = listed.last_used_at.map_or_else(
+                    || lang.pick("nog niet gebruikt", "not used yet").to_owned(),
+                    |at| format!("{} {}", lang.pick("laatst gebruikt", "last used"), day(at)),
+                );
+                println!(
+                    "{}  {} {}  {used}",
+                    listed.name,
+                    lang.pick("toegevoegd", "added"),
+                    day(listed.activated_at)
+                );
             }
         }
         Command::Watch { device } => watch(pick(&tokens, device.as_deref())?, lang)?,
@@ -233,6 +255,11 @@ fn answer_one(
     client
         .answer(&challenge.id, answer, now())
         .map_err(|e| explain(&e, lang))
+}
+
+/// The day of `at`, `2026-12-01` (UTC).
+fn day(at: i64) -> String {
+    aanmelden_i18n::dates::date(at, aanmelden_i18n::Lang::En)
 }
 
 /// One line for a waiting sign-in: id, who, from where, which browser, when.

@@ -224,6 +224,53 @@ async fn approving_with_the_browsers_number_signs_in() {
     assert_eq!(outcome.status, PushStatus::Approved);
 }
 
+/// Each phone sees the devices added to its account: a new one, and when
+/// each was added and last used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_authenticator_lists_the_accounts_devices() {
+    let portal = Portal::start().await;
+    let challenge = challenged(&portal).await;
+    let approved = portal.authenticator(&["approve", "--number", &challenge.number.to_string()]);
+    assert!(approved.status.success(), "{approved:?}");
+    let outcome: PushOutcome = outcome(&portal, &challenge.id).await.json().await.unwrap();
+    assert_eq!(outcome.status, PushStatus::Approved);
+    // Signed in by the push a moment ago: another device may be added,
+    // here a second phone with a token file of its own.
+    let enrolment: Enrolment = portal
+        .post("/devices", json!({ "name": "Nieuwe telefoon" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let new_phone = tempfile::tempdir().unwrap();
+    let added = typed_into(
+        new_phone.path(),
+        &["add"],
+        &format!("{}\n", enrolment.otpauth_uri),
+    );
+    assert!(added.status.success(), "{added:?}");
+    let code = stdout(&authenticator(new_phone.path(), &["code"]));
+    let activated = portal
+        .post(
+            &format!("/devices/{}/activate", enrolment.device_id),
+            json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(activated.status(), 200);
+
+    let listed = stdout(&portal.authenticator(&["devices"]));
+
+    let (year, month, day) = aanmelden_i18n::dates::civil(SystemClock.now());
+    let today = format!("{year:04}-{month:02}-{day:02}");
+    assert_eq!(
+        listed,
+        format!(
+            "Terminal  toegevoegd {today}  laatst gebruikt {today}\n\
+             Nieuwe telefoon  toegevoegd {today}  laatst gebruikt {today}"
+        ),
+    );
+}
+
 /// A `User-Agent` is the browser's own text: whoever signs in can make it
 /// tell the user what to type.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,6 +17,10 @@ pub fn error_text(
     let key = match code {
         ErrorCode::InvalidCredentials => Key::ErrorInvalidCredentials,
         ErrorCode::InvalidOtp => Key::ErrorInvalidOtp,
+        ErrorCode::InvalidRecoveryCode => Key::ErrorInvalidRecoveryCode,
+        ErrorCode::InvalidPass => Key::ErrorInvalidPass,
+        ErrorCode::PassRequired => Key::PassRequired,
+        ErrorCode::ConfirmRequired => Key::ConfirmRequired,
         ErrorCode::Locked => {
             let minutes = retry_after_s.unwrap_or(60).div_ceil(60).max(1);
             return Key::ErrorLocked.fill(lang, "minutes", &minutes.to_string());
@@ -54,6 +58,10 @@ mod tests {
         let codes = [
             ErrorCode::InvalidCredentials,
             ErrorCode::InvalidOtp,
+            ErrorCode::InvalidRecoveryCode,
+            ErrorCode::InvalidPass,
+            ErrorCode::PassRequired,
+            ErrorCode::ConfirmRequired,
             ErrorCode::Locked,
             ErrorCode::DeviceLimit,
             ErrorCode::NameTaken,

@@ -3,6 +3,7 @@
 //! locales/*.json at build time (see build.rs), so a key missing in one
 //! language fails the build and an unknown key does not compile.
 
+pub mod dates;
 mod errors;
 
 pub use errors::error_text;

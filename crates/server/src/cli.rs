@@ -18,6 +18,7 @@ use crate::domain::secrets::SecretString;
 use crate::domain::{
     MAX_DISPLAY_NAME_CHARS, normalise_username, username_is_valid, valid_display_name,
 };
+use crate::flow::pass::DEFAULT_PASS_HOURS;
 
 /// The demo user created on first start.
 pub const DEMO_USER: &str = "testgebruiker@missingpiece.nl";
@@ -85,6 +86,28 @@ pub enum UserCommand {
     Enable { name: String },
     /// Remove a user with their devices and sessions.
     Remove { name: String },
+    /// Give a user a helpdesk pass (printed once): with their password it
+    /// lets them register a device without a working second factor.
+    Pass {
+        name: String,
+        /// How long it lasts, in hours (at most 720: 30 days).
+        #[arg(long, default_value_t = DEFAULT_PASS_HOURS)]
+        hours: u32,
+        /// Spent at its first use (the default).
+        #[arg(long, conflicts_with = "reusable")]
+        once: bool,
+        /// Good for every use until it expires.
+        #[arg(long)]
+        reusable: bool,
+        /// Void the user's pass instead.
+        #[arg(long, conflicts_with_all = ["once", "reusable"])]
+        revoke: bool,
+        /// Who issues it, for the audit log (default: the operator's login name).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Show a user: devices, recovery codes left, an open helpdesk pass.
+    Show { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -277,6 +300,15 @@ async fn user(app: &AppState, command: UserCommand) -> anyhow::Result<()> {
                 println!("{name} had no failed sign-ins on record");
             }
         }
+        UserCommand::Pass {
+            name,
+            hours,
+            once: _,
+            reusable,
+            revoke,
+            by,
+        } => pass(app, &name, hours, reusable, revoke, by).await?,
+        UserCommand::Show { name } => show(app, &name).await?,
         UserCommand::List => {
             for (name, devices, from_directory) in app.store.list_users().await? {
                 let source = if from_directory { "directory" } else { "local" };
@@ -319,6 +351,92 @@ async fn device(app: &AppState, command: DeviceCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// `user pass`: a new helpdesk pass, printed once, or `--revoke`.
+async fn pass(
+    app: &AppState,
+    name: &str,
+    hours: u32,
+    reusable: bool,
+    revoke: bool,
+    by: Option<String>,
+) -> anyhow::Result<()> {
+    let user = existing_user(app, name).await?;
+    let by = by.unwrap_or_else(operator);
+    if revoke {
+        if app.revoke_pass(&user, &by).await? {
+            println!("the helpdesk pass of {} is revoked", user.username);
+        } else {
+            println!("{} had no helpdesk pass", user.username);
+        }
+        return Ok(());
+    }
+    let issued = app.issue_pass(&user, &by, hours, !reusable).await?;
+    let lasting = if reusable { "every use" } else { "one use" };
+    println!(
+        "helpdesk pass for {}: {}\nvalid until {} (UTC), for {lasting}; it replaces an earlier \
+         pass",
+        user.username,
+        issued.code.expose(),
+        utc(issued.expires_at)
+    );
+    Ok(())
+}
+
+/// `user show`: devices, recovery codes left, an open pass.
+async fn show(app: &AppState, name: &str) -> anyhow::Result<()> {
+    let user = existing_user(app, name).await?;
+    let source = if user.directory_id.is_some() {
+        "directory"
+    } else {
+        "local"
+    };
+    println!("{}\t{source}", user.username);
+    for device in app.store.active_devices(user.id).await? {
+        let last_use = device.last_used_at.map_or_else(
+            || "not used yet".to_owned(),
+            |at| format!("last used {}", utc(at)),
+        );
+        println!(
+            "device\t{}\tadded {}\t{last_use}",
+            device.name,
+            utc(device.activated_at.unwrap_or(device.created_at))
+        );
+    }
+    match app.recovery_codes_left(user.id).await? {
+        Some(left) => println!("recovery codes\t{left} left"),
+        None => println!("recovery codes\tnone made"),
+    }
+    match app.store.pass(user.id).await? {
+        Some(pass) if pass.is_open(app.clock.now()) => println!(
+            "helpdesk pass\topen until {} (UTC), issued by {}{}",
+            utc(pass.expires_at),
+            pass.issued_by,
+            if pass.once { ", one use" } else { "" }
+        ),
+        _ => println!("helpdesk pass\tnone open"),
+    }
+    Ok(())
+}
+
+/// Who runs the command, for the audit log.
+fn operator() -> String {
+    ["SUDO_USER", "USER", "LOGNAME"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
+        .unwrap_or_else(|| "cli".to_owned())
+}
+
+/// A Unix time as `2026-12-01 14:05`.
+fn utc(at: i64) -> String {
+    let seconds = at.rem_euclid(86_400);
+    let (year, month, day) = aanmelden_i18n::dates::civil(at);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}",
+        seconds / 3600,
+        seconds % 3600 / 60
+    )
 }
 
 fn valid_username(raw: &str) -> anyhow::Result<String> {
@@ -393,5 +511,33 @@ mod tests {
         assert!(
             Cli::try_parse_from(["aanmelden", "user", "add", "a@b.nl", "--password", "x"]).is_err()
         );
+        assert!(
+            Cli::try_parse_from([
+                "aanmelden",
+                "user",
+                "pass",
+                "a@b.nl",
+                "--once",
+                "--reusable"
+            ])
+            .is_err()
+        );
+        let cli = Cli::try_parse_from(["aanmelden", "user", "pass", "a@b.nl"]).unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Admin(AdminCommand::User(UserCommand::Pass {
+                hours: DEFAULT_PASS_HOURS,
+                reusable: false,
+                revoke: false,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn times_print_as_utc_dates() {
+        assert_eq!(utc(0), "1970-01-01 00:00");
+        assert_eq!(utc(1_795_000_000), "2026-11-18 11:06");
+        assert_eq!(utc(951_782_400), "2000-02-29 00:00");
     }
 }

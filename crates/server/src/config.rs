@@ -57,6 +57,13 @@ pub struct Config {
     pub max_devices: u32,
     /// Whether "Gereed" needs the first code from the app.
     pub require_first_code: bool,
+    /// What a user without a device needs to register their first one:
+    /// `password` (the password alone, the default) or `pass` (the
+    /// password and a helpdesk pass, `aanmelden user pass`).
+    pub first_device: FirstDevice,
+    /// Adding a device to a signed-in account needs a second factor shown
+    /// this many seconds ago at most (else a code from the app first).
+    pub fresh_second_factor_s: i64,
     /// A session unused this long (seconds) is over.
     pub session_idle_timeout_s: i64,
     /// A session this old (seconds) is over, used or not.
@@ -251,6 +258,18 @@ impl AccountSource {
     }
 }
 
+/// What a first device needs besides the password.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FirstDevice {
+    /// Nothing: whoever has the password of an account without a device
+    /// registers the first one.
+    #[default]
+    Password,
+    /// A helpdesk pass.
+    Pass,
+}
+
 /// The kind of directory, for its defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -278,6 +297,8 @@ impl Default for Config {
             client_downloads: ClientDownloads::default(),
             max_devices: 4,
             require_first_code: true,
+            first_device: FirstDevice::Password,
+            fresh_second_factor_s: 5 * 60,
             session_idle_timeout_s: 15 * 60,
             session_absolute_timeout_s: 8 * 60 * 60,
             cookie_domain: None,
@@ -634,6 +655,11 @@ impl Config {
         if self.max_devices == 0 {
             return Err(ConfigError::Invalid(
                 "max_devices must be at least 1".into(),
+            ));
+        }
+        if self.fresh_second_factor_s < 1 {
+            return Err(ConfigError::Invalid(
+                "fresh_second_factor_s must be at least 1".into(),
             ));
         }
         if self.push_max_open < 1

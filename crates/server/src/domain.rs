@@ -5,6 +5,7 @@ pub mod devices;
 pub mod network;
 pub mod passwords;
 pub mod push;
+pub mod recovery;
 pub mod regulation;
 pub mod return_to;
 pub mod secrets;

@@ -18,6 +18,18 @@ pub enum ApiError {
     /// 401: wrong, expired or already used one-time password.
     #[error("incorrect one-time password")]
     InvalidOtp,
+    /// 401: wrong or already used recovery code.
+    #[error("incorrect recovery code")]
+    InvalidRecoveryCode,
+    /// 401: wrong, expired or already used helpdesk pass.
+    #[error("incorrect helpdesk pass")]
+    InvalidPass,
+    /// 403: a first device needs a helpdesk pass.
+    #[error("a first device needs a helpdesk pass")]
+    PassRequired,
+    /// 403: adding a device needs a recent second factor.
+    #[error("confirm with a code from the app first")]
+    ConfirmRequired,
     /// 429: too many failed passwords or codes for this account or address.
     #[error("too many failed attempts; try again later")]
     Locked { retry_after_s: u64 },
@@ -85,6 +97,10 @@ impl ApiError {
         match self {
             Self::InvalidCredentials => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidCredentials),
             Self::InvalidOtp => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidOtp),
+            Self::InvalidRecoveryCode => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidRecoveryCode),
+            Self::InvalidPass => (StatusCode::UNAUTHORIZED, ErrorCode::InvalidPass),
+            Self::PassRequired => (StatusCode::FORBIDDEN, ErrorCode::PassRequired),
+            Self::ConfirmRequired => (StatusCode::FORBIDDEN, ErrorCode::ConfirmRequired),
             Self::Locked { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::Locked),
             Self::PushDenied => (StatusCode::UNAUTHORIZED, ErrorCode::PushDenied),
             Self::PushExpired => (StatusCode::UNAUTHORIZED, ErrorCode::PushExpired),
@@ -201,6 +217,14 @@ mod tests {
                 ErrorCode::InvalidCredentials,
             ),
             (ApiError::InvalidOtp, 401, ErrorCode::InvalidOtp),
+            (
+                ApiError::InvalidRecoveryCode,
+                401,
+                ErrorCode::InvalidRecoveryCode,
+            ),
+            (ApiError::InvalidPass, 401, ErrorCode::InvalidPass),
+            (ApiError::PassRequired, 403, ErrorCode::PassRequired),
+            (ApiError::ConfirmRequired, 403, ErrorCode::ConfirmRequired),
             (
                 ApiError::Locked { retry_after_s: 60 },
                 429,

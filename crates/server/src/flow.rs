@@ -4,7 +4,9 @@
 //! only turn that into JSON or into a page.
 
 pub mod devices;
+pub mod pass;
 pub mod push;
+pub mod recovery;
 pub mod sign_in;
 
 use crate::domain::sign_in::{Level, SessionToken};

@@ -179,7 +179,7 @@ impl AppState {
         for device in devices {
             let secret = self.open_secret(device)?;
             if let Some(step) = domain::totp::matching_step(&secret, code, now)
-                && self.store.accept_step(device.id, step).await?
+                && self.store.accept_step(device.id, step, now).await?
             {
                 return Ok(Some(device));
             }

@@ -102,6 +102,8 @@ pub enum SecondFactor {
     Push,
     /// The first code of a newly registered device.
     FirstCode,
+    /// A recovery code, the phone being lost.
+    RecoveryCode,
 }
 
 impl SecondFactor {
@@ -110,6 +112,7 @@ impl SecondFactor {
             Self::Code => "code",
             Self::Push => "push",
             Self::FirstCode => "first_code",
+            Self::RecoveryCode => "recovery_code",
         }
     }
 }

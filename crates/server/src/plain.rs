@@ -19,6 +19,7 @@ pub mod no_access;
 pub mod otp;
 pub mod password;
 pub mod push;
+pub mod recovery;
 pub mod signed_in;
 
 use aanmelden_api::{ErrorCode, Kiosk};
@@ -59,6 +60,9 @@ pub const DEVICES_PATH: &str = "/apparaten";
 /// The page after "Afmelden".
 pub const LOGGED_OFF_PATH: &str = "/afgemeld";
 
+/// The recovery code instead of the second factor ("Telefoon kwijt?").
+pub const RECOVERY_PATH: &str = "/herstelcode";
+
 /// Where the gate sends a signed-in user that an application is not open
 /// to (`?app=` the address asked for).
 pub const NO_ACCESS_PATH: &str = "/geen-toegang";
@@ -74,6 +78,9 @@ pub const KIOSK_RESET_SCRIPT: &str = "/kiosk-reset.js";
 /// The script of the QR page's copy button.
 pub const COPY_SECRET_SCRIPT: &str = "/copy-secret.js";
 
+/// The script of the recovery codes page's copy and print buttons.
+pub const RECOVERY_CODES_SCRIPT: &str = "/recovery-codes.js";
+
 /// `GET /kiosk-reset.js`.
 pub async fn kiosk_reset_script() -> Response {
     script(include_str!("../assets/kiosk-reset.js"))
@@ -82,6 +89,11 @@ pub async fn kiosk_reset_script() -> Response {
 /// `GET /copy-secret.js`.
 pub async fn copy_secret_script() -> Response {
     script(include_str!("../assets/copy-secret.js"))
+}
+
+/// `GET /recovery-codes.js`.
+pub async fn recovery_codes_script() -> Response {
+    script(include_str!("../assets/recovery-codes.js"))
 }
 
 fn script(source: &'static str) -> Response {
@@ -238,7 +250,7 @@ fn kept_query(path: &str, query: &PageQuery) -> Option<String> {
 /// The portal's page at `path`: one of its own fixed addresses, or the
 /// start page for any other.
 fn own_page(path: &str) -> &'static str {
-    [DEVICES_PATH, LOGGED_OFF_PATH, NO_ACCESS_PATH]
+    [DEVICES_PATH, LOGGED_OFF_PATH, NO_ACCESS_PATH, RECOVERY_PATH]
         .into_iter()
         .find(|page| path == *page)
         .unwrap_or("/")
@@ -345,12 +357,22 @@ async fn page(
         Level::SecondFactor if query.stap.as_deref() == Some("code") => {
             otp::page(frame, flash.as_ref())
         }
+        // The app's build with the devices screens has this one too: the
+        // new phone is registered next.
+        Level::SecondFactor if path == RECOVERY_PATH => {
+            let screen = recovery::page(frame, flash.as_ref());
+            return Ok(Shown::Page(
+                frame.document(&screen, &frame.app.page_head.with_devices_app),
+            ));
+        }
         Level::SecondFactor => match push::state(frame.app, &session, client, frame.headers).await?
         {
             push::Screen::Approved(stepped) => return Ok(Shown::Stepped(stepped)),
             push::Screen::Show(view) => push::page(frame, &view, flash.as_ref()),
         },
-        Level::RegisterDevice => return devices_page(frame, &session, query, flash).await,
+        Level::RegisterDevice | Level::Pass => {
+            return devices_page(frame, &session, query, flash).await;
+        }
         Level::Done if path == DEVICES_PATH => {
             return devices_page(frame, &session, query, flash).await;
         }
@@ -430,7 +452,10 @@ impl<'a> Frame<'a> {
             lang: self.lang,
             path: self.path,
             headers: self.headers,
-            signed_in: matches!(session.level, Level::Done | Level::RegisterDevice),
+            signed_in: matches!(
+                session.level,
+                Level::Done | Level::RegisterDevice | Level::Pass
+            ),
             done: session.level == Level::Done,
             has_session: true,
             username: session.username.clone(),
@@ -642,6 +667,10 @@ pub enum Notice {
     TestWrong,
     /// A device was registered (its name).
     DeviceAdded(String),
+    /// Signed in with a recovery code: register the new phone.
+    Recovered,
+    /// A code from the app confirmed it was the user: add the device.
+    Confirmed,
     /// The password page's name was no longer the session's: another
     /// window had changed it (shown as an error).
     UserChanged,
@@ -694,6 +723,15 @@ impl Flash {
     }
 
     /// Whether the error is about `field`.
+    /// The error of the form whose field is `field`.
+    #[must_use]
+    pub fn about(self, field: &str) -> Self {
+        Self {
+            field: Some(field.to_owned()),
+            ..self
+        }
+    }
+
     pub fn is_about(&self, field: &str) -> bool {
         self.field.as_deref() == Some(field)
     }
@@ -776,6 +814,16 @@ pub fn stepped_to(app: &AppState, stepped: &Stepped, to: &str) -> Response {
         .into_response()
 }
 
+/// After a step up: to `to`, with the new session cookie and a message.
+pub fn stepped_with(app: &AppState, stepped: &Stepped, to: &str, notice: Notice) -> Response {
+    let mut response = back_to(app, to, &Flash::notice(notice));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_session_cookie(&stepped.token, &app.config),
+    );
+    response
+}
+
 /// A form's answer when the session it was for is gone.
 pub fn expired(app: &AppState) -> Response {
     back_to(app, "/", &Flash::error(&ApiError::SessionExpired, ""))
@@ -823,10 +871,12 @@ pub async fn require_form_token(
     let form = parts.uri.path();
     tracing::info!(form, "refused a form without its page's token");
     let form = form.strip_prefix(FORMS).unwrap_or(form);
-    let page = if form.starts_with("/devices") {
+    let page = if form.starts_with("/devices") || form == "/recovery-codes" {
         DEVICES_PATH
     } else if form == "/otp" {
         otp::PATH
+    } else if form == "/recovery" || form == "/pass" {
+        RECOVERY_PATH
     } else {
         "/"
     };

@@ -80,6 +80,10 @@ pub fn router(app: AppState) -> Router {
         .route_service(plain::RESET_PATH, reset)
         .route(plain::KIOSK_RESET_SCRIPT, get(plain::kiosk_reset_script))
         .route(plain::COPY_SECRET_SCRIPT, get(plain::copy_secret_script))
+        .route(
+            plain::RECOVERY_CODES_SCRIPT,
+            get(plain::recovery_codes_script),
+        )
         .route_service(plain::LEAVE_PATH, leave)
         .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
@@ -189,6 +193,9 @@ fn api_routes(app: &AppState) -> Router {
         .route("/login/identify", post(login::identify))
         .route("/login/password", post(login::password))
         .route("/login/otp", post(login::otp))
+        .route("/login/recovery", post(login::recovery))
+        .route("/login/pass", post(login::pass))
+        .route("/login/confirm", post(login::confirm))
         .route("/login/push", post(push::start))
         .route("/login/push/{id}", get(push::wait))
         .route("/session", get(login::session))
@@ -198,10 +205,12 @@ fn api_routes(app: &AppState) -> Router {
         .route("/devices/{id}", axum::routing::delete(devices::remove))
         .route("/devices/{id}/activate", post(devices::activate))
         .route("/devices/{id}/test", post(devices::test))
+        .route("/recovery-codes", post(devices::renew_recovery_codes))
         .route_layer(middleware::from_fn(json_posts_only))
         // The phone's requests are signed with its key, not sent with a
         // browser's cookie.
         .route("/authenticator/challenges", get(authenticator::list))
+        .route("/authenticator/devices", get(authenticator::devices))
         .route(
             "/authenticator/challenges/{id}",
             post(authenticator::answer),
@@ -230,10 +239,14 @@ fn form_routes(app: &AppState) -> Router {
         .route("/identify", post(plain::identify::submit))
         .route("/password", post(plain::password::submit))
         .route("/otp", post(plain::otp::submit))
+        .route("/recovery", post(plain::recovery::submit))
+        .route("/pass", post(plain::recovery::pass))
+        .route("/recovery-codes", post(plain::recovery::renew))
         .route("/push", post(plain::push::resend))
         .route("/push/wait", post(plain::push::wait))
         .route("/devices", post(plain::devices::add))
         .route("/devices/test", post(plain::devices::test))
+        .route("/devices/confirm", post(plain::devices::confirm))
         .route("/devices/remove", post(plain::devices::ask_remove))
         .route("/devices/{id}/activate", post(plain::devices::activate))
         .route("/devices/{id}/remove", post(plain::devices::remove))

@@ -13,12 +13,16 @@ use sqlx::migrate::Migrator;
 mod audit;
 mod devices;
 mod migrations;
+mod passes;
 mod push;
+mod recovery;
 mod sessions;
 mod throttle;
 mod users;
 
+pub use passes::HelpdeskPass;
 pub use push::ChallengeLimits;
+pub use recovery::RecoveryCount;
 pub use throttle::Reservation;
 pub use users::NameOfLocalUser;
 
@@ -85,6 +89,8 @@ pub struct DeviceRow {
     pub name: String,
     pub secret: Vec<u8>,
     pub last_step: i64,
+    /// When it last signed its user in (a code or an approved push).
+    pub last_used_at: Option<i64>,
     pub created_at: i64,
     pub activated_at: Option<i64>,
     /// 1: sealed for the user only (from before device ids were bound in).

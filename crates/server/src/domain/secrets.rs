@@ -123,6 +123,9 @@ const FLASH_KEY_PURPOSE: &[u8] = b"aanmelden flash mac v1";
 /// What the key for [`Cipher::form_token`] is derived for (HKDF info).
 const FORM_KEY_PURPOSE: &[u8] = b"aanmelden form token v1";
 
+/// What the key of recovery codes' hashes is derived for.
+const RECOVERY_KEY_PURPOSE: &[u8] = b"aanmelden recovery code v1";
+
 /// The length of a [`Cipher::form_token`]: 128 bits.
 pub const FORM_TOKEN_LEN: usize = 16;
 
@@ -132,7 +135,8 @@ pub const FORM_TOKEN_LEN: usize = 16;
 /// [`Cipher::seal_cookie`]); tags typed text with another derived key
 /// (see [`Cipher::tag`]), signs the plain pages' messages with a third
 /// (see [`Cipher::sign_flash`]) and makes their forms' tokens with a
-/// fourth (see [`Cipher::form_token`]).
+/// fourth (see [`Cipher::form_token`]); hashes recovery codes with a fifth
+/// (see [`Cipher::recovery_hash`]).
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
@@ -140,6 +144,7 @@ pub struct Cipher {
     tag_key: SecretBytes,
     flash_key: SecretBytes,
     form_key: SecretBytes,
+    recovery_key: SecretBytes,
 }
 
 /// A 32-byte key for `purpose`, derived from `master` with HKDF-SHA-256:
@@ -170,9 +175,11 @@ impl Cipher {
         let cookie_key = derive_key(&bytes, COOKIE_KEY_PURPOSE);
         let flash_key = derive_key(&bytes, FLASH_KEY_PURPOSE);
         let form_key = derive_key(&bytes, FORM_KEY_PURPOSE);
+        let recovery_key = derive_key(&bytes, RECOVERY_KEY_PURPOSE);
         Ok(Self {
             flash_key,
             form_key,
+            recovery_key,
             aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes)),
             cookie_aead: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(cookie_key.expose())),
             tag_key: SecretBytes::new(
@@ -279,6 +286,18 @@ impl Cipher {
         let mut token = [0; FORM_TOKEN_LEN];
         token.copy_from_slice(&mac[..FORM_TOKEN_LEN]);
         token
+    }
+}
+
+impl Cipher {
+    /// What the database keeps of user `user_id`'s recovery code `code`
+    /// (normalised): HMAC-SHA-256 (hex) under a key that is not in the
+    /// database, so that a copy of it gives no code away, not even to a
+    /// search through every code (50 bits each).
+    pub fn recovery_hash(&self, user_id: i64, code: &str) -> String {
+        let mut message = user_id.to_be_bytes().to_vec();
+        message.extend_from_slice(code.as_bytes());
+        super::push::sign(&self.recovery_key, &message)
     }
 }
 

@@ -21,6 +21,9 @@ pub enum Level {
     /// The password was right and the user has no device: good only for
     /// registering a first one.
     RegisterDevice,
+    /// The password and a helpdesk pass were right: good only for
+    /// registering a device, whether the user has others or not.
+    Pass,
     /// The password was right; the second factor is still to come.
     SecondFactor,
     /// Signed in.
@@ -32,6 +35,7 @@ impl Level {
         match self {
             Self::Identified => "identified",
             Self::RegisterDevice => "register_device",
+            Self::Pass => "pass",
             Self::SecondFactor => "second_factor",
             Self::Done => "done",
         }
@@ -41,6 +45,7 @@ impl Level {
         [
             Self::Identified,
             Self::RegisterDevice,
+            Self::Pass,
             Self::SecondFactor,
             Self::Done,
         ]
@@ -52,7 +57,7 @@ impl Level {
     pub fn step(self) -> Step {
         match self {
             Self::Identified => Step::Password,
-            Self::RegisterDevice => Step::RegisterDevice,
+            Self::RegisterDevice | Self::Pass => Step::RegisterDevice,
             Self::SecondFactor => Step::Push,
             Self::Done => Step::Done,
         }
@@ -96,6 +101,10 @@ pub struct Session {
     pub email: Option<String>,
     /// The user's directory groups, as the directory last gave them.
     pub groups: Vec<String>,
+    /// When the session last showed a second factor (a code, a push, the
+    /// first code of a new device, a recovery code): adding a device needs
+    /// a recent one.
+    pub second_factor_at: Option<i64>,
     /// Started or stepped up at a kiosk: held to the kiosk's lifetimes
     /// (see [`crate::config::Config::session_limits`]).
     pub kiosk: bool,
@@ -204,6 +213,7 @@ mod tests {
             display_name: None,
             email: None,
             groups: Vec::new(),
+            second_factor_at: None,
             kiosk: false,
         }
     }
@@ -225,6 +235,7 @@ mod tests {
         for level in [
             Level::Identified,
             Level::RegisterDevice,
+            Level::Pass,
             Level::SecondFactor,
             Level::Done,
         ] {
@@ -233,6 +244,7 @@ mod tests {
         assert_eq!(Level::parse("admin"), None);
         assert_eq!(Level::Identified.step(), Step::Password);
         assert_eq!(Level::SecondFactor.step(), Step::Push);
+        assert_eq!(Level::Pass.step(), Step::RegisterDevice);
     }
 
     #[test]
@@ -250,6 +262,7 @@ mod tests {
         assert!(!desk.needs_last_seen(1059));
         assert!(desk.needs_last_seen(1060));
         let kiosk = Session {
+            second_factor_at: None,
             kiosk: true,
             ..desk
         };

@@ -1,7 +1,7 @@
 //! "Mijn geregistreerde apparaten": list, enrol ("+ Apparaat toevoegen" →
 //! "OK" → QR → "Gereed"), test, remove.
 
-use aanmelden_api::{Device, DeviceList, Enrolment};
+use aanmelden_api::{Adding, Device, DeviceList, Enrolment, RecoveryCodes};
 
 use crate::AppState;
 use crate::domain::devices::{DeviceName, MAX_NAME_CHARS, NameError};
@@ -21,17 +21,23 @@ pub struct Started {
     pub created: bool,
 }
 
-/// A device made active ("Gereed"), and where a registration session went.
+/// A device made active ("Gereed"), where a registration session went, and
+/// the user's first recovery codes if this (their first device) made them.
 #[derive(Debug)]
 pub struct Activated {
     pub device: Device,
     pub stepped: Option<Stepped>,
+    pub recovery_codes: Option<RecoveryCodes>,
 }
 
 impl AppState {
     /// Active devices, and the pending enrolment of this session.
     pub async fn list_devices(&self, session: &Session) -> Result<DeviceList, ApiError> {
-        let user_id = self.device_owner(session).await?;
+        let pass_required = self.pass_required(session);
+        let user_id = match self.device_owner(session).await {
+            Err(ApiError::PassRequired) => session.user_id.ok_or(ApiError::Forbidden)?,
+            owner => owner?,
+        };
         let devices = self
             .store
             .active_devices(user_id)
@@ -49,6 +55,15 @@ impl AppState {
             pending,
             limit: self.config.max_devices,
             first_code_required: self.config.require_first_code,
+            recovery_codes_left: self.recovery_codes_left(user_id).await?,
+            with_pass: session.level == Level::Pass,
+            adding: if pass_required {
+                Adding::PassRequired
+            } else if session.level == Level::Done && !self.factor_is_fresh(session) {
+                Adding::ConfirmRequired
+            } else {
+                Adding::Open
+            },
         })
     }
 
@@ -62,6 +77,9 @@ impl AppState {
         typed: &str,
     ) -> Result<Started, ApiError> {
         let user_id = self.device_owner(session).await?;
+        if session.level == Level::Done && !self.factor_is_fresh(session) {
+            return Err(ApiError::ConfirmRequired);
+        }
         let name = DeviceName::parse(typed).map_err(name_error)?;
         if let Some(pending) = self.store.pending_device(user_id).await? {
             if is_own(&pending, session) && pending.name.to_lowercase() == name.key() {
@@ -161,11 +179,13 @@ impl AppState {
             id: row.id,
             name: row.name,
             activated_at: now,
+            last_used_at: step.map(|_| now),
         };
-        if session.level != Level::RegisterDevice {
+        if !matches!(session.level, Level::RegisterDevice | Level::Pass) {
             return Ok(Activated {
                 device,
                 stepped: None,
+                recovery_codes: None,
             });
         }
         let level = if step.is_some() {
@@ -181,10 +201,56 @@ impl AppState {
             Level::SecondFactor
         };
         let stepped = self.step_up(session, client, user_id, level).await?;
+        // Made once the step is taken: a set is never made and not shown.
+        let recovery_codes = if level == Level::Done {
+            self.first_recovery_codes(session, user_id, client).await?
+        } else {
+            None
+        };
         Ok(Activated {
             device,
             stepped: Some(stepped),
+            recovery_codes,
         })
+    }
+
+    /// "Bevestigen": a code from the app again, so that a session signed in
+    /// a while ago may add a device (see `fresh_second_factor_s`). A wrong
+    /// code counts as at sign-in.
+    pub async fn confirm_second_factor(
+        &self,
+        session: &Session,
+        client: &str,
+        code: &str,
+    ) -> Result<Stepped, ApiError> {
+        let (Level::Done, Some(user_id)) = (session.level, session.user_id) else {
+            return Err(ApiError::Forbidden);
+        };
+        let devices = self.store.active_devices(user_id).await?;
+        let attempt = self.begin_attempt(&session.username, client).await?;
+        let Some(device) = self.accept_code(&devices, code).await? else {
+            self.audit(&session.username, "confirm_failed", "otp", client)
+                .await?;
+            self.attempt_failed(attempt).await?;
+            return Err(ApiError::InvalidOtp);
+        };
+        self.attempt_succeeded(attempt).await?;
+        self.audit(
+            &session.username,
+            "second_factor_confirmed",
+            &device.name,
+            client,
+        )
+        .await?;
+        self.step_up(session, client, user_id, Level::Done).await
+    }
+
+    /// Whether the session showed its second factor recently enough to add
+    /// a device.
+    fn factor_is_fresh(&self, session: &Session) -> bool {
+        session
+            .second_factor_at
+            .is_some_and(|at| self.clock.now() - at <= self.config.fresh_second_factor_s)
     }
 
     /// "Testen": whether a code from the app is right for device `id`. A
@@ -265,14 +331,19 @@ impl AppState {
     }
 
     /// The user whose devices this session may manage. A password alone
-    /// registers the first device only: a registration session loses its
-    /// rights once the account has an active device.
+    /// registers the first device only (and only where the portal is set
+    /// up so: else it needs a helpdesk pass too): a registration session
+    /// loses its rights once the account has an active device. A pass
+    /// registers a device whether the user has others or not.
     async fn device_owner(&self, session: &Session) -> Result<i64, ApiError> {
         match (session.level, session.user_id) {
-            (Level::Done, Some(id)) => Ok(id),
+            (Level::Done | Level::Pass, Some(id)) => Ok(id),
             (Level::RegisterDevice, Some(id))
                 if self.store.active_devices(id).await?.is_empty() =>
             {
+                if self.pass_required(session) {
+                    return Err(ApiError::PassRequired);
+                }
                 Ok(id)
             }
             _ => Err(ApiError::Forbidden),
@@ -317,11 +388,13 @@ fn is_own(row: &DeviceRow, session: &Session) -> bool {
     row.session_hash.as_deref() == Some(session.id_hash.as_str())
 }
 
-fn to_device(row: DeviceRow) -> Device {
+/// A device as the contract gives it.
+pub fn to_device(row: DeviceRow) -> Device {
     Device {
         id: row.id,
         name: row.name,
         activated_at: row.activated_at.unwrap_or(row.created_at),
+        last_used_at: row.last_used_at,
     }
 }
 

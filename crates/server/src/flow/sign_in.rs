@@ -283,6 +283,12 @@ impl AppState {
             display_name: session.display_name.clone(),
             email: session.email.clone(),
             groups: session.groups.clone(),
+            // Every step to signed in shows a second factor.
+            second_factor_at: if level == Level::Done {
+                Some(self.clock.now())
+            } else {
+                session.second_factor_at
+            },
             kiosk: session.kiosk || self.config.kiosk_for(client).is_some(),
         };
         if session.level == Level::Identified {

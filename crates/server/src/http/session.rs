@@ -43,6 +43,7 @@ async fn live_session(
             display_name: None,
             email: None,
             groups: Vec::new(),
+            second_factor_at: None,
             kiosk: false,
         };
         let (idle, absolute) = app.config.session_limits(session.kiosk, session.level);

@@ -2,21 +2,25 @@
 //! (a disclosure with the name and "OK"), "Testen" and "Verwijderen" (with
 //! a confirmation page), as plain forms.
 
-use aanmelden_api::DeviceList;
+use aanmelden_api::{Adding, Device, DeviceList, ErrorCode, FEW_RECOVERY_CODES};
 use aanmelden_i18n::Key;
+use aanmelden_i18n::dates::device_time;
 use axum::Form;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::{
     DEVICES_PATH, FORMS, Flash, FormSession, Frame, Notice, PageQuery, back_to, error, stepped_to,
+    stepped_with,
 };
 use crate::AppState;
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
-use crate::http::ClientAddr;
+use crate::flow::devices::Activated;
+use crate::http::{ClientAddr, set_session_cookie};
 
 /// A devices screen, and whether it shows a device's secret.
 pub struct Screen {
@@ -44,10 +48,16 @@ pub async fn page(
     let markup = html! {
         section class="step devices" {
             h1 { (frame.t(Key::DevicesHeading)) }
-            @if let Some(Notice::DeviceAdded(name)) = flash.and_then(|f| f.notice.as_ref()) {
-                p id="device-added" class="success" role="status" {
-                    (Key::DeviceAdded.fill(frame.lang, "device", name))
+            @match flash.and_then(|f| f.notice.as_ref()) {
+                Some(Notice::DeviceAdded(name)) => {
+                    p id="device-added" class="success" role="status" {
+                        (Key::DeviceAdded.fill(frame.lang, "device", name))
+                    }
                 }
+                Some(Notice::Recovered) => {
+                    p id="recovered" class="notice" role="status" { (frame.t(Key::Recovered)) }
+                }
+                _ => {}
             }
             @if let Some(device) = removing {
                 (confirm_remove(frame, device.id, &device.name))
@@ -70,19 +80,25 @@ fn overview(
 ) -> Markup {
     let at_limit = list.devices.len() >= usize::try_from(list.limit).unwrap_or(usize::MAX);
     let first = list.devices.is_empty();
-    // A password alone registers one first device; more needs the second factor.
-    let may_add = !at_limit && (first || session.level == Level::Done);
+    // A password alone registers one first device (where no helpdesk pass
+    // is required for it); more needs the second factor or a pass.
+    let may_add = !at_limit
+        && list.adding != Adding::PassRequired
+        && (first || matches!(session.level, Level::Done | Level::Pass));
+    let pass_failed = flash.is_some_and(|f| f.code() == Some(ErrorCode::InvalidPass));
     let failed = flash.and_then(|f| f.error_text(frame.lang));
+    let confirm_failed = flash.is_some_and(|f| f.is_about("confirm"));
+    let confirmed = flash.is_some_and(|f| f.notice == Some(Notice::Confirmed));
     let name_failed = flash.is_some_and(|f| {
         f.is_about("name")
-            || f.code().is_some_and(|c| {
-                matches!(
-                    c,
-                    aanmelden_api::ErrorCode::NameTaken | aanmelden_api::ErrorCode::DeviceLimit
-                )
-            })
+            || f.code()
+                .is_some_and(|c| matches!(c, ErrorCode::NameTaken | ErrorCode::DeviceLimit))
     });
     let typed = flash.map_or("", |f| f.typed.as_str());
+    // Only the form for new recovery codes takes a code that can be wrong
+    // (a wrong test code is a notice).
+    let renew_failed =
+        flash.is_some_and(|f| f.code() == Some(ErrorCode::InvalidOtp) && !confirm_failed);
     let tested = flash.and_then(|f| match f.notice {
         Some(Notice::TestOk) => Some((true, Key::TestOk)),
         Some(Notice::TestWrong) => Some((false, Key::TestWrong)),
@@ -90,7 +106,7 @@ fn overview(
     });
     let limit = list.limit.to_string();
     html! {
-        @if first {
+        @if first && list.adding != Adding::PassRequired {
             p class="hint" { (frame.t(Key::FirstDeviceHint)) }
         }
         @if !first {
@@ -126,22 +142,21 @@ fn overview(
                 }
             }
         }
+        @if list.adding == Adding::PassRequired {
+            p id="pass-required" class="notice" { (frame.t(Key::PassRequired)) }
+            (super::recovery::pass_form(frame, flash.filter(|_| pass_failed)))
+        }
         @if may_add {
-            details class="add-device" open[first || name_failed] {
+            details class="add-device" open[first || name_failed || confirm_failed || confirmed] {
                 summary id="add-device" class="secondary" { (frame.t(Key::AddDevice)) }
-                form class="add-device" method="post" action={ (FORMS) "/devices" } novalidate {
-                    (frame.form_token())
-                    label for="device-name" { (frame.t(Key::DeviceNameLabel)) }
-                    input id="device-name" name="name" type="text" maxlength="32"
-                        placeholder=(frame.t(Key::DeviceNamePlaceholder)) value=(typed)
-                        aria-invalid=[name_failed.then_some("true")]
-                        aria-describedby=[name_failed.then_some("error")];
-                    (error(if name_failed { failed.as_deref() } else { None }))
-                    button type="submit" class="primary" id="device-name-ok" { (frame.t(Key::Ok)) }
+                @if list.adding == Adding::ConfirmRequired {
+                    (confirm_form(frame, confirm_failed.then_some(()).and(failed.as_deref())))
+                } @else {
+                    (name_form(frame, typed, name_failed.then_some(()).and(failed.as_deref())))
                 }
             }
         }
-        @if !name_failed {
+        @if !name_failed && !renew_failed && !pass_failed && !confirm_failed {
             (error(failed.as_deref()))
         }
         p class="limit" {
@@ -151,11 +166,96 @@ fn overview(
                 (Key::DeviceLimitInfo.fill(frame.lang, "limit", &limit))
             }
         }
+        @if !first {
+            (device_times(frame, &list.devices))
+        }
+        @if session.level == Level::Done && !first {
+            (recovery_codes(frame, list.recovery_codes_left, renew_failed.then_some(()).and(failed.as_deref())))
+        }
         // Signed in (also by the first device's code): on to the
         // applications and the client download.
         @if session.level == Level::Done {
             p class="to-start" {
                 a class="button primary" id="to-start" href="/" { (frame.t(Key::ToStartPage)) }
+            }
+        }
+    }
+}
+
+/// The new device's name, and "OK".
+fn name_form(frame: &Frame<'_>, typed: &str, failed: Option<&str>) -> Markup {
+    html! {
+        form class="add-device" method="post" action={ (FORMS) "/devices" } novalidate {
+            (frame.form_token())
+            label for="device-name" { (frame.t(Key::DeviceNameLabel)) }
+            input id="device-name" name="name" type="text" maxlength="32"
+                placeholder=(frame.t(Key::DeviceNamePlaceholder)) value=(typed)
+                aria-invalid=[failed.is_some().then_some("true")]
+                aria-describedby=[failed.is_some().then_some("error")];
+            (error(failed))
+            button type="submit" class="primary" id="device-name-ok" { (frame.t(Key::Ok)) }
+        }
+    }
+}
+
+/// When each device was added and last used.
+fn device_times(frame: &Frame<'_>, devices: &[Device]) -> Markup {
+    html! {
+        ul id="device-times" class="device-times" {
+            @for device in devices {
+                li { (device_time(device, frame.lang)) }
+            }
+        }
+    }
+}
+
+/// "Bevestigen": a code from the app before a device is added to an
+/// account signed in a while ago.
+fn confirm_form(frame: &Frame<'_>, failed: Option<&str>) -> Markup {
+    html! {
+        form class="add-device" method="post" action={ (FORMS) "/devices/confirm" } novalidate {
+            (frame.form_token())
+            p id="confirm-required" class="hint" { (frame.t(Key::ConfirmRequired)) }
+            label for="confirm-code" { (frame.t(Key::OtpLabel)) }
+            input id="confirm-code" name="code" type="text" inputmode="numeric" pattern="[0-9]*"
+                maxlength="6" autocomplete="one-time-code"
+                aria-invalid=[failed.is_some().then_some("true")]
+                aria-describedby=[failed.is_some().then_some("error")];
+            (error(failed))
+            button type="submit" class="primary" id="confirm-submit" { (frame.t(Key::Confirm)) }
+        }
+    }
+}
+
+/// How many recovery codes are left (a warning when few are), and
+/// "Nieuwe herstelcodes maken" with a code from the app.
+fn recovery_codes(frame: &Frame<'_>, left: Option<u32>, failed: Option<&str>) -> Markup {
+    let few = left.is_none_or(|left| left <= FEW_RECOVERY_CODES);
+    html! {
+        section class="recovery" aria-labelledby="recovery-heading" {
+            h2 id="recovery-heading" { (frame.t(Key::RecoveryCodesHeading)) }
+            p id="recovery-left" {
+                @match left {
+                    Some(left) => (Key::RecoveryCodesLeft.fill(frame.lang, "left", &left.to_string())),
+                    None => (frame.t(Key::RecoveryCodesNone)),
+                }
+            }
+            @if few {
+                p id="recovery-few" class="warning" { (frame.t(Key::RecoveryCodesFew)) }
+            }
+            details class="renew-codes" open[failed.is_some()] {
+                summary id="renew-codes" class="secondary" { (frame.t(Key::RenewCodes)) }
+                form method="post" action={ (FORMS) "/recovery-codes" } novalidate {
+                    (frame.form_token())
+                    p class="hint" { (frame.t(Key::RenewCodesHint)) }
+                    label for="renew-code" { (frame.t(Key::OtpLabel)) }
+                    input id="renew-code" name="code" type="text" inputmode="numeric" pattern="[0-9]*"
+                        maxlength="6" autocomplete="one-time-code"
+                        aria-invalid=[failed.is_some().then_some("true")]
+                        aria-describedby=[failed.is_some().then_some("error")];
+                    (error(failed))
+                    button type="submit" class="primary" id="renew-submit" { (frame.t(Key::RenewCodes)) }
+                }
             }
         }
     }
@@ -202,6 +302,32 @@ pub struct TestForm {
     device: i64,
     #[serde(default)]
     code: String,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /flow/devices/confirm`: "Bevestigen", then the name of the device.
+pub async fn confirm(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    FormSession(session): FormSession,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    match app
+        .confirm_second_factor(&session, &client, &form.code)
+        .await
+    {
+        Ok(stepped) => stepped_with(&app, &stepped, DEVICES_PATH, Notice::Confirmed),
+        Err(failure) => back_to(
+            &app,
+            DEVICES_PATH,
+            &Flash::error(&failure, "").about("confirm"),
+        ),
+    }
 }
 
 /// `POST /flow/devices/test`: "Testen".
@@ -257,12 +383,35 @@ pub async fn activate(
     ClientAddr(client): ClientAddr,
     FormSession(session): FormSession,
     Path(id): Path<i64>,
+    headers: HeaderMap,
     Form(form): Form<ActivateForm>,
 ) -> Response {
     match app
         .activate_device(&session, &client, id, Some(&form.code))
         .await
     {
+        // The first recovery codes show at once, this once.
+        Ok(Activated {
+            recovery_codes: Some(codes),
+            stepped,
+            device,
+        }) => {
+            let mut response = super::recovery::codes_page(
+                &app,
+                &headers,
+                &client,
+                &session.username,
+                &codes,
+                Some(&device.name),
+            );
+            if let Some(stepped) = stepped {
+                response.headers_mut().append(
+                    header::SET_COOKIE,
+                    set_session_cookie(&stepped.token, &app.config),
+                );
+            }
+            response
+        }
         Ok(activated) => {
             let added = back_to(
                 &app,

@@ -30,6 +30,7 @@ pub fn page(frame: &Frame<'_>, flash: Option<&Flash>) -> Markup {
             (error(failed.as_deref()))
             button type="submit" class="primary" id="otp-submit" { (frame.t(Key::Submit)) }
         }
+        (super::recovery::link(frame))
     }
 }
 

@@ -117,6 +117,7 @@ pub fn page(frame: &Frame<'_>, view: &View, flash: Option<&Flash>) -> Markup {
                 }
             }
             a id="show-otp" class="link" href=(super::otp::PATH) { (frame.t(Key::ShowOtp)) }
+            (super::recovery::link(frame))
         }
     }
 }

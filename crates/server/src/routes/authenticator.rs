@@ -3,7 +3,7 @@
 //! derived from the device's secret (see `aanmelden_api::signed`), within a
 //! minute of the server's clock and with a nonce never used before.
 
-use aanmelden_api::{ChallengeAnswer, PendingChallenge, signed};
+use aanmelden_api::{ChallengeAnswer, Device, PendingChallenge, signed};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
@@ -13,6 +13,7 @@ use super::extract::AppPath;
 use crate::AppState;
 use crate::domain::push::{Status, push_key, verify};
 use crate::error::ApiError;
+use crate::flow::devices::to_device;
 use crate::http::ClientAddr;
 use crate::metrics::SignInResult;
 use crate::store::DeviceRow;
@@ -45,6 +46,25 @@ pub async fn list(
         })
         .collect();
     Ok(Json(pending))
+}
+
+/// `GET /authenticator/devices`: the user's devices, so that each phone
+/// sees every device added to its account (and when it was last used).
+pub async fn devices(
+    State(app): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Result<Json<Vec<Device>>, ApiError> {
+    let device = signed_device(&app, &method, uri.path(), &headers, &[]).await?;
+    let devices = app
+        .store
+        .active_devices(device.user_id)
+        .await?
+        .into_iter()
+        .map(to_device)
+        .collect();
+    Ok(Json(devices))
 }
 
 /// `POST /authenticator/challenges/{id}`: approve with the number the
@@ -96,6 +116,9 @@ pub async fn answer(
             app.attempt_withdrawn(attempt).await?;
         }
         return Err(ApiError::PushExpired);
+    }
+    if status == Status::Approved {
+        app.store.device_used(device.id, now).await?;
     }
     let _ = app.push_answers.send(challenge.id.clone());
     app.store.announce_answer(&challenge.id).await?;

@@ -2,7 +2,8 @@
 //! "OK" → QR → "Gereed"), test, remove.
 
 use aanmelden_api::{
-    ActivateRequest, AddDeviceRequest, CodeRequest, Device, DeviceList, Enrolment, TestResult,
+    ActivateRequest, ActivatedDevice, AddDeviceRequest, CodeRequest, DeviceList, Enrolment,
+    RecoveryCodes, TestResult,
 };
 use axum::Json;
 use axum::extract::State;
@@ -53,7 +54,10 @@ pub async fn activate(
     let activated = app
         .activate_device(&session, &client, id, request.code.as_deref())
         .await?;
-    let device: Json<Device> = Json(activated.device);
+    let device = Json(ActivatedDevice {
+        device: activated.device,
+        recovery_codes: activated.recovery_codes,
+    });
     Ok(match activated.stepped {
         Some(stepped) => (
             [(
@@ -92,4 +96,18 @@ pub async fn remove(
 ) -> Result<StatusCode, ApiError> {
     app.remove_device(&session, &client, id).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /recovery-codes` ("Nieuwe herstelcodes maken"): a new set, which
+/// voids the old one, after a code from one of the user's devices.
+pub async fn renew_recovery_codes(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    CurrentSession(session): CurrentSession,
+    AppJson(request): AppJson<CodeRequest>,
+) -> Result<(StatusCode, Json<RecoveryCodes>), ApiError> {
+    let codes = app
+        .renew_recovery_codes(&session, &client, &request.code)
+        .await?;
+    Ok((StatusCode::CREATED, Json(codes)))
 }

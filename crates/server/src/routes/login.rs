@@ -56,6 +56,48 @@ pub async fn otp(
     Ok(next_step(&app, &stepped))
 }
 
+/// `POST /login/recovery`: a recovery code instead of the second factor;
+/// the session is then signed in, to register the new phone.
+pub async fn recovery(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    CurrentSession(session): CurrentSession,
+    AppJson(request): AppJson<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let stepped = app
+        .sign_in_with_recovery_code(&session, &client, &request.code)
+        .await?;
+    Ok(next_step(&app, &stepped))
+}
+
+/// `POST /login/pass`: a helpdesk pass, after a right password; the
+/// session may then register a device, and nothing more.
+pub async fn pass(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    CurrentSession(session): CurrentSession,
+    AppJson(request): AppJson<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let stepped = app
+        .sign_in_with_pass(&session, &client, &request.code)
+        .await?;
+    Ok(next_step(&app, &stepped))
+}
+
+/// `POST /login/confirm`: a code from the app again, before adding a
+/// device to an account signed in a while ago.
+pub async fn confirm(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    CurrentSession(session): CurrentSession,
+    AppJson(request): AppJson<CodeRequest>,
+) -> Result<Response, ApiError> {
+    let stepped = app
+        .confirm_second_factor(&session, &client, &request.code)
+        .await?;
+    Ok(next_step(&app, &stepped))
+}
+
 /// `GET /session`: who is signed in, and how far; once signed in, the
 /// applications the user may open.
 pub async fn session(

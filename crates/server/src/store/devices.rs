@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use super::{AddDeviceError, DeviceRow, Store, StoreError, hold_user, is_unique_violation};
 
-const DEVICE_COLUMNS: &str =
-    "id, user_id, name, secret, last_step, created_at, activated_at, sealing, session_hash";
+const DEVICE_COLUMNS: &str = "id, user_id, name, secret, last_step, created_at, activated_at, sealing, session_hash, \
+     last_used_at";
 
 impl Store {
     /// The user's active devices, oldest first.
@@ -169,19 +169,35 @@ impl Store {
         Ok(())
     }
 
-    /// Record that `step` was accepted for the device, only if it is later
-    /// than the last accepted step. Exactly one of two racing callers with
-    /// the same step gets true.
-    pub async fn accept_step(&self, device_id: i64, step: i64) -> Result<bool, StoreError> {
+    /// Record that `step` was accepted for the device at `now`, only if it
+    /// is later than the last accepted step. Exactly one of two racing
+    /// callers with the same step gets true.
+    pub async fn accept_step(
+        &self,
+        device_id: i64,
+        step: i64,
+        now: i64,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE devices SET last_step = $1 \
+            "UPDATE devices SET last_step = $1, last_used_at = $3 \
              WHERE id = $2 AND activated_at IS NOT NULL AND last_step < $1",
         )
         .bind(step)
         .bind(device_id)
+        .bind(now)
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Record that the device approved a sign-in at `now`.
+    pub async fn device_used(&self, device_id: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE devices SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(device_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     /// Activate a pending device ("Gereed"), recording `step` as its first
@@ -194,12 +210,15 @@ impl Store {
         now: i64,
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE devices SET activated_at = $1, last_step = COALESCE($2, last_step) \
+            "UPDATE devices SET activated_at = $1, last_step = COALESCE($2, last_step), \
+               last_used_at = $4 \
              WHERE id = $3 AND activated_at IS NULL AND ($2 IS NULL OR last_step < $2)",
         )
         .bind(now)
         .bind(step)
         .bind(device_id)
+        // Its first code signs in: the device's first use.
+        .bind(step.map(|_| now))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -227,5 +246,6 @@ fn device_row(row: &sqlx::any::AnyRow) -> Result<DeviceRow, StoreError> {
         activated_at: row.try_get("activated_at")?,
         sealing: row.try_get("sealing")?,
         session_hash: row.try_get("session_hash")?,
+        last_used_at: row.try_get("last_used_at")?,
     })
 }

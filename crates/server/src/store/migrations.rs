@@ -38,6 +38,9 @@ both!(
     "0008_kiosk_sessions",
     "0009_directory_accounts",
     "0010_directory_groups",
+    "0011_recovery_codes",
+    "0012_helpdesk_passes",
+    "0013_fresh_factor_and_device_use",
 );
 
 /// Migration files built in, read as sqlx reads a folder of them:

@@ -19,8 +19,8 @@ impl Store {
     pub async fn replace_session(&self, old_hash: &str, new: &Session) -> Result<bool, StoreError> {
         let replaced = sqlx::query(
             "UPDATE sessions SET id_hash = $1, username = $2, user_id = $3, level = $4, \
-               created_at = $5, last_seen_at = $6, kiosk = $7 \
-             WHERE id_hash = $8",
+               created_at = $5, last_seen_at = $6, kiosk = $7, second_factor_at = $8 \
+             WHERE id_hash = $9",
         )
         .bind(&new.id_hash)
         .bind(&new.username)
@@ -29,6 +29,7 @@ impl Store {
         .bind(new.created_at)
         .bind(new.last_seen_at)
         .bind(i64::from(new.kiosk))
+        .bind(new.second_factor_at)
         .bind(old_hash)
         .execute(&self.pool)
         .await?;
@@ -38,7 +39,7 @@ impl Store {
     pub async fn find_session(&self, id_hash: &str) -> Result<Option<Session>, StoreError> {
         let row = sqlx::query(
             "SELECT s.id_hash, s.username, s.user_id, s.level, s.created_at, s.last_seen_at, \
-               s.kiosk, u.display_name, u.email, u.directory_groups \
+               s.kiosk, s.second_factor_at, u.display_name, u.email, u.directory_groups \
              FROM sessions s LEFT JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
@@ -63,6 +64,7 @@ impl Store {
                     .as_deref()
                     .unwrap_or_default(),
             ),
+            second_factor_at: row.try_get("second_factor_at")?,
             kiosk: row.try_get::<i64, _>("kiosk")? != 0,
         }))
     }
@@ -138,8 +140,9 @@ impl Store {
 /// The statement that stores `session`, for the pool or a transaction.
 fn insert(session: &Session) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::AnyArguments<'_>> {
     sqlx::query(
-        "INSERT INTO sessions (id_hash, username, user_id, level, created_at, last_seen_at, kiosk) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO sessions \
+           (id_hash, username, user_id, level, created_at, last_seen_at, kiosk, second_factor_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&session.id_hash)
     .bind(&session.username)
@@ -148,4 +151,5 @@ fn insert(session: &Session) -> sqlx::query::Query<'_, sqlx::Any, sqlx::any::Any
     .bind(session.created_at)
     .bind(session.last_seen_at)
     .bind(i64::from(session.kiosk))
+    .bind(session.second_factor_at)
 }

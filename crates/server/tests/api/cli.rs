@@ -289,6 +289,90 @@ fn admin_commands_manage_users_and_never_take_a_password_argument() {
     );
 }
 
+#[test]
+fn the_helpdesk_issues_shows_and_revokes_a_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let user = "jan@missingpiece.nl";
+    let added = aanmelden(dir.path(), &["user", "add", user], "een lang wachtwoord\n");
+    assert!(added.status.success(), "{added:?}");
+
+    let issued = aanmelden(
+        dir.path(),
+        &[
+            "user",
+            "pass",
+            user,
+            "--hours",
+            "4",
+            "--by",
+            "helpdesk.jansen",
+        ],
+        "",
+    );
+    assert!(issued.status.success(), "{issued:?}");
+    let printed = stdout(&issued);
+    let pass = printed
+        .lines()
+        .next()
+        .and_then(|line| line.strip_prefix(&format!("helpdesk pass for {user}: ")))
+        .unwrap_or_else(|| panic!("{printed}"))
+        .to_owned();
+    assert_eq!(pass.len(), 14, "{pass}");
+    assert!(printed.contains("for one use"), "{printed}");
+
+    let shown = stdout(&aanmelden(dir.path(), &["user", "show", user], ""));
+    assert!(shown.starts_with(&format!("{user}\tlocal\n")), "{shown}");
+    assert!(shown.contains("recovery codes\tnone made"), "{shown}");
+    assert!(
+        shown.contains("helpdesk pass\topen until ")
+            && shown.contains("issued by helpdesk.jansen, one use"),
+        "{shown}"
+    );
+    assert!(!shown.contains(&pass), "{shown}");
+
+    for refused in [
+        vec!["user", "pass", user, "--hours", "721"],
+        vec!["user", "pass", user, "--hours", "0"],
+        vec!["user", "pass", user, "--once", "--reusable"],
+        vec!["user", "pass", "niemand@x.nl"],
+    ] {
+        assert!(
+            !aanmelden(dir.path(), &refused, "").status.success(),
+            "{refused:?}"
+        );
+    }
+
+    let revoked = aanmelden(
+        dir.path(),
+        &[
+            "user",
+            "pass",
+            user,
+            "--revoke",
+            "--by",
+            "helpdesk.de.vries",
+        ],
+        "",
+    );
+    assert_eq!(
+        stdout(&revoked),
+        format!("the helpdesk pass of {user} is revoked\n")
+    );
+    let shown = stdout(&aanmelden(dir.path(), &["user", "show", user], ""));
+    assert!(shown.contains("helpdesk pass\tnone open"), "{shown}");
+
+    let audit = stdout(&aanmelden(dir.path(), &["audit"], ""));
+    assert!(
+        audit.contains("pass_issued\tby helpdesk.jansen, 4 h, once"),
+        "{audit}"
+    );
+    assert!(
+        audit.contains("pass_revoked\tby helpdesk.de.vries"),
+        "{audit}"
+    );
+    assert!(!audit.contains(&pass) && !audit.contains(&pass.replace('-', "")));
+}
+
 #[tokio::test]
 async fn a_directory_user_is_listed_so_and_keeps_the_directorys_password() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,6 +1,8 @@
 //! "Mijn geregistreerde apparaten": enrolment, limits, names, test, remove.
 
-use aanmelden_api::{Device, DeviceList, Enrolment, ErrorBody, ErrorCode, Step, TestResult};
+use aanmelden_api::{
+    Adding, Device, DeviceList, Enrolment, ErrorBody, ErrorCode, Step, TestResult,
+};
 use aanmelden_server::store::AddDeviceError;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -382,7 +384,140 @@ async fn parallel_enrolments_never_pass_the_device_limit(app: TestApp) {
     assert_eq!(added, limit, "enrolments started");
 }
 
+/// A six-digit code other than `right`.
+fn other_than(right: &str) -> &'static str {
+    if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    }
+}
+
+async fn adding_a_device_later_needs_a_fresh_second_factor(app: TestApp) {
+    let (browser, secret) = signed_in(&app).await;
+    let fresh = app.state.config.fresh_second_factor_s;
+    assert_eq!(fresh, 300);
+    let list: DeviceList = body(browser.get("/devices").await).await;
+    assert_eq!(list.adding, Adding::Open);
+
+    // Past the few minutes: no new device until a code from the app.
+    app.clock.advance(fresh + 1);
+    let list: DeviceList = body(browser.get("/devices").await).await;
+    assert_eq!(list.adding, Adding::ConfirmRequired);
+    let refused = browser.post("/devices", &json!({ "name": "iPad" })).await;
+    assert_eq!(
+        error_code(refused, StatusCode::FORBIDDEN).await,
+        ErrorCode::ConfirmRequired
+    );
+    let user = app.state.store.find_user(USER).await.unwrap().unwrap();
+    assert!(
+        app.state
+            .store
+            .pending_device(user.id)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let right = code(&secret, app.now());
+    let wrong = browser
+        .post("/login/confirm", &json!({ "code": other_than(&right) }))
+        .await;
+    assert_eq!(
+        error_code(wrong, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::InvalidOtp
+    );
+    let confirmed = browser
+        .post("/login/confirm", &json!({ "code": right }))
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    let list: DeviceList = body(browser.get("/devices").await).await;
+    assert_eq!(list.adding, Adding::Open);
+    browser.add_device("iPad").await;
+
+    let audit = app.state.store.audit_log(100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.event == "second_factor_confirmed" && e.detail == "iPhone"),
+        "{audit:?}"
+    );
+    assert!(
+        audit.iter().any(|e| e.event == "confirm_failed"),
+        "{audit:?}"
+    );
+}
+
+async fn only_a_signed_in_session_confirms(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let browser = app.new_browser();
+    assert_eq!(browser.sign_in_password(USER, PASSWORD).await, Step::Push);
+    let refused = browser
+        .post(
+            "/login/confirm",
+            &json!({ "code": code(&secret, app.now()) }),
+        )
+        .await;
+    assert_eq!(
+        error_code(refused, StatusCode::FORBIDDEN).await,
+        ErrorCode::Forbidden
+    );
+}
+
+async fn the_devices_tell_when_they_were_added_and_last_used(app: TestApp) {
+    let added = app.now();
+    let (browser, _) = signed_in(&app).await;
+    let list: DeviceList = body(browser.get("/devices").await).await;
+    let iphone = &list.devices[0];
+    assert_eq!(iphone.activated_at, added);
+    assert_eq!(iphone.last_used_at, Some(added + 30), "the code at sign-in");
+}
+
+async fn the_plain_page_asks_for_a_code_before_a_later_device(app: TestApp) {
+    let secret = app.user_with_device(USER).await;
+    app.clock.advance(30);
+    let browser = crate::plain::Plain::with_headers(&app, reqwest::header::HeaderMap::new()).await;
+    browser
+        .submit_to("/flow/identify", &[("username", USER)])
+        .await;
+    browser
+        .submit_to(
+            "/flow/password",
+            &[("password", PASSWORD), ("otp", &code(&secret, app.now()))],
+        )
+        .await;
+    let (_, fresh) = browser.get("/apparaten").await;
+    assert!(fresh.contains("id=\"device-name\""), "{fresh}");
+    assert!(fresh.contains("id=\"device-times\""), "{fresh}");
+
+    app.clock
+        .advance(app.state.config.fresh_second_factor_s + 30);
+    let (_, stale) = browser.get("/apparaten").await;
+    assert!(stale.contains("id=\"confirm-required\""), "{stale}");
+    assert!(!stale.contains("id=\"device-name\""), "{stale}");
+    let right = code(&secret, app.now());
+    let (_, wrong) = browser
+        .submit_to("/flow/devices/confirm", &[("code", other_than(&right))])
+        .await;
+    assert!(wrong.contains("id=\"confirm-code\""), "{wrong}");
+    assert!(wrong.contains("aria-invalid=\"true\""), "{wrong}");
+    let (to, confirmed) = browser
+        .submit_to("/flow/devices/confirm", &[("code", &right)])
+        .await;
+    assert_eq!(to, "/apparaten");
+    assert!(confirmed.contains("id=\"device-name\""), "{confirmed}");
+    assert!(
+        confirmed.contains("<details class=\"add-device\" open"),
+        "{confirmed}"
+    );
+}
+
 crate::on_both_backends!(
+    adding_a_device_later_needs_a_fresh_second_factor,
+    the_plain_page_asks_for_a_code_before_a_later_device,
+    only_a_signed_in_session_confirms,
+    the_devices_tell_when_they_were_added_and_last_used,
     parallel_enrolments_never_pass_the_device_limit,
     first_registration_end_to_end,
     activation_needs_the_right_first_code,

@@ -205,6 +205,7 @@ async fn a_session_steps_up_once_when_two_requests_race(app: TestApp) {
         display_name: None,
         email: None,
         groups: Vec::new(),
+        second_factor_at: None,
         kiosk: false,
     };
     let store = &app.state.store;

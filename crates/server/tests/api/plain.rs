@@ -31,7 +31,7 @@ fn configure(config: &mut Config) {
 /// answer can be looked at. Its forms carry the token of the last page it
 /// was shown, as a browser's forms carry their page's.
 #[derive(Clone)]
-struct Plain {
+pub struct Plain {
     client: reqwest::Client,
     base: String,
     form_token: Arc<Mutex<Option<String>>>,
@@ -42,6 +42,11 @@ impl Plain {
     async fn new(app: &TestApp, language: &str) -> Self {
         let mut headers = reqwest::header::HeaderMap::new();
         headers.insert(reqwest::header::ACCEPT_LANGUAGE, language.parse().unwrap());
+        Self::with_headers(app, headers).await
+    }
+
+    /// Likewise, sending `headers` with every request.
+    pub async fn with_headers(app: &TestApp, headers: reqwest::header::HeaderMap) -> Self {
         let browser = Self {
             client: reqwest::Client::builder()
                 .cookie_store(true)
@@ -59,7 +64,7 @@ impl Plain {
     }
 
     /// The page at `path`: status and HTML.
-    async fn get(&self, path: &str) -> (StatusCode, String) {
+    pub async fn get(&self, path: &str) -> (StatusCode, String) {
         let response = self
             .client
             .get(format!("{}{path}", self.base))
@@ -77,22 +82,42 @@ impl Plain {
     /// Post a form; it must answer with a redirect (Post/Redirect/Get),
     /// which is followed to the page it names.
     async fn submit(&self, action: &str, fields: &[(&str, &str)]) -> String {
-        let token = self.form_token.lock().unwrap().clone();
-        let token = token.expect("a page with a form was shown before a form is sent");
-        let mut fields = fields.to_vec();
-        fields.push(("form_token", &token));
-        let response = self
-            .client
-            .post(format!("{}{action}", self.base))
-            .form(&fields)
-            .send()
-            .await
-            .unwrap();
+        self.submit_to(action, fields).await.1
+    }
+
+    /// Likewise: where the redirect went, and that page.
+    pub async fn submit_to(&self, action: &str, fields: &[(&str, &str)]) -> (String, String) {
+        let response = self.post_with_token(action, fields).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{action}");
         let to = response.headers()["location"].to_str().unwrap().to_owned();
         let (status, html) = self.get(&to).await;
         assert_eq!(status, StatusCode::OK, "{to}");
+        (to, html)
+    }
+
+    /// Post a form that is answered with a page of its own (the recovery
+    /// codes, shown once): that page.
+    async fn submit_for_page(&self, action: &str, fields: &[(&str, &str)]) -> String {
+        let response = self.post_with_token(action, fields).await;
+        assert_eq!(response.status(), StatusCode::OK, "{action}");
+        let html = response.text().await.unwrap();
+        if let Some(token) = form_token(&html) {
+            *self.form_token.lock().unwrap() = Some(token);
+        }
         html
+    }
+
+    async fn post_with_token(&self, action: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let token = self.form_token.lock().unwrap().clone();
+        let token = token.expect("a page with a form was shown before a form is sent");
+        let mut fields = fields.to_vec();
+        fields.push(("form_token", &token));
+        self.client
+            .post(format!("{}{action}", self.base))
+            .form(&fields)
+            .send()
+            .await
+            .unwrap()
     }
 }
 
@@ -189,15 +214,24 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
         "a reload shows the same key"
     );
 
-    let added = browser
-        .submit(
+    // The first device's code signs in, and the recovery codes show,
+    // once, as the form's answer.
+    let codes = browser
+        .submit_for_page(
             &format!("/flow/devices/{device}/activate"),
             &[("code", &code(&secret, app.now()))],
         )
         .await;
     assert_eq!(
-        text_of(&added, "device-added"),
+        text_of(&codes, "device-added"),
         "iPhone is geregistreerd. Meld je voortaan aan met een code uit de app."
+    );
+    assert_eq!(codes.matches("<li><code>").count(), 10, "{codes}");
+    assert!(codes.contains("src=\"/recovery-codes.js\"") && !codes.contains(APP_LOADER));
+    let (_, added) = browser.get("/apparaten").await;
+    assert!(
+        added.contains("Je hebt nog 10 van de 10 herstelcodes."),
+        "{added}"
     );
     assert!(added.contains("<option value=\"") && added.contains(">iPhone</option>"));
     assert!(
