@@ -1,7 +1,8 @@
-//! Turns locales/nl.json and locales/en.json into a `Key` enum and one table
-//! of texts per language. A key missing in one language, or a placeholder
-//! that one language has and the other lacks, fails the build; a key the
-//! code uses that no locale has does not compile.
+//! Turns locales/nl.json and locales/en.json (and locales/devices/, for the
+//! devices build and native builds) into a `Key` enum and one table of texts per
+//! language. A key missing in one language, or a placeholder that one
+//! language has and the other lacks, fails the build; a key the code uses
+//! that no locale has (in the build at hand) does not compile.
 
 // A build script fails the build by panicking, with the reason.
 #![allow(clippy::expect_used)]
@@ -12,12 +13,86 @@ use std::path::Path;
 
 const LANGUAGES: [&str; 2] = ["nl", "en"];
 
+/// A set of texts: one table per language, key to text.
+type Set = Vec<BTreeMap<String, String>>;
+
+/// The two sets of texts: the first build's (every screen up to the
+/// devices step), and the rest, which only the devices build (feature
+/// `devices`) and native builds (the server's plain pages) carry, so that
+/// the first screen does not download them. A target, not a feature, tells
+/// the server's build: features of one package in the workspace would reach
+/// the first build too.
+const SETS: [(&str, Option<&str>); 2] = [("locales", None), ("locales/devices", Some(MORE))];
+
+/// Where the second set is compiled in.
+const MORE: &str = r#"any(feature = "devices", not(target_arch = "wasm32"))"#;
+
 fn main() {
     println!("cargo:rerun-if-changed=locales");
+    let mut problems = Vec::new();
+    let sets: Vec<(Set, Option<&str>)> = SETS
+        .iter()
+        .map(|(folder, feature)| (read_set(folder, &mut problems), *feature))
+        .collect();
+    let mut seen = BTreeMap::new();
+    for ((folder, _), (tables, _)) in SETS.iter().zip(&sets) {
+        for key in tables[0].keys() {
+            if let Some(other) = seen.insert(key.clone(), *folder) {
+                problems.push(format!("\"{key}\" is in {other} and in {folder}"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "locales do not match:\n  {}",
+        problems.join("\n  ")
+    );
+
+    let mut out = String::new();
+    out.push_str("/// Every text of the portal, one variant per key of the locale files.\n");
+    out.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub enum Key {\n");
+    for (tables, feature) in &sets {
+        for key in tables[0].keys() {
+            if let Some(feature) = feature {
+                let _ = writeln!(out, "    #[cfg({feature})]");
+            }
+            let _ = writeln!(out, "    {},", camel(key));
+        }
+    }
+    out.push_str("}\n\n");
+    // One table per language with the first set, and one with both.
+    for (included, cfg) in [
+        (1, format!("#[cfg(not({MORE}))]")),
+        (2, format!("#[cfg({MORE})]")),
+    ] {
+        for (i, lang) in LANGUAGES.iter().enumerate() {
+            let texts: Vec<&String> = sets[..included]
+                .iter()
+                .flat_map(|(tables, _)| tables[i].values())
+                .collect();
+            let _ = writeln!(
+                out,
+                "{cfg}\nconst {}: [&str; {}] = [",
+                lang.to_uppercase(),
+                texts.len()
+            );
+            for text in texts {
+                let _ = writeln!(out, "    {text:?},");
+            }
+            out.push_str("];\n\n");
+        }
+    }
+    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    std::fs::write(Path::new(&out_dir).join("i18n_keys.rs"), out).expect("write i18n_keys.rs");
+}
+
+/// One set's table per language, from `folder`/nl.json and en.json; what
+/// does not match between the languages goes to `problems`.
+fn read_set(folder: &str, problems: &mut Vec<String>) -> Set {
     let tables: Vec<BTreeMap<String, String>> = LANGUAGES
         .iter()
         .map(|lang| {
-            let path = Path::new("locales").join(format!("{lang}.json"));
+            let path = Path::new(folder).join(format!("{lang}.json"));
             println!("cargo:rerun-if-changed={}", path.display());
             let text = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -29,22 +104,19 @@ fn main() {
             })
         })
         .collect();
-
-    let mut problems = Vec::new();
     for (lang, table) in LANGUAGES.iter().zip(&tables) {
         for (other_lang, other) in LANGUAGES.iter().zip(&tables) {
             for key in other.keys().filter(|key| !table.contains_key(*key)) {
                 problems.push(format!(
-                    "{lang}.json lacks \"{key}\" (present in {other_lang}.json)"
+                    "{folder}/{lang}.json lacks \"{key}\" (present in {other_lang}.json)"
                 ));
             }
         }
     }
-    let keys: Vec<&String> = tables[0].keys().collect();
-    for key in &keys {
+    for key in tables[0].keys() {
         let placeholders: Vec<Vec<&str>> = tables
             .iter()
-            .filter_map(|table| table.get(*key))
+            .filter_map(|table| table.get(key))
             .map(|text| placeholders(text))
             .collect();
         if placeholders.windows(2).any(|pair| pair[0] != pair[1]) {
@@ -59,33 +131,7 @@ fn main() {
             problems.push(format!("\"{key}\": keys are lower_snake_case"));
         }
     }
-    assert!(
-        problems.is_empty(),
-        "locales do not match:\n  {}",
-        problems.join("\n  ")
-    );
-
-    let mut out = String::new();
-    out.push_str("/// Every text of the portal, one variant per key of the locale files.\n");
-    out.push_str("#[derive(Debug, Clone, Copy, PartialEq, Eq)]\npub enum Key {\n");
-    for key in &keys {
-        let _ = writeln!(out, "    {},", camel(key));
-    }
-    out.push_str("}\n\n");
-    for (lang, table) in LANGUAGES.iter().zip(&tables) {
-        let _ = writeln!(
-            out,
-            "const {}: [&str; {}] = [",
-            lang.to_uppercase(),
-            keys.len()
-        );
-        for key in &keys {
-            let _ = writeln!(out, "    {:?},", table[*key]);
-        }
-        out.push_str("];\n\n");
-    }
-    let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
-    std::fs::write(Path::new(&out_dir).join("i18n_keys.rs"), out).expect("write i18n_keys.rs");
+    tables
 }
 
 /// The `{name}` placeholders of a text, sorted.

@@ -178,6 +178,34 @@ async fn page_and_files(
     sizes
 }
 
+/// The first build leaves out the texts of the screens it never shows
+/// (locales/devices/); the devices build has them.
+#[test]
+fn the_first_build_carries_only_its_own_texts() {
+    let dist = workspace_root().join("dist");
+    let texts_of = |folder: &Path, text: &str| {
+        built_files(&dist)
+            .iter()
+            .filter(|path| path.parent() == Some(folder))
+            .filter(|path| path.to_string_lossy().ends_with("_bg.wasm"))
+            .any(|wasm| {
+                let bytes = std::fs::read(wasm).expect("read the wasm");
+                bytes.windows(text.len()).any(|w| w == text.as_bytes())
+            })
+    };
+    for (text, first) in [
+        ("Meld u aan", true),
+        ("Ik heb de codes bewaard", false),
+        ("laatst gebruikt op", false),
+    ] {
+        assert_eq!(texts_of(&dist, text), first, "the first build and {text:?}");
+        assert!(
+            texts_of(&dist.join("devices"), text),
+            "the devices build and {text:?}"
+        );
+    }
+}
+
 /// The first screen, the page and every file it loads, as a browser that
 /// takes brotli receives them, stays within 100 KB. `cargo xtask bench size`
 /// prints the same figures per file.

@@ -1,12 +1,15 @@
 //! Dates as the devices screen shows them, from seconds since the Unix
 //! epoch (UTC): `1-12-2026` in Dutch, `2026-12-01` in English.
 
+#[cfg(any(feature = "devices", not(target_arch = "wasm32")))]
 use aanmelden_api::Device;
 
-use crate::{Key, Lang};
+use crate::Lang;
 
 /// "iPhone: toegevoegd op 1-12-2026, laatst gebruikt op 3-12-2026".
+#[cfg(any(feature = "devices", not(target_arch = "wasm32")))]
 pub fn device_time(device: &Device, lang: Lang) -> String {
+    use crate::Key;
     let added = Key::DeviceAddedOn.fill(lang, "date", &date(device.activated_at, lang));
     let used = match device.last_used_at {
         Some(at) => Key::DeviceUsedOn.fill(lang, "date", &date(at, lang)),
@@ -52,6 +55,7 @@ mod tests {
         assert_eq!(civil(-1), (1969, 12, 31));
     }
 
+    #[cfg(any(feature = "devices", not(target_arch = "wasm32")))]
     #[test]
     fn a_device_tells_when_it_was_added_and_last_used() {
         let mut device = Device {
