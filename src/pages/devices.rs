@@ -349,8 +349,21 @@ fn ConfirmFirst(
     view! {
         <form class="add-device" on:submit=submit novalidate>
             <p id="confirm-required" class="hint">{session.t(Key::ConfirmRequired)}</p>
-            <label for="confirm-code">{session.t(Key::OtpLabel)}</label>
-            <CodeInput id="confirm-code" value=code node_ref=input error=action.error />
+            <label for="confirm-code">{session.t(Key::ConfirmLabel)}</label>
+            <input
+                id="confirm-code"
+                name="code"
+                type="text"
+                maxlength="24"
+                autocomplete="one-time-code"
+                autocapitalize="none"
+                spellcheck="false"
+                node_ref=input
+                aria-invalid=move || action.error.with(Option::is_some).then_some("true")
+                aria-describedby=move || action.error.with(Option::is_some).then_some("error")
+                prop:value=move || code.get()
+                on:input=move |ev| code.set(event_target_value(&ev))
+            />
             <Alert error=action.error />
             <SubmitButton id="confirm-submit" label=Key::Confirm busy=action.busy />
         </form>

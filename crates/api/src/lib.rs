@@ -121,7 +121,8 @@ pub struct Device {
     pub name: String,
     /// When it was activated ("Gereed"), in seconds since the Unix epoch.
     pub activated_at: i64,
-    /// When it last signed its user in (a code or an approved push).
+    /// When it was last used: a code accepted (at sign-in, "Testen",
+    /// "Bevestigen") or a push approved.
     #[serde(default)]
     pub last_used_at: Option<i64>,
 }

@@ -722,7 +722,6 @@ impl Flash {
         self.code
     }
 
-    /// Whether the error is about `field`.
     /// The error of the form whose field is `field`.
     #[must_use]
     pub fn about(self, field: &str) -> Self {
@@ -732,6 +731,7 @@ impl Flash {
         }
     }
 
+    /// Whether the error is about `field`.
     pub fn is_about(&self, field: &str) -> bool {
         self.field.as_deref() == Some(field)
     }

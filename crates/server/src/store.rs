@@ -89,7 +89,8 @@ pub struct DeviceRow {
     pub name: String,
     pub secret: Vec<u8>,
     pub last_step: i64,
-    /// When it last signed its user in (a code or an approved push).
+    /// When it was last used: a code accepted (at sign-in, "Testen",
+    /// "Bevestigen") or a push approved.
     pub last_used_at: Option<i64>,
     pub created_at: i64,
     pub activated_at: Option<i64>,

@@ -5,6 +5,7 @@ use aanmelden_api::{Adding, Device, DeviceList, Enrolment, RecoveryCodes};
 
 use crate::AppState;
 use crate::domain::devices::{DeviceName, MAX_NAME_CHARS, NameError};
+use crate::domain::recovery;
 use crate::domain::secrets::{SecretBytes, bound_to};
 use crate::domain::sign_in::{Level, Session};
 use crate::domain::totp;
@@ -215,7 +216,8 @@ impl AppState {
     }
 
     /// "Bevestigen": a code from the app again, so that a session signed in
-    /// a while ago may add a device (see `fresh_second_factor_s`). A wrong
+    /// a while ago may add a device (see `fresh_second_factor_s`); or a
+    /// recovery code, for a user whose only phone is the lost one. A wrong
     /// code counts as at sign-in.
     pub async fn confirm_second_factor(
         &self,
@@ -228,8 +230,21 @@ impl AppState {
         };
         let devices = self.store.active_devices(user_id).await?;
         let attempt = self.begin_attempt(&session.username, client).await?;
-        let Some(device) = self.accept_code(&devices, code).await? else {
-            self.audit(&session.username, "confirm_failed", "otp", client)
+        let confirmed_by = match recovery::normalise(code) {
+            Some(recovery_code) => {
+                let hash = self.cipher.recovery_hash(user_id, &recovery_code);
+                self.store
+                    .spend_recovery_code(user_id, &hash, self.clock.now())
+                    .await?
+                    .then(|| "recovery_code".to_owned())
+            }
+            None => self
+                .accept_code(&devices, code)
+                .await?
+                .map(|device| device.name.clone()),
+        };
+        let Some(confirmed_by) = confirmed_by else {
+            self.audit(&session.username, "confirm_failed", "code", client)
                 .await?;
             self.attempt_failed(attempt).await?;
             return Err(ApiError::InvalidOtp);
@@ -238,7 +253,7 @@ impl AppState {
         self.audit(
             &session.username,
             "second_factor_confirmed",
-            &device.name,
+            &confirmed_by,
             client,
         )
         .await?;

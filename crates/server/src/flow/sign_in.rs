@@ -283,8 +283,10 @@ impl AppState {
             display_name: session.display_name.clone(),
             email: session.email.clone(),
             groups: session.groups.clone(),
-            // Every step to signed in shows a second factor.
-            second_factor_at: if level == Level::Done {
+            // Every step to signed in shows a second factor; but a pass
+            // with a new device is a new account's start, not a recent
+            // proof of an old one: more devices need a code first.
+            second_factor_at: if level == Level::Done && session.level != Level::Pass {
                 Some(self.clock.now())
             } else {
                 session.second_factor_at

@@ -216,9 +216,9 @@ fn confirm_form(frame: &Frame<'_>, failed: Option<&str>) -> Markup {
         form class="add-device" method="post" action={ (FORMS) "/devices/confirm" } novalidate {
             (frame.form_token())
             p id="confirm-required" class="hint" { (frame.t(Key::ConfirmRequired)) }
-            label for="confirm-code" { (frame.t(Key::OtpLabel)) }
-            input id="confirm-code" name="code" type="text" inputmode="numeric" pattern="[0-9]*"
-                maxlength="6" autocomplete="one-time-code"
+            label for="confirm-code" { (frame.t(Key::ConfirmLabel)) }
+            input id="confirm-code" name="code" type="text" maxlength="24" autocomplete="one-time-code"
+                autocapitalize="none" spellcheck="false"
                 aria-invalid=[failed.is_some().then_some("true")]
                 aria-describedby=[failed.is_some().then_some("error")];
             (error(failed))

@@ -163,6 +163,9 @@ async fn a_pass_registers_a_new_phone_and_nothing_more(app: TestApp) {
 
     // The new phone, with its first code, signs the session in.
     let new = register(&app, &browser, "Nieuwe telefoon").await;
+    // Signed in with the new phone, but the pass is no recent proof: a
+    // further device needs a code first.
+    assert_eq!(devices(&browser).await.adding, Adding::ConfirmRequired);
     let names: Vec<String> = devices(&browser)
         .await
         .devices

@@ -716,8 +716,47 @@ async fn a_recovery_code_signs_in_without_script(app: TestApp) {
     assert_eq!(left(&app).await, 9);
 }
 
+/// Signed in with a recovery code, the user takes longer than the few
+/// minutes to install an app on the new phone: another code confirms it is
+/// them, since the only phone with codes is the lost one.
+async fn a_recovery_code_confirms_a_late_new_phone(app: TestApp) {
+    let (_, codes) = user_with_codes(&app).await;
+    let browser = at_second_factor(&app, None).await;
+    assert_recovers(&browser, &codes[0]).await;
+    app.clock
+        .advance(app.state.config.fresh_second_factor_s + 60);
+    let refused = browser.post("/devices", &json!({ "name": "Nieuw" })).await;
+    assert_eq!(
+        error_code(refused, StatusCode::FORBIDDEN).await,
+        ErrorCode::ConfirmRequired
+    );
+    let used = browser
+        .post("/login/confirm", &json!({ "code": codes[0] }))
+        .await;
+    assert_eq!(
+        error_code(used, StatusCode::UNAUTHORIZED).await,
+        ErrorCode::InvalidOtp,
+        "a spent code confirms nothing"
+    );
+
+    let confirmed = browser
+        .post("/login/confirm", &json!({ "code": codes[1] }))
+        .await;
+
+    assert_eq!(confirmed.status(), StatusCode::OK);
+    assert_eq!(
+        browser
+            .post("/devices", &json!({ "name": "Nieuw" }))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(left(&app).await, 8);
+}
+
 crate::on_both_backends!(
     configured_by configure;
+    a_recovery_code_confirms_a_late_new_phone,
     the_first_device_shows_ten_codes_once_and_the_database_keeps_none,
     a_code_signs_in_once_typed_in_any_case_with_or_without_the_dash,
     one_code_raced_by_many_sessions_signs_in_once,
