@@ -386,7 +386,62 @@ pub enum ChallengeAnswer {
     NotMe,
 }
 
-/// Headers of a request signed by an authenticator with its device secret.
+/// `PUT /authenticator/key`: the phone app's own key, given while the
+/// device is enrolling (before "Gereed") in a request signed with the TOTP
+/// secret from the QR code. From then on the device signs with this key
+/// only: whoever else holds the TOTP secret (another authenticator app, a
+/// backup of one) can still make codes, but answers no sign-in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceKey {
+    /// The public half of an ECDSA P-256 key pair (as WebCrypto exports
+    /// it, `raw`: the uncompressed SEC1 point, 65 bytes), base64url
+    /// without padding.
+    pub public_key: String,
+}
+
+/// `GET /authenticator/push-key`: the portal's own public key for Web Push
+/// (VAPID, RFC 8292), the `applicationServerKey` to subscribe with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebPushKey {
+    /// The uncompressed P-256 point, base64url without padding.
+    pub public_key: String,
+}
+
+/// `PUT /authenticator/subscription`: where the phone is woken when a
+/// sign-in waits, as the browser's `PushSubscription.toJSON()` gives it.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebPushSubscription {
+    /// The push service's URL for this phone (https).
+    pub endpoint: String,
+    pub keys: WebPushKeys,
+}
+
+/// The keys of a [`WebPushSubscription`], base64url.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebPushKeys {
+    /// The phone's P-256 key the message is encrypted for.
+    pub p256dh: String,
+    /// The phone's 16-byte authentication secret.
+    pub auth: String,
+}
+
+impl std::fmt::Debug for WebPushSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebPushSubscription(..)")
+    }
+}
+
+/// What a Web Push message carries (encrypted, RFC 8291): which sign-in
+/// waits, and nothing else. The app fetches the rest over its signed
+/// requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WakeUp {
+    /// The challenge's id, as [`PendingChallenge::id`].
+    pub challenge: String,
+}
+
+/// Headers of a request signed by an authenticator: with its own key where
+/// it gave one ([`DeviceKey`]), else with its device secret.
 pub mod signed {
     /// The device id.
     pub const DEVICE: &str = "x-aanmelden-device";
@@ -394,7 +449,9 @@ pub mod signed {
     pub const TIMESTAMP: &str = "x-aanmelden-timestamp";
     /// A random value, never used twice for a device.
     pub const NONCE: &str = "x-aanmelden-nonce";
-    /// Hex HMAC-SHA256 over [`message`], keyed by the push key.
+    /// Hex, over [`message`]: for a device with a key of its own, its
+    /// ECDSA P-256 signature with SHA-256 (`r || s`, 64 bytes, as WebCrypto
+    /// gives it); for any other, HMAC-SHA256 keyed by the push key.
     pub const SIGNATURE: &str = "x-aanmelden-signature";
     /// How far a timestamp may be from the server's clock, in seconds.
     pub const WINDOW_S: i64 = 60;

@@ -151,6 +151,12 @@ pub struct Config {
     pub push_max_waits: usize,
     /// Waits for a push answer one session may hold open at once.
     pub push_max_waits_per_session: usize,
+    /// Who push services may write to about the portal's messages (VAPID
+    /// `sub`): a `mailto:` address or an https URL; default: `public_url`.
+    pub web_push_contact: Option<String>,
+    /// An origin (`http://127.0.0.1:4567`) accepted as a push endpoint
+    /// though it is not https or not public: a test push service's.
+    pub web_push_test_origin: Option<String>,
     /// Kiosk mode for every browser: without input, everything starts over.
     pub kiosk: bool,
     /// Kiosk mode for browsers at these addresses or networks (terminals),
@@ -330,6 +336,8 @@ impl Default for Config {
             push_max_waits: 1000,
             push_max_waits_per_session: 2,
             audit_retention_days: 365,
+            web_push_contact: None,
+            web_push_test_origin: None,
             kiosk: false,
             kiosk_addresses: Networks::default(),
             kiosk_idle_s: 60,
@@ -518,6 +526,13 @@ impl Config {
         )
     }
 
+    /// Who push services may write to (VAPID `sub`).
+    pub fn web_push_contact(&self) -> String {
+        self.web_push_contact
+            .clone()
+            .unwrap_or_else(|| self.public_url())
+    }
+
     /// `rd` written out anew when the portal may send a browser there after
     /// sign-in (see [`crate::domain::return_to`]), else `None`.
     pub fn allowed_return(&self, rd: &str) -> Option<String> {
@@ -686,6 +701,22 @@ impl Config {
         if self.header_read_timeout_s == 0 || self.body_read_timeout_s == 0 {
             return Err(ConfigError::Invalid(
                 "read time-outs must be at least 1 second".into(),
+            ));
+        }
+        if self.web_push_contact.as_deref().is_some_and(|contact| {
+            !contact.starts_with("mailto:") && !contact.starts_with("https://")
+        }) {
+            return Err(ConfigError::Invalid(
+                "web_push_contact must be a mailto: address or an https:// URL".into(),
+            ));
+        }
+        if self
+            .web_push_test_origin
+            .as_deref()
+            .is_some_and(|origin| url::Url::parse(origin).is_err())
+        {
+            return Err(ConfigError::Invalid(
+                "web_push_test_origin must be an origin such as http://127.0.0.1:4567".into(),
             ));
         }
         if self.max_connections == 0 {

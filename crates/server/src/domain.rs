@@ -11,6 +11,7 @@ pub mod return_to;
 pub mod secrets;
 pub mod sign_in;
 pub mod totp;
+pub mod web_push;
 
 /// A user name as stored and compared: trimmed, Unicode-normalised (NFKC)
 /// and case-folded, so that look-alike spellings (`ＪＡＮ`, `Jan`) are one name.

@@ -21,6 +21,7 @@ pub mod routes;
 pub mod store;
 pub mod upkeep;
 pub mod waits;
+pub mod web_push;
 
 use std::sync::Arc;
 
@@ -60,6 +61,9 @@ pub struct Inner {
     pub builds: routes::Builds,
     /// The company directory, where accounts come from one.
     pub directory: Option<directory::Directory>,
+    /// Waking the phone apps, with the portal's key, read or made when
+    /// first needed.
+    pub web_push: tokio::sync::OnceCell<web_push::Sender>,
 }
 
 impl AppState {
@@ -85,6 +89,7 @@ impl AppState {
                 metrics: metrics::Metrics::default(),
                 builds,
                 directory,
+                web_push: tokio::sync::OnceCell::new(),
             }),
             page_head,
         }
@@ -155,6 +160,42 @@ impl AppState {
             store.set_key_check(&sealed).await?;
         }
         Ok(Self::new(config, store, passwords, cipher, clock))
+    }
+
+    /// The Web Push sender, with the key all instances share: read from the
+    /// database, or made and kept there by the first instance to need it.
+    pub async fn web_push(&self) -> Result<&web_push::Sender, error::ApiError> {
+        self.web_push
+            .get_or_try_init(|| async {
+                let sealed = if let Some(sealed) = self.store.web_push_key().await? {
+                    sealed
+                } else {
+                    let key = web_push::Sender::generate_key();
+                    let sealed = self.cipher.seal(bound_to::WEB_PUSH_KEY, &key);
+                    self.store
+                        .add_web_push_key(&sealed, self.clock.now())
+                        .await?;
+                    // Another instance may have been first: its key holds.
+                    self.store.web_push_key().await?.ok_or_else(|| {
+                        error::ApiError::Internal(anyhow::anyhow!("the Web Push key was not kept"))
+                    })?
+                };
+                let key = self
+                    .cipher
+                    .open(bound_to::WEB_PUSH_KEY, &sealed)
+                    .map_err(|e| {
+                        error::ApiError::Internal(anyhow::Error::new(e).context("the Web Push key"))
+                    })?;
+                let test_host = self
+                    .config
+                    .web_push_test_origin
+                    .as_deref()
+                    .and_then(|origin| url::Url::parse(origin).ok())
+                    .and_then(|origin| origin.host_str().map(str::to_owned));
+                web_push::Sender::new(key.expose(), self.config.web_push_contact(), test_host)
+                    .map_err(error::ApiError::Internal)
+            })
+            .await
     }
 
     /// The TOTP secret of a device, decrypted.

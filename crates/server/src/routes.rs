@@ -7,6 +7,7 @@ pub mod branding;
 pub mod devices;
 pub mod extract;
 pub mod login;
+pub mod phone;
 pub mod push;
 pub mod verify;
 
@@ -23,7 +24,7 @@ use axum::handler::Handler;
 use axum::http::{Extensions, HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
-use axum::routing::{any, get, post};
+use axum::routing::{any, get, post, put};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
@@ -46,6 +47,7 @@ pub fn router(app: AppState) -> Router {
     let reset = get(plain::reset).with_state(app.clone());
     let metrics = get(metrics::show).with_state(app.clone());
     let leave = get(plain::logged_off::leave).with_state(app.clone());
+    let phone_app = get(phone::page).with_state(app.clone());
     let builds = middleware::from_fn_with_state(app.clone(), with_current_build);
     let pages = get(current_page)
         .layer::<_, Infallible>(middleware::from_fn_with_state(
@@ -85,6 +87,11 @@ pub fn router(app: AppState) -> Router {
             get(plain::recovery_codes_script),
         )
         .route_service(plain::LEAVE_PATH, leave)
+        .route_service(&format!("/{}/", phone::PHONE_BUILD), phone_app.clone())
+        .route_service(&format!("/{}/index.html", phone::PHONE_BUILD), phone_app)
+        .route(&format!("/{}", phone::PHONE_BUILD), get(phone::to_app))
+        .route("/phone", get(phone::to_app_in_english))
+        .route("/phone/", get(phone::to_app_in_english))
         .route_service("/metrics", metrics)
         .route_service("/", pages.clone())
         .route_service("/index.html", pages.clone())
@@ -121,9 +128,11 @@ async fn with_current_build(
     let build = app.builds.current();
     request.extensions_mut().insert(Arc::clone(&build));
     let mut response = next.run(request).await;
+    // The phone app's page brings a policy of its own.
     response
         .headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, build.policy.clone());
+        .entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert_with(|| build.policy.clone());
     response
 }
 
@@ -211,6 +220,15 @@ fn api_routes(app: &AppState) -> Router {
         // browser's cookie.
         .route("/authenticator/challenges", get(authenticator::list))
         .route("/authenticator/devices", get(authenticator::devices))
+        .route("/authenticator/key", put(authenticator::set_key))
+        .route(
+            "/authenticator/push-key",
+            get(authenticator::push_key_of_portal),
+        )
+        .route(
+            "/authenticator/subscription",
+            put(authenticator::subscribe).delete(authenticator::unsubscribe),
+        )
         .route(
             "/authenticator/challenges/{id}",
             post(authenticator::answer),

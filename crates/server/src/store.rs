@@ -19,12 +19,14 @@ mod recovery;
 mod sessions;
 mod throttle;
 mod users;
+mod web_push;
 
 pub use passes::HelpdeskPass;
 pub use push::ChallengeLimits;
 pub use recovery::RecoveryCount;
 pub use throttle::Reservation;
 pub use users::NameOfLocalUser;
+pub use web_push::Subscription;
 
 /// Which database is behind the store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,9 @@ pub struct DeviceRow {
     pub sealing: i64,
     /// The session that started a pending enrolment.
     pub session_hash: Option<String>,
+    /// The phone app's public key (SEC1, base64url), with which the device
+    /// signs its requests instead of with its TOTP secret.
+    pub public_key: Option<String>,
 }
 
 impl std::fmt::Debug for DeviceRow {

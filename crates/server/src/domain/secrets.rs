@@ -103,6 +103,9 @@ pub mod bound_to {
         user_id.to_be_bytes().to_vec()
     }
 
+    /// The portal's private key for Web Push (VAPID).
+    pub const WEB_PUSH_KEY: &[u8] = b"web push key v1";
+
     /// The value the database keeps to tell whether the key is the right one.
     pub const KEY_CHECK: &[u8] = b"key check v1";
 

@@ -3,14 +3,17 @@
 
 use std::time::Duration;
 
+use aanmelden_api::WakeUp;
+
 use crate::AppState;
 use crate::domain::push::{BrowserKind, Challenge, Status, new_id, new_number};
 use crate::domain::sign_in::{Level, Session};
 use crate::error::ApiError;
 use crate::flow::Stepped;
 use crate::metrics::{SecondFactor, SignInResult};
-use crate::store::{Backend, ChallengeLimits};
+use crate::store::{Backend, ChallengeLimits, Subscription};
 use crate::waits::Refused;
+use crate::web_push::Delivery;
 
 /// How often a waiting browser looks in the database for an answer given
 /// through another instance. Answers given here wake it at once, and so do,
@@ -75,7 +78,70 @@ impl AppState {
         }
         self.audit(&session.username, "push_created", "", client)
             .await?;
+        self.wake_phones(&challenge);
         Ok(challenge)
+    }
+
+    /// Wake the user's phone apps that subscribed (Web Push), in the
+    /// background: the browser shows its number without waiting for push
+    /// services, and the command-line authenticator finds the challenge
+    /// without them.
+    fn wake_phones(&self, challenge: &Challenge) {
+        let app = self.clone();
+        let user_id = challenge.user_id;
+        let message = WakeUp {
+            challenge: challenge.id.clone(),
+        };
+        tokio::spawn(async move {
+            let subscriptions = match app.store.subscriptions(user_id).await {
+                Ok(subscriptions) => subscriptions,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read where to wake the phones");
+                    return;
+                }
+            };
+            let mut sending = tokio::task::JoinSet::new();
+            for subscription in subscriptions {
+                let app = app.clone();
+                let message = message.clone();
+                sending.spawn(async move { app.wake_phone(&subscription, &message).await });
+            }
+            while sending.join_next().await.is_some() {}
+        });
+    }
+
+    /// Send `message` to one phone; drop its subscription when the push
+    /// service says it is gone.
+    async fn wake_phone(&self, subscription: &Subscription, message: &WakeUp) {
+        let sender = match self.web_push().await {
+            Ok(sender) => sender,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot wake phones: no Web Push key");
+                return;
+            }
+        };
+        let payload = serde_json::to_vec(message).unwrap_or_default();
+        let ttl = Duration::from_secs(u64::try_from(self.config.push_timeout_s).unwrap_or(30));
+        let device_id = subscription.device_id;
+        match sender.send(subscription, &payload, ttl).await {
+            Delivery::Taken => tracing::debug!(device_id, "phone woken"),
+            Delivery::Gone => {
+                tracing::info!(
+                    device_id,
+                    "the push service no longer knows the phone: dropped"
+                );
+                if let Err(e) = self
+                    .store
+                    .delete_subscription(device_id, Some(&subscription.endpoint))
+                    .await
+                {
+                    tracing::warn!(error = %e, device_id, "cannot drop the subscription");
+                }
+            }
+            Delivery::Failed(reason) => {
+                tracing::warn!(device_id, reason, "cannot wake the phone");
+            }
+        }
     }
 
     /// The session's challenge that still waits for an answer, if any.

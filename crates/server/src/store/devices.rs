@@ -5,8 +5,8 @@ use sqlx::Row;
 
 use super::{AddDeviceError, DeviceRow, Store, StoreError, hold_user, is_unique_violation};
 
-const DEVICE_COLUMNS: &str = "id, user_id, name, secret, last_step, created_at, activated_at, sealing, session_hash, \
-     last_used_at";
+pub(super) const DEVICE_COLUMNS: &str = "id, user_id, name, secret, last_step, created_at, activated_at, sealing, session_hash, \
+     last_used_at, public_key";
 
 impl Store {
     /// The user's active devices, oldest first.
@@ -235,7 +235,7 @@ impl Store {
     }
 }
 
-fn device_row(row: &sqlx::any::AnyRow) -> Result<DeviceRow, StoreError> {
+pub(super) fn device_row(row: &sqlx::any::AnyRow) -> Result<DeviceRow, StoreError> {
     Ok(DeviceRow {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -247,5 +247,6 @@ fn device_row(row: &sqlx::any::AnyRow) -> Result<DeviceRow, StoreError> {
         sealing: row.try_get("sealing")?,
         session_hash: row.try_get("session_hash")?,
         last_used_at: row.try_get("last_used_at")?,
+        public_key: row.try_get("public_key")?,
     })
 }

@@ -41,6 +41,7 @@ both!(
     "0011_recovery_codes",
     "0012_helpdesk_passes",
     "0013_fresh_factor_and_device_use",
+    "0014_device_keys_and_web_push",
 );
 
 /// Migration files built in, read as sqlx reads a folder of them:

@@ -187,25 +187,42 @@ impl Store {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Record a signed request's nonce; false when the device used it before.
+    /// Record a signed request's nonce and time; false when the device used
+    /// the nonce before, or had a request signed later than `signed_at`
+    /// accepted (an older one held back and sent after it).
     pub async fn use_nonce(
         &self,
         device_id: i64,
         nonce: &str,
+        signed_at: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let inserted =
             sqlx::query("INSERT INTO device_nonces (device_id, nonce, at) VALUES ($1, $2, $3)")
                 .bind(device_id)
                 .bind(nonce)
                 .bind(now)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await;
         match inserted {
-            Ok(_) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Ok(false),
+            Err(e) => return Err(e.into()),
         }
+        let in_order = sqlx::query(
+            "UPDATE devices SET last_signed_at = $2 \
+             WHERE id = $1 AND (last_signed_at IS NULL OR last_signed_at <= $2)",
+        )
+        .bind(device_id)
+        .bind(signed_at)
+        .execute(&mut *tx)
+        .await?;
+        if in_order.rows_affected() != 1 {
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// Forget nonces older than `before`: their timestamps are refused anyway.

@@ -24,6 +24,7 @@ mod metrics;
 mod networks;
 mod nginx;
 mod pass;
+mod phone_app;
 mod plain;
 mod proxy;
 mod push;
