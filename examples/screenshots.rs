@@ -37,6 +37,7 @@ async fn main() {
         shoot_language(&folder, lang).await;
         shoot_plain(&folder, lang).await;
         shoot_kiosk(&folder, lang).await;
+        shoot_phone_app(&folder, lang).await;
     }
     println!("screenshots written to {}", folder.display());
 }
@@ -132,6 +133,58 @@ async fn shoot_language(folder: &Path, lang: &str) {
     shot("10-phone-qr").await;
     qr.cancel().await;
     Devices::shown(&test).await;
+}
+
+/// The phone app at 390 pixels, beside the computer's browser: adding the
+/// account from the QR code's link, its codes, and a sign-in to answer.
+async fn shoot_phone_app(folder: &Path, lang: &str) {
+    let computer = BrowserTest::start_with(configure).await;
+    computer.add_user(NEWCOMER, PASSWORD).await;
+    computer.open("/").await;
+    Identify::shown(&computer).await.identify(NEWCOMER).await;
+    Password::shown(&computer).await.submit(PASSWORD).await;
+    let qr = Devices::shown(&computer).await.add_device("Telefoon").await;
+    let uri = qr.otpauth_uri().await;
+
+    let phone = computer.beside(Kind::Chromium).await;
+    phone.as_phone().await;
+    let shot = |name: &'static str| {
+        let phone = &phone;
+        async move {
+            let png = phone.client.screenshot().await.expect("screenshot");
+            let path = folder.join(format!("{lang}-14-phone-{name}.png"));
+            std::fs::write(&path, png).expect("write the screenshot");
+        }
+    };
+    phone
+        .open(if lang == "en" { "/phone" } else { "/telefoon/" })
+        .await;
+    phone.wait_for("#add-account").await;
+    shot("1-empty").await;
+    phone.click("#add-account").await;
+    phone.type_into("#typed", &uri).await;
+    shot("2-add").await;
+    phone.click("#add").await;
+    let first = phone.wait_for(".first-code").await.text().await.unwrap();
+    shot("3-added").await;
+    qr.done_first(&first.split_whitespace().collect::<String>())
+        .await;
+    Devices::shown(&computer).await;
+    phone.click("#back").await;
+    phone.wait_for(".account .code").await;
+    phone.wait_for_text(".account .left", " s").await;
+    shot("4-codes").await;
+
+    UserMenu::shown(&computer).await.log_off().await;
+    computer.open("/").await;
+    Identify::shown(&computer).await.identify(NEWCOMER).await;
+    Password::shown(&computer).await.submit(PASSWORD).await;
+    Push::shown(&computer).await;
+    phone.wait_for(".request").await;
+    shot("5-waiting").await;
+    phone.click(".request").await;
+    phone.wait_for("#number").await;
+    shot("6-request").await;
 }
 
 /// A kiosk's warning before everything starts over, and the first screen

@@ -1,5 +1,6 @@
 //! Turns locales/nl.json and locales/en.json (and locales/devices/, for the
-//! devices build and native builds) into a `Key` enum and one table of texts per
+//! devices build and native builds, and locales/phone/, for the phone app
+//! and native builds) into a `Key` enum and one table of texts per
 //! language. A key missing in one language, or a placeholder that one
 //! language has and the other lacks, fails the build; a key the code uses
 //! that no locale has (in the build at hand) does not compile.
@@ -16,16 +17,24 @@ const LANGUAGES: [&str; 2] = ["nl", "en"];
 /// A set of texts: one table per language, key to text.
 type Set = Vec<BTreeMap<String, String>>;
 
-/// The two sets of texts: the first build's (every screen up to the
-/// devices step), and the rest, which only the devices build (feature
+/// The sets of texts: the first build's (every screen up to the devices
+/// step); the rest of the portal's, which only the devices build (feature
 /// `devices`) and native builds (the server's plain pages) carry, so that
-/// the first screen does not download them. A target, not a feature, tells
-/// the server's build: features of one package in the workspace would reach
-/// the first build too.
-const SETS: [(&str, Option<&str>); 2] = [("locales", None), ("locales/devices", Some(MORE))];
+/// the first screen does not download them; and the phone app's own
+/// (feature `phone`). A target, not a feature, tells the server's build:
+/// features of one package in the workspace would reach the first build
+/// too.
+const SETS: [(&str, Option<&str>); 3] = [
+    ("locales", None),
+    ("locales/devices", Some(DEVICES)),
+    ("locales/phone", Some(PHONE)),
+];
 
 /// Where the second set is compiled in.
-const MORE: &str = r#"any(feature = "devices", not(target_arch = "wasm32"))"#;
+const DEVICES: &str = r#"any(feature = "devices", not(target_arch = "wasm32"))"#;
+
+/// Where the third set is compiled in.
+const PHONE: &str = r#"any(feature = "phone", not(target_arch = "wasm32"))"#;
 
 fn main() {
     println!("cargo:rerun-if-changed=locales");
@@ -60,15 +69,32 @@ fn main() {
         }
     }
     out.push_str("}\n\n");
-    // One table per language with the first set, and one with both.
-    for (included, cfg) in [
-        (1, format!("#[cfg(not({MORE}))]")),
-        (2, format!("#[cfg({MORE})]")),
-    ] {
+    // One table per language for each combination of the optional sets,
+    // holding the first set and those of the combination, in the order of
+    // the enum's variants.
+    let optional = sets.len() - 1;
+    for combination in 0..1usize << optional {
+        let included = |set: usize| set == 0 || combination & (1 << (set - 1)) != 0;
+        let conditions: Vec<String> = sets
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(set, (_, feature))| {
+                let feature = feature.expect("every set but the first has a condition");
+                if included(set) {
+                    feature.to_owned()
+                } else {
+                    format!("not({feature})")
+                }
+            })
+            .collect();
+        let cfg = format!("#[cfg(all({}))]", conditions.join(", "));
         for (i, lang) in LANGUAGES.iter().enumerate() {
-            let texts: Vec<&String> = sets[..included]
+            let texts: Vec<&String> = sets
                 .iter()
-                .flat_map(|(tables, _)| tables[i].values())
+                .enumerate()
+                .filter(|(set, _)| included(*set))
+                .flat_map(|(_, (tables, _))| tables[i].values())
                 .collect();
             let _ = writeln!(
                 out,

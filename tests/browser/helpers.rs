@@ -117,12 +117,43 @@ impl BrowserTest {
     pub async fn start_in(kind: Kind, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (address, state) = serve(dir.path(), adjust).await;
+        Self::with_browser(kind, state, format!("http://{address}"), dir).await
+    }
+
+    /// Another browser of `kind`, with a profile of its own, on this test's
+    /// server: the phone beside the computer.
+    pub async fn beside(&self, kind: Kind) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::with_browser(kind, self.state.clone(), self.base.clone(), dir).await
+    }
+
+    /// A phone's screen in this (Chromium) browser: 390 by 844 pixels,
+    /// touch, a mobile viewport.
+    pub async fn as_phone(&self) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            &json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
+        )
+        .await;
+        self.cdp(
+            "Emulation.setTouchEmulationEnabled",
+            &json!({ "enabled": true, "maxTouchPoints": 5 }),
+        )
+        .await;
+    }
+
+    async fn with_browser(
+        kind: Kind,
+        state: AppState,
+        base: String,
+        dir: tempfile::TempDir,
+    ) -> Self {
         let driver = Driver::start(kind, &dir.path().join("browser-profile"));
         let client = driver.connect().await;
         let mut test = Self {
             kind,
             state,
-            base: format!("http://{address}"),
+            base,
             client,
             driver,
             _dir: dir,
@@ -438,7 +469,14 @@ pub async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr,
         "{} is missing: run `cargo xtask build` first",
         spa_dir.join("index.html").display()
     );
+    // Bound first, so that the server knows its address as users reach it
+    // (the QR code names it).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
     let mut config = Config {
+        listen: address,
         data_dir: dir.join("data"),
         database_url: Some(format!(
             "sqlite://{}?mode=rwc",
@@ -453,10 +491,6 @@ pub async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr,
     let state = AppState::open(config, Arc::new(SystemClock))
         .await
         .expect("open the app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
     let served = state.clone();
     tokio::spawn(async move {
         listener::serve(listener, served, std::future::pending())

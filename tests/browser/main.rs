@@ -22,6 +22,7 @@ mod kiosk;
 mod nginx;
 mod pages;
 mod pass;
+mod phone;
 mod plain;
 mod recovery;
 mod serving;

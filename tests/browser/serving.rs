@@ -23,10 +23,10 @@ use crate::pages::{Devices, Identify, Password};
 /// shows the server's page).
 fn built_files(dist: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for folder in [dist.to_owned(), dist.join("devices")] {
+    for folder in [dist.to_owned(), dist.join("devices"), dist.join("telefoon")] {
         files.extend(
             std::fs::read_dir(&folder)
-                .expect("dist/ and dist/devices/ exist: run `cargo xtask build`")
+                .expect("dist/, dist/devices/ and dist/telefoon/ exist: run `cargo xtask build`")
                 .map(|entry| entry.expect("an entry").path())
                 .filter(|path| path.is_file())
                 .filter(|path| {
@@ -95,7 +95,9 @@ async fn every_file_is_sent_as_the_client_accepts_it_and_cached_by_its_name() {
                 header(VARY).is_some_and(|v| v.contains("accept-encoding")),
                 "{name}: Vary"
             );
-            let hashed = file_name.starts_with("aanmelden-web-") || file_name.starts_with("main-");
+            let hashed = ["aanmelden-web-", "aanmelden-phone-", "main-", "style-"]
+                .iter()
+                .any(|prefix| file_name.starts_with(prefix));
             let cache = header(CACHE_CONTROL).unwrap_or_default();
             if hashed {
                 assert_eq!(cache, "public, max-age=31536000, immutable", "{name}");
@@ -204,6 +206,48 @@ fn the_first_build_carries_only_its_own_texts() {
             "the devices build and {text:?}"
         );
     }
+    // The phone app's texts are its own build's alone.
+    let phone_text = "Typ het getal dat de browser toont";
+    assert!(texts_of(&dist.join("telefoon"), phone_text));
+    assert!(
+        !texts_of(&dist, phone_text),
+        "the first build and the phone app's texts"
+    );
+    assert!(
+        !texts_of(&dist.join("devices"), phone_text),
+        "the devices build and the phone app's texts"
+    );
+}
+
+/// The goal for the phone app's page and everything it loads, as sent.
+const PHONE_APP_BUDGET: usize = 120_000;
+
+/// The phone app, its page and every file it loads, as a phone that takes
+/// brotli receives them, within its own budget; and nothing of the
+/// portal's builds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_app_stays_within_its_budget_as_sent() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (address, _state) = serve(dir.path(), |_| {}).await;
+    let sizes = page_and_files(address, "/telefoon/", None).await;
+    let total: usize = sizes.iter().map(|(_, size)| size).sum();
+    println!("phone app: {total} bytes as sent: {sizes:?}");
+    for suffix in [".js", "_bg.wasm", ".css"] {
+        assert!(
+            sizes
+                .iter()
+                .any(|(path, _)| path.starts_with("/telefoon/") && path.ends_with(suffix)),
+            "the phone app loads no {suffix} of its own: {sizes:?}"
+        );
+    }
+    assert!(
+        sizes.iter().all(|(path, _)| path.starts_with("/telefoon/")),
+        "the phone app loads only its own files: {sizes:?}"
+    );
+    assert!(
+        total <= PHONE_APP_BUDGET,
+        "the phone app is {total} bytes as sent, over {PHONE_APP_BUDGET}: {sizes:?}"
+    );
 }
 
 /// The first screen, the page and every file it loads, as a browser that

@@ -452,6 +452,17 @@ fn test() -> Result {
             "warnings",
         ],
     )?;
+    // The phone app, natively (its unit tests) and for the browser: not a
+    // default member of the workspace, so named here.
+    for target in [None, Some("wasm32-unknown-unknown")] {
+        let mut args = vec!["clippy", "--package", "aanmelden-phone"];
+        match target {
+            Some(target) => args.extend(["--target", target]),
+            None => args.push("--all-targets"),
+        }
+        args.extend(["--", "-D", "warnings"]);
+        step(&tools, "cargo", &args)?;
+    }
     build_spa(&tools)?;
     if env::var_os(POSTGRES_TEST_URL).is_none() {
         eprintln!(
@@ -471,7 +482,8 @@ fn test() -> Result {
             "--bin",
             "aanmelden-web",
         ],
-    )
+    )?;
+    step(&tools, "cargo", &["test", "--package", "aanmelden-phone"])
 }
 
 /// `cargo xtask screenshots`: every screen, both languages, from the built
@@ -619,6 +631,9 @@ const SMALL_RUSTFLAGS: &str = "--cfg erase_components -Zunstable-options -Cpanic
 /// reads it from there).
 const DEVICES_BUILD: &str = "devices";
 
+/// Where in dist/ the phone app goes (the server serves it from there).
+const PHONE_BUILD: &str = "telefoon";
+
 /// A release build of the portal into dist/ (and the build with the
 /// devices screens into dist/devices/), offline once the crates are
 /// fetched, with brotli and gzip copies of their files.
@@ -644,15 +659,26 @@ fn build_spa(tools: &Tools) -> Result {
     remove_folder(&building)?;
     // The first screen's build, then the one with the devices screens
     // (the `devices` feature), which the devices pages load, in a folder of
-    // dist/ of its own.
-    for (features, folder, public_url) in [
-        (None, None, "/"),
-        (Some("devices"), Some(DEVICES_BUILD), "/devices/"),
+    // dist/ of its own; then the phone app, a crate of its own, in its
+    // folder (its service worker's scope).
+    for (target, features, folder, public_url) in [
+        (None, None, None, "/"),
+        (None, Some("devices"), Some(DEVICES_BUILD), "/devices/"),
+        (
+            Some("crates/phone/index.html"),
+            None,
+            Some(PHONE_BUILD),
+            "/telefoon/",
+        ),
     ] {
         let out = folder.map_or_else(|| building.clone(), |folder| building.join(folder));
         let mut trunk = Command::new("trunk");
+        trunk.arg("build");
+        if let Some(target) = target {
+            trunk.arg(target);
+        }
         trunk
-            .args(["build", "--release", "--public-url", public_url])
+            .args(["--release", "--public-url", public_url])
             .arg("--dist")
             .arg(&out)
             .envs(SMALL_STD)
@@ -667,7 +693,11 @@ fn build_spa(tools: &Tools) -> Result {
             &mut trunk,
             &format!("trunk build --release --dist {}", out.display()),
         )?;
-        loader::after_first_paint(&out)?;
+        // The portal's pages show before their app; the phone app's page
+        // is the app.
+        if target.is_none() {
+            loader::after_first_paint(&out)?;
+        }
         minify::scripts(tools, &esbuild(), &out, public_url)?;
         shrink::wasm(
             tools,

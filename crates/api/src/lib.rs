@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 pub const API_PREFIX: &str = "/api/v1";
 
 pub mod display;
+pub mod otpauth;
 pub mod platform;
 
 /// Name of the cookie that carries the session id.
