@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use aanmelden_api::otpauth::percent_decode;
+use aanmelden_api::otpauth::{self, DEVICE_PARAMETER, SERVER_PARAMETER};
 use serde::{Deserialize, Serialize};
 use totp_rs::{Algorithm, Secret, TOTP};
 
@@ -55,18 +55,11 @@ impl Token {
                 "only SHA1, 6 digits, 30 seconds is supported".into(),
             ));
         }
-        let query = uri.split_once('?').map_or("", |(_, q)| q);
-        let parameter = |name: &str| {
-            query
-                .split('&')
-                .filter_map(|pair| pair.split_once('='))
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| percent_decode(value))
-        };
-        let device_id = match parameter("aanmelden_device") {
+        let parameter = |name: &str| otpauth::parameter(uri, name);
+        let device_id = match parameter(DEVICE_PARAMETER) {
             Some(id) => Some(
                 id.parse()
-                    .map_err(|_| UriError(format!("aanmelden_device is not a number: {id}")))?,
+                    .map_err(|_| UriError(format!("{DEVICE_PARAMETER} is not a number: {id}")))?,
             ),
             None => None,
         };
@@ -75,7 +68,7 @@ impl Token {
             account: totp.account_name.clone(),
             secret: totp.get_secret_base32(),
             device_id,
-            server: parameter("aanmelden_server").map(|s| s.trim_end_matches('/').to_owned()),
+            server: parameter(SERVER_PARAMETER).map(|s| s.trim_end_matches('/').to_owned()),
         })
     }
 

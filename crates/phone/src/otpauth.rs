@@ -2,7 +2,7 @@
 //! TOTP secret and, for push, the portal and the device it enrolls. Pure
 //! Rust, tested natively.
 
-use aanmelden_api::otpauth::percent_decode;
+use aanmelden_api::otpauth::{self, DEVICE_PARAMETER, SERVER_PARAMETER, percent_decode};
 
 /// An account read from the QR code (or typed in).
 #[derive(Clone, PartialEq, Eq)]
@@ -42,18 +42,12 @@ pub enum NotAnAccount {
 
 /// Read `otpauth://totp/Issuer:account?secret=…&issuer=…[&aanmelden_device=…&aanmelden_server=…]`.
 pub fn parse(uri: &str) -> Result<Scanned, NotAnAccount> {
+    let uri = uri.trim();
     let rest = uri
-        .trim()
         .strip_prefix("otpauth://totp/")
         .ok_or(NotAnAccount::NotTotp)?;
-    let (label, query) = rest.split_once('?').unwrap_or((rest, ""));
-    let parameter = |name: &str| {
-        query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .find(|(key, _)| *key == name)
-            .map(|(_, value)| percent_decode(value))
-    };
+    let label = rest.split_once('?').map_or(rest, |(label, _)| label);
+    let parameter = |name: &str| otpauth::parameter(uri, name);
     if parameter("digits").is_some_and(|d| d != "6")
         || parameter("period").is_some_and(|p| p != "30")
         || parameter("algorithm").is_some_and(|a| !a.eq_ignore_ascii_case("SHA1"))
@@ -73,8 +67,8 @@ pub fn parse(uri: &str) -> Result<Scanned, NotAnAccount> {
         issuer: parameter("issuer").unwrap_or(label_issuer),
         account,
         secret,
-        device_id: parameter("aanmelden_device").and_then(|id| id.parse().ok()),
-        server: parameter("aanmelden_server").map(|s| s.trim_end_matches('/').to_owned()),
+        device_id: parameter(DEVICE_PARAMETER).and_then(|id| id.parse().ok()),
+        server: parameter(SERVER_PARAMETER).map(|s| s.trim_end_matches('/').to_owned()),
     })
 }
 

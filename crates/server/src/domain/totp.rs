@@ -54,10 +54,7 @@ pub fn otpauth_uri(secret: &SecretBytes, issuer: &str, account: &str) -> String 
     totp.get_url()
 }
 
-/// The otpauth URI parameter that names the device, for push answers.
-pub const DEVICE_PARAMETER: &str = "aanmelden_device";
-/// The otpauth URI parameter that names the server, for push answers.
-pub const SERVER_PARAMETER: &str = "aanmelden_server";
+pub use aanmelden_api::otpauth::{DEVICE_PARAMETER, SERVER_PARAMETER};
 
 /// `text` with everything but unreserved URI characters percent-encoded.
 pub fn percent_encode(text: &str) -> String {
