@@ -47,7 +47,9 @@ pub fn router(app: AppState) -> Router {
     let reset = get(plain::reset).with_state(app.clone());
     let metrics = get(metrics::show).with_state(app.clone());
     let leave = get(plain::logged_off::leave).with_state(app.clone());
-    let phone_app = get(phone::page).with_state(app.clone());
+    let phone_app = get(phone::page)
+        .layer::<_, Infallible>(page_compression())
+        .with_state(app.clone());
     let builds = middleware::from_fn_with_state(app.clone(), with_current_build);
     let pages = get(current_page)
         .layer::<_, Infallible>(middleware::from_fn_with_state(
@@ -398,6 +400,8 @@ impl PageHead {
 pub struct Build {
     pub head: Arc<PageHead>,
     pub policy: HeaderValue,
+    /// The phone app's page, where it is built.
+    pub phone: Option<phone::PhonePage>,
 }
 
 impl Build {
@@ -407,6 +411,7 @@ impl Build {
         Self {
             head: Arc::new(head),
             policy,
+            phone: phone::PhonePage::read(spa_dir),
         }
     }
 }
@@ -430,9 +435,10 @@ struct Seen {
     build: Arc<Build>,
 }
 
-/// What tells one build from the next without reading it: both builds'
-/// index.html, by modification time and length (None where missing).
-type Stamp = [Option<(SystemTime, u64)>; 2];
+/// What tells one build from the next without reading it: the three
+/// builds' index.html, by modification time and length (None where
+/// missing).
+type Stamp = [Option<(SystemTime, u64)>; 3];
 
 fn stamp(spa_dir: &Path) -> Stamp {
     let of = |file: PathBuf| {
@@ -442,6 +448,7 @@ fn stamp(spa_dir: &Path) -> Stamp {
     [
         of(spa_dir.join("index.html")),
         of(spa_dir.join(DEVICES_BUILD).join("index.html")),
+        of(spa_dir.join(phone::PHONE_BUILD).join("index.html")),
     ]
 }
 

@@ -7,40 +7,54 @@
 //! portal's pages.
 
 use std::path::Path;
+use std::sync::Arc;
 
-use axum::extract::State;
+use axum::Extension;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
+use super::Build;
 
 /// Where in the built portal the phone app is, and its address.
 pub const PHONE_BUILD: &str = "telefoon";
 
-/// `GET /telefoon/`: the app's page.
-pub async fn page(State(app): State<AppState>) -> Response {
-    let index = app.config.spa_dir.join(PHONE_BUILD).join("index.html");
-    match tokio::fs::read_to_string(&index).await {
-        Ok(html) => {
-            let policy = policy(&html);
-            (
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        HeaderValue::from_static("text/html; charset=utf-8"),
-                    ),
-                    (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                    (header::CONTENT_SECURITY_POLICY, policy),
-                ],
-                html,
-            )
-                .into_response()
-        }
-        Err(_) => not_built(&index),
+/// The app's page as Trunk built it, and its policy: read with the rest
+/// of the build, when a new build is taken up.
+#[derive(Debug)]
+pub struct PhonePage {
+    html: String,
+    policy: HeaderValue,
+}
+
+impl PhonePage {
+    /// The page in `spa_dir`, if the app is built.
+    pub fn read(spa_dir: &Path) -> Option<Self> {
+        let html = std::fs::read_to_string(spa_dir.join(PHONE_BUILD).join("index.html")).ok()?;
+        let policy = policy(&html);
+        Some(Self { html, policy })
     }
+}
+
+/// `GET /telefoon/`: the app's page.
+pub async fn page(Extension(build): Extension<Arc<Build>>) -> Response {
+    let Some(page) = &build.phone else {
+        return not_built();
+    };
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::CONTENT_SECURITY_POLICY, page.policy.clone()),
+        ],
+        page.html.clone(),
+    )
+        .into_response()
 }
 
 /// `/telefoon`: to the app's folder, its scope.
@@ -53,11 +67,8 @@ pub async fn to_app_in_english() -> Redirect {
     Redirect::to(&format!("/{PHONE_BUILD}/?lang=en"))
 }
 
-fn not_built(index: &Path) -> Response {
-    tracing::warn!(
-        index = %index.display(),
-        "the phone app is not built: cargo xtask build builds it"
-    );
+fn not_built() -> Response {
+    tracing::warn!("the phone app is not built: cargo xtask build builds it");
     (
         StatusCode::NOT_FOUND,
         "De telefoon-app is (nog) niet gebouwd. / The phone app is not built (yet).",
