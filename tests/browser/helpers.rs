@@ -117,19 +117,50 @@ impl BrowserTest {
     pub async fn start_in(kind: Kind, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let (address, state) = serve(dir.path(), adjust).await;
-        Self::with_browser(kind, state, format!("http://{address}"), dir).await
+        let base = format!("http://{address}");
+        Self::with_browser(kind, state, base, dir, Launch::default()).await
     }
 
     /// Another browser of `kind`, with a profile of its own, on this test's
     /// server: the phone beside the computer.
     pub async fn beside(&self, kind: Kind) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
-        Self::with_browser(kind, self.state.clone(), self.base.clone(), dir).await
+        self.beside_with(kind, Launch::default()).await
     }
 
-    /// A phone's screen in this (Chromium) browser: 390 by 844 pixels,
-    /// touch, a mobile viewport.
+    /// Another browser of `kind` beside this one, launched with `launch`.
+    pub async fn beside_with(&self, kind: Kind, launch: Launch) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Self::with_browser(kind, self.state.clone(), self.base.clone(), dir, launch).await
+    }
+
+    /// Another Chromium beside this one, whose camera films `video` (Y4M,
+    /// over and over) and which allows the camera without asking.
+    pub async fn beside_with_camera(&self, video: &[u8]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let file = dir.path().join("camera.y4m");
+        std::fs::write(&file, video).expect("write the camera's video");
+        let camera = Launch {
+            args: vec![
+                "--use-fake-ui-for-media-stream".to_owned(),
+                "--use-fake-device-for-media-stream".to_owned(),
+                format!("--use-file-for-fake-video-capture={}", file.display()),
+            ],
+            ..Launch::default()
+        };
+        let base = self.base.clone();
+        Self::with_browser(Kind::Chromium, self.state.clone(), base, dir, camera).await
+    }
+
+    /// A phone's screen in this browser: 390 by 844 pixels; in Chromium
+    /// also touch and a mobile viewport.
     pub async fn as_phone(&self) {
+        if self.kind.is_firefox() {
+            self.client
+                .set_window_size(390, 844)
+                .await
+                .expect("a phone-sized window");
+            return;
+        }
         self.cdp(
             "Emulation.setDeviceMetricsOverride",
             &json!({ "width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": true }),
@@ -147,8 +178,9 @@ impl BrowserTest {
         state: AppState,
         base: String,
         dir: tempfile::TempDir,
+        launch: Launch,
     ) -> Self {
-        let driver = Driver::start(kind, &dir.path().join("browser-profile"));
+        let driver = Driver::start(kind, &dir.path().join("browser-profile"), launch);
         let client = driver.connect().await;
         let mut test = Self {
             kind,
@@ -383,6 +415,16 @@ impl BrowserTest {
         self.client.execute(script, vec![]).await.expect("script")
     }
 
+    /// Run `script` in the page, which calls `done(value)` once it has
+    /// what it looks for; that value.
+    pub async fn execute_async(&self, script: &str) -> Value {
+        let script = format!("const done = arguments[arguments.length - 1]; {script}");
+        self.client
+            .execute_async(&script, vec![])
+            .await
+            .expect("script")
+    }
+
     /// The page's language, `document.documentElement.lang`.
     pub async fn html_lang(&self) -> String {
         let lang = self.execute("return document.documentElement.lang").await;
@@ -500,6 +542,15 @@ pub async fn serve(dir: &Path, adjust: impl FnOnce(&mut Config)) -> (SocketAddr,
     (address, state)
 }
 
+/// What a browser is launched with beyond what every test gives it.
+#[derive(Debug, Default)]
+pub struct Launch {
+    /// Chromium's switches.
+    pub args: Vec<String>,
+    /// Firefox's preferences.
+    pub prefs: Vec<(String, Value)>,
+}
+
 /// A chromedriver or geckodriver process on a port of its own; on drop it
 /// ends the browser session (which closes the browser) and then itself.
 struct Driver {
@@ -507,11 +558,12 @@ struct Driver {
     process: Child,
     port: u16,
     profile: PathBuf,
+    launch: Launch,
     session: Option<String>,
 }
 
 impl Driver {
-    fn start(kind: Kind, profile: &Path) -> Self {
+    fn start(kind: Kind, profile: &Path, launch: Launch) -> Self {
         let port = free_port();
         let (program, args) = if kind.is_firefox() {
             ("geckodriver", vec![format!("--port={port}")])
@@ -532,6 +584,7 @@ impl Driver {
             process,
             port,
             profile: profile.to_owned(),
+            launch,
             session: None,
         }
     }
@@ -542,18 +595,22 @@ impl Driver {
     fn capabilities(&self) -> Value {
         let script = self.kind.runs_script();
         if self.kind.is_firefox() {
+            let mut prefs = json!({
+                "intl.accept_languages": "nl",
+                "javascript.enabled": script,
+                "javascript.options.wasm": self.kind != Kind::FirefoxNoWasm,
+                // The hosts of the gate test, on this machine.
+                "network.dns.localDomains": GATE_HOSTS.join(","),
+            });
+            for (name, value) in &self.launch.prefs {
+                prefs[name] = value.clone();
+            }
             return json!({
                 "browserName": "firefox",
                 "moz:firefoxOptions": {
                     "binary": "/usr/bin/firefox-esr",
                     "args": ["-headless", "-width=1280", "-height=900"],
-                    "prefs": {
-                        "intl.accept_languages": "nl",
-                        "javascript.enabled": script,
-                        "javascript.options.wasm": self.kind != Kind::FirefoxNoWasm,
-                        // The hosts of the gate test, on this machine.
-                        "network.dns.localDomains": GATE_HOSTS.join(","),
-                    },
+                    "prefs": prefs,
                 },
             });
         }
@@ -583,6 +640,7 @@ impl Driver {
         if self.kind == Kind::ChromiumJitless {
             args.push("--js-flags=--jitless".to_owned());
         }
+        args.extend(self.launch.args.iter().cloned());
         let mut prefs = json!({ "intl.accept_languages": "nl" });
         if !script {
             prefs["profile.managed_default_content_settings.javascript"] = json!(2);

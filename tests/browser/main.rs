@@ -24,6 +24,7 @@ mod pages;
 mod pass;
 mod phone;
 mod plain;
+mod push_service;
 mod recovery;
 mod serving;
 #[path = "../../crates/server/tests/api/slapd.rs"]

@@ -222,6 +222,9 @@ fn the_first_build_carries_only_its_own_texts() {
 /// The goal for the phone app's page and everything it loads, as sent.
 const PHONE_APP_BUDGET: usize = 120_000;
 
+/// The goal for the QR decoder the phone app loads when the user scans.
+const QR_DECODER_BUDGET: usize = 90_000;
+
 /// The phone app, its page and every file it loads, as a phone that takes
 /// brotli receives them, within its own budget; and nothing of the
 /// portal's builds.
@@ -247,6 +250,27 @@ async fn the_phone_app_stays_within_its_budget_as_sent() {
     assert!(
         total <= PHONE_APP_BUDGET,
         "the phone app is {total} bytes as sent, over {PHONE_APP_BUDGET}: {sizes:?}"
+    );
+
+    // The QR decoder loads when the user scans, not with the app.
+    assert!(
+        !sizes.iter().any(|(path, _)| path.ends_with("qr.wasm")),
+        "{sizes:?}"
+    );
+    let decoder = reqwest::Client::new()
+        .get(format!("http://{address}/telefoon/qr.wasm"))
+        .header(ACCEPT_ENCODING, "br, gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(decoder.status(), StatusCode::OK);
+    assert_eq!(decoder.headers()["content-type"], "application/wasm");
+    assert_eq!(decoder.headers()["content-encoding"], "br");
+    let decoder = decoder.bytes().await.unwrap().len();
+    println!("phone app's QR decoder: {decoder} bytes as sent");
+    assert!(
+        decoder <= QR_DECODER_BUDGET,
+        "the QR decoder is {decoder} bytes as sent, over {QR_DECODER_BUDGET}"
     );
 }
 

@@ -453,11 +453,12 @@ fn test() -> Result {
         ],
     )?;
     // The phone app, natively (its unit tests) and for the browser: not a
-    // default member of the workspace, so named here.
+    // default member of the workspace, so named here; its QR decoder for
+    // the browser too.
     for target in [None, Some("wasm32-unknown-unknown")] {
         let mut args = vec!["clippy", "--package", "aanmelden-phone"];
         match target {
-            Some(target) => args.extend(["--target", target]),
+            Some(target) => args.extend(["--package", "aanmelden-qr", "--target", target]),
             None => args.push("--all-targets"),
         }
         args.extend(["--", "-D", "warnings"]);
@@ -706,6 +707,7 @@ fn build_spa(tools: &Tools) -> Result {
             public_url,
         )?;
     }
+    build_qr_decoder(tools, &building.join(PHONE_BUILD))?;
     eprintln!("==> brotli and gzip copies");
     for file in compress::precompress(&building)? {
         eprintln!(
@@ -721,6 +723,33 @@ fn build_spa(tools: &Tools) -> Result {
     }
     eprintln!("==> the build into {}", dist.display());
     move_into_place(&building, &dist)
+}
+
+/// The phone app's QR decoder, a WebAssembly module of its own that the
+/// app loads when the user scans, into `out` as `qr.wasm`.
+fn build_qr_decoder(tools: &Tools, out: &Path) -> Result {
+    let mut cargo = Command::new("cargo");
+    cargo
+        .args(["build", "--package", "aanmelden-qr", "--lib"])
+        .args([
+            "--target",
+            "wasm32-unknown-unknown",
+            "--profile",
+            "wasm-release",
+        ])
+        .envs(SMALL_STD)
+        .env("RUSTFLAGS", SMALL_RUSTFLAGS)
+        .env("PATH", &tools.path)
+        .current_dir(root());
+    check(&mut cargo, "cargo build --package aanmelden-qr (qr.wasm)")?;
+    let built = root().join("target/wasm32-unknown-unknown/wasm-release/aanmelden_qr.wasm");
+    let mut wasm_opt = Command::new(root().join("target/tools/node_modules/.bin/wasm-opt"));
+    wasm_opt
+        .arg(&built)
+        .args(["-Oz", "--strip-debug", "--strip-producers", "-o"])
+        .arg(out.join("qr.wasm"))
+        .env("PATH", &tools.path);
+    check(&mut wasm_opt, "wasm-opt -Oz qr.wasm")
 }
 
 /// Put the folder `built` where `dist` is, replacing what is there. A

@@ -4,7 +4,8 @@
 //! while it gives that key, with the secret of the QR code.
 
 use aanmelden_api::{
-    API_PREFIX, ChallengeAnswer, DeviceKey, ErrorBody, ErrorCode, PendingChallenge, signed,
+    API_PREFIX, ChallengeAnswer, DeviceKey, ErrorBody, ErrorCode, PendingChallenge, WebPushKey,
+    WebPushSubscription, signed,
 };
 use gloo_net::http::{Request, Response};
 use serde::Serialize;
@@ -142,5 +143,28 @@ pub async fn answer(device: Device<'_>, id: &str, answer: ChallengeAnswer) -> Re
         Some(body),
     )
     .await?;
+    Ok(())
+}
+
+/// `GET /authenticator/push-key`: the portal's public key for Web Push
+/// (not signed: the key is public).
+pub async fn push_key() -> Result<WebPushKey, Failure> {
+    let response = Request::get(&format!("{API_PREFIX}/authenticator/push-key"))
+        .send()
+        .await
+        .map_err(|_| Failure::Unreachable)?;
+    if !response.ok() {
+        return Err(Failure::Unreachable);
+    }
+    parse(&response).await
+}
+
+/// `PUT /authenticator/subscription`: wake this device's phone here.
+pub async fn subscribe(
+    device: Device<'_>,
+    subscription: &WebPushSubscription,
+) -> Result<(), Failure> {
+    let body = to_json(subscription)?;
+    send(device, "PUT", "/authenticator/subscription", Some(body)).await?;
     Ok(())
 }

@@ -7,7 +7,9 @@
 #![allow(clippy::needless_pass_by_value)]
 
 mod api;
+mod camera;
 mod crypto;
+mod notify;
 mod otpauth;
 mod store;
 
@@ -15,6 +17,8 @@ mod pages {
     pub mod accounts;
     pub mod add;
     pub mod answer;
+    pub mod notifications;
+    pub mod scanner;
 }
 
 use aanmelden_api::PendingChallenge;
@@ -43,6 +47,9 @@ pub enum Screen {
 pub struct Phone {
     pub lang: RwSignal<Lang>,
     pub screen: RwSignal<Screen>,
+    /// The sign-in a notification opened the app for (`?challenge=`),
+    /// until its answer screen shows.
+    pub opened_for: StoredValue<Option<String>>,
 }
 
 impl Phone {
@@ -57,16 +64,23 @@ pub fn use_phone() -> Phone {
     expect_context::<Phone>()
 }
 
+/// The value of `name` in the page's query.
+fn query_value(name: &str) -> Option<String> {
+    let query = window().location().search().unwrap_or_default();
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='))
+        .map(|value| {
+            js_sys::decode_uri_component(value).map_or_else(|_| value.to_owned(), String::from)
+        })
+}
+
 /// The language: `?lang=` (the English address sends `en`), the portal's
 /// cookie, then the phone's own preference.
 fn initial_language() -> Lang {
     let window = window();
-    let query = window.location().search().unwrap_or_default();
-    let from_query = query
-        .trim_start_matches('?')
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("lang="))
-        .and_then(Lang::from_code);
+    let from_query = query_value("lang").as_deref().and_then(Lang::from_code);
     let from_cookie = window
         .document()
         .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
@@ -89,6 +103,22 @@ fn initial_language() -> Lang {
             .collect();
         Lang::preferred(languages.iter().map(String::as_str))
     })
+}
+
+/// "Terug": to the accounts.
+#[component]
+pub fn BackToAccounts() -> impl IntoView {
+    let phone = use_phone();
+    view! {
+        <button
+            type="button"
+            id="back"
+            class="primary"
+            on:click=move |_| phone.screen.set(Screen::Accounts)
+        >
+            {phone.t(Key::PhoneBack)}
+        </button>
+    }
 }
 
 /// NL | EN.
@@ -122,6 +152,7 @@ fn App() -> impl IntoView {
     let phone = Phone {
         lang: RwSignal::new(initial_language()),
         screen: RwSignal::new(Screen::Accounts),
+        opened_for: StoredValue::new(query_value("challenge")),
     };
     provide_context(phone);
     Effect::new(move |_| {
@@ -131,6 +162,7 @@ fn App() -> impl IntoView {
             let _ = html.set_attribute("lang", lang.code());
         }
         document.set_title(Key::PhoneAppName.text(lang));
+        keep_for_offline(lang);
     });
     view! {
         <header class="bar">
@@ -150,13 +182,15 @@ fn App() -> impl IntoView {
 }
 
 /// The service worker of the app's folder, which keeps the app for use
-/// offline. Where the browser has none (or refuses it), the app works
-/// online as it is.
-fn keep_for_offline() {
-    let _ = window().navigator().service_worker().register("sw.js");
+/// offline and shows notifications in `lang`. Where the browser has none
+/// (or refuses it), the app works online as it is.
+fn keep_for_offline(lang: Lang) {
+    let _ = window()
+        .navigator()
+        .service_worker()
+        .register(&notify::worker_address(lang));
 }
 
 fn main() {
     leptos::mount::mount_to_body(App);
-    keep_for_offline();
 }

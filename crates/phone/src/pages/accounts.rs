@@ -8,8 +8,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, Device, Signer};
+use crate::pages::notifications::Notifications;
 use crate::store::{self, Account};
-use crate::{Screen, crypto, otpauth, use_phone};
+use crate::{Phone, Screen, crypto, otpauth, use_phone};
 
 /// How often the portal is asked for waiting sign-ins while the app shows.
 const LOOK_EVERY_MS: u64 = 3000;
@@ -56,6 +57,14 @@ async fn waiting_for(accounts: &[Account]) -> Vec<(PendingChallenge, u32)> {
     found
 }
 
+/// The answer screen of the sign-in a notification opened the app for,
+/// once, if it still waits.
+fn opened_from_notification(phone: Phone, waiting: &[(PendingChallenge, u32)]) -> Option<Screen> {
+    let wanted = phone.opened_for.try_update_value(Option::take).flatten()?;
+    let (challenge, account) = waiting.iter().find(|(c, _)| c.id == wanted)?;
+    Some(Screen::Answer(challenge.clone(), *account))
+}
+
 /// The accounts and the waiting sign-ins.
 #[component]
 pub fn AccountsPage() -> impl IntoView {
@@ -64,16 +73,16 @@ pub fn AccountsPage() -> impl IntoView {
     let codes = RwSignal::new(Vec::<(u32, String)>::new());
     let seconds_left = RwSignal::new(30 - api::now().rem_euclid(30));
     let waiting = RwSignal::new(Vec::<(PendingChallenge, u32)>::new());
-    let step_shown = StoredValue::new(0_u64);
+    let step_shown = StoredValue::new(None::<u64>);
 
     // Every second the seconds left; at each new step the codes.
     let refresh_codes = move || {
         let now = u64::try_from(api::now()).unwrap_or_default();
         seconds_left.set(30 - i64::try_from(now % 30).unwrap_or_default());
-        if step_shown.get_value() == now / 30 {
+        if step_shown.get_value() == Some(now / 30) {
             return;
         }
-        step_shown.set_value(now / 30);
+        step_shown.set_value(Some(now / 30));
         let Some(Ok(list)) = accounts.get_untracked() else {
             return;
         };
@@ -90,14 +99,19 @@ pub fn AccountsPage() -> impl IntoView {
     let look_for_sign_ins = move || {
         if let Some(Ok(list)) = accounts.get_untracked() {
             spawn_local(async move {
-                waiting.try_set(waiting_for(&list).await);
+                let found = waiting_for(&list).await;
+                if let Some(opened) = opened_from_notification(phone, &found) {
+                    phone.screen.set(opened);
+                    return;
+                }
+                waiting.try_set(found);
             });
         }
     };
 
     spawn_local(async move {
         accounts.try_set(Some(store::accounts().await));
-        step_shown.set_value(0);
+        step_shown.set_value(None);
         refresh_codes();
         look_for_sign_ins();
     });
@@ -124,7 +138,14 @@ pub fn AccountsPage() -> impl IntoView {
         Some(Ok(list)) if list.is_empty() => {
             view! { <p class="empty">{phone.t(Key::PhoneNoAccounts)}</p> }.into_any()
         }
-        Some(Ok(list)) => view! { <AccountList list codes seconds_left /> }.into_any(),
+        Some(Ok(list)) => {
+            let of_the_portal = list.iter().any(|account| account.signing.is_some());
+            view! {
+                <AccountList list=list.clone() codes seconds_left />
+                {of_the_portal.then(|| view! { <Notifications list /> })}
+            }
+            .into_any()
+        }
     };
 
     view! {

@@ -5,14 +5,15 @@
 //! that key answers sign-ins for it.
 
 use aanmelden_api::ErrorCode;
-use aanmelden_i18n::Key;
+use aanmelden_i18n::{Key, Lang};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::api::{self, Device, Failure, Signer};
 use crate::otpauth::{self, NotAnAccount, Scanned};
+use crate::pages::scanner::Scanner;
 use crate::store::{self, Details};
-use crate::{Screen, crypto, use_phone};
+use crate::{BackToAccounts, Screen, crypto, notify, use_phone};
 
 /// What the push key is derived for (as the portal derives it).
 const PUSH_KEY_PURPOSE: &[u8] = b"aanmelden push v1";
@@ -31,8 +32,9 @@ fn refusal(key: Key) -> Result<Option<String>, Key> {
     Err(key)
 }
 
-/// Add what `text` holds; the first code when it is the portal's.
-async fn add(text: &str) -> Result<Option<String>, Key> {
+/// Add what `text` holds; the first code when it is the portal's. A typed
+/// key's account is named in `lang`.
+async fn add(text: &str, lang: Lang) -> Result<Option<String>, Key> {
     let scanned = if text.trim_start().starts_with("otpauth:") {
         otpauth::parse(text).map_err(|e| match e {
             NotAnAccount::Unsupported => Key::PhoneUnsupported,
@@ -66,9 +68,7 @@ async fn add(text: &str) -> Result<Option<String>, Key> {
         None => None,
     };
     let account = if scanned.account.is_empty() {
-        Key::PhoneRequestAccount
-            .text(aanmelden_i18n::Lang::Nl)
-            .to_owned()
+        Key::PhoneRequestAccount.text(lang).to_owned()
     } else {
         scanned.account.clone()
     };
@@ -80,9 +80,14 @@ async fn add(text: &str) -> Result<Option<String>, Key> {
     store::add(&details, &totp, signing.as_ref())
         .await
         .map_err(|_| Key::PhoneStorageFailed)?;
-    if scanned.device_id.is_none() {
+    let (Some(device_id), Some(signing)) = (scanned.device_id, signing) else {
         return Ok(None);
-    }
+    };
+    notify::share_with(Device {
+        id: device_id,
+        signer: Signer::Key(&signing),
+    })
+    .await;
     let now = u64::try_from(api::now()).unwrap_or_default();
     let mac = crypto::hmac(&totp, &otpauth::step_counter(now))
         .await
@@ -121,16 +126,16 @@ pub fn AddPage() -> impl IntoView {
     let problem = RwSignal::new(None::<Key>);
     let typed = RwSignal::new(String::new());
 
-    let submit = move |event: leptos::ev::SubmitEvent| {
-        event.prevent_default();
+    let start_adding = move || {
         if phase.get_untracked() == Phase::Adding {
             return;
         }
         problem.set(None);
         phase.set(Phase::Adding);
         let text = typed.get_untracked();
+        let lang = phone.lang.get_untracked();
         spawn_local(async move {
-            match add(&text).await {
+            match add(&text, lang).await {
                 Ok(code) => {
                     phase.try_set(Phase::Added(code));
                 }
@@ -141,9 +146,18 @@ pub fn AddPage() -> impl IntoView {
             }
         });
     };
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        start_adding();
+    };
+    let scanned = move |text: String| {
+        typed.set(text);
+        start_adding();
+    };
 
     let form = move || {
         view! {
+            <Scanner on_found=scanned />
             <form on:submit=submit novalidate>
                 <label for="typed">{phone.t(Key::PhoneTypedLabel)}</label>
                 <textarea
@@ -198,24 +212,26 @@ pub fn AddPage() -> impl IntoView {
         <section>
             <h2>{phone.t(Key::PhoneAddTitle)}</h2>
             {move || match added.get() {
-                Some(code) => {
-                    let message = if code.is_some() { Key::PhoneAdded } else { Key::PhoneAddedCodesOnly };
-                    view! {
-                        <p role="status">{phone.t(message)}</p>
-                        {code.map(|code| view! { <p class="code first-code">{code}</p> })}
-                        <button
-                            type="button"
-                            id="back"
-                            class="primary"
-                            on:click=move |_| phone.screen.set(Screen::Accounts)
-                        >
-                            {phone.t(Key::PhoneBack)}
-                        </button>
-                    }
-                    .into_any()
-                }
+                Some(code) => view! { <Added code /> }.into_any(),
                 None => form().into_any(),
             }}
         </section>
+    }
+}
+
+/// Added: the first code to type at "Gereed" (none for a typed key), and
+/// the way back.
+#[component]
+fn Added(code: Option<String>) -> impl IntoView {
+    let phone = use_phone();
+    let message = if code.is_some() {
+        Key::PhoneAdded
+    } else {
+        Key::PhoneAddedCodesOnly
+    };
+    view! {
+        <p role="status">{phone.t(message)}</p>
+        {code.map(|code| view! { <p class="code first-code">{code}</p> })}
+        <BackToAccounts />
     }
 }

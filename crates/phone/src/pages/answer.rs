@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, Device, Failure, Signer};
 use crate::store;
-use crate::{Screen, use_phone};
+use crate::{BackToAccounts, use_phone};
 
 /// Where the answer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -214,13 +214,6 @@ fn Answered(
         >
             {phone.t(key)}
         </p>
-        <button
-            type="button"
-            id="back"
-            class="primary"
-            on:click=move |_| phone.screen.set(Screen::Accounts)
-        >
-            {phone.t(Key::PhoneBack)}
-        </button>
+        <BackToAccounts />
     }
 }
