@@ -138,14 +138,7 @@ pub fn AccountsPage() -> impl IntoView {
         Some(Ok(list)) if list.is_empty() => {
             view! { <p class="empty">{phone.t(Key::PhoneNoAccounts)}</p> }.into_any()
         }
-        Some(Ok(list)) => {
-            let of_the_portal = list.iter().any(|account| account.signing.is_some());
-            view! {
-                <AccountList list=list.clone() codes seconds_left />
-                {of_the_portal.then(|| view! { <Notifications list /> })}
-            }
-            .into_any()
-        }
+        Some(Ok(list)) => view! { <AccountList list codes seconds_left /> }.into_any(),
     };
 
     view! {
@@ -162,6 +155,13 @@ pub fn AccountsPage() -> impl IntoView {
                 {phone.t(Key::PhoneAdd)}
             </button>
         </section>
+        // Notifications wake the accounts of the portal only.
+        {move || match accounts.get() {
+            Some(Ok(list)) if list.iter().any(|account| account.signing.is_some()) => {
+                Some(view! { <Notifications list /> })
+            }
+            _ => None,
+        }}
     }
 }
 
