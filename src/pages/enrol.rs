@@ -3,7 +3,7 @@
 //! reload shows the same QR code.
 
 use aanmelden_api::display::group_secret;
-use aanmelden_api::{ActivatedDevice, Enrolment, ErrorCode};
+use aanmelden_api::{ActivatedDevice, Enrolment, ErrorCode, PHONE_APP_FOLDER};
 use leptos::ev::SubmitEvent;
 use leptos::html::H2;
 use leptos::prelude::*;
@@ -79,6 +79,7 @@ pub fn EnrolPanel(
             </ol>
             <div id="qr" class="qr" role="img" aria-label=session.t(Key::QrLabel) inner_html=qr></div>
             <KeyFallback secret=secret uri=enrolment.otpauth_uri.clone() />
+            <PhoneAppOffer />
             <label for="first-code">{session.t(Key::FirstCodeLabel)}</label>
             <CodeInput id="first-code" value=code error=action.error />
             <Alert error=action.error />
@@ -96,6 +97,22 @@ pub fn EnrolPanel(
                 </button>
             </div>
         </form>
+    }
+}
+
+/// "Gebruik de telefoon-app van de portal": where it is (on this portal's
+/// address, as the browser reached it), and that it scans this QR code.
+#[component]
+fn PhoneAppOffer() -> impl IntoView {
+    let session = use_session();
+    let origin = window().location().origin().unwrap_or_default();
+    let address = format!("{origin}/{PHONE_APP_FOLDER}/");
+    view! {
+        <p id="phone-app" class="phone-app">
+            <strong>{session.t(Key::UsePhoneApp)}</strong>
+            " "
+            {move || Key::UsePhoneAppHow.fill(session.lang.get(), "address", &address)}
+        </p>
     }
 }
 

@@ -184,6 +184,12 @@ async fn registered_by(
     Identify::shown(&computer).await.identify(USER).await;
     Password::shown(&computer).await.submit(PASSWORD).await;
     let qr = Devices::shown(&computer).await.add_device("Telefoon").await;
+    computer
+        .wait_for_text(
+            "#phone-app",
+            &format!("Open {} op je", computer.url("/telefoon/")),
+        )
+        .await;
     let uri = qr.otpauth_uri().await;
     let secret = qr.secret().await;
 

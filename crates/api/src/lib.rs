@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 /// Every endpoint lives under this path.
 pub const API_PREFIX: &str = "/api/v1";
 
+/// The folder the portal serves its phone app from (`/telefoon/`): its
+/// place in the built portal and its service worker's scope.
+pub const PHONE_APP_FOLDER: &str = "telefoon";
+
 pub mod display;
 pub mod otpauth;
 pub mod platform;

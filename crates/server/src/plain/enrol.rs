@@ -1,6 +1,6 @@
 //! "Scan de QR-code": the QR code drawn by the server, the key in groups of
-//! four and the link behind "toon" for people who cannot scan, the first
-//! code and "Gereed", or "Annuleren".
+//! four and the link behind "toon" for people who cannot scan, the
+//! portal's phone app, the first code and "Gereed", or "Annuleren".
 
 use aanmelden_api::Enrolment;
 use aanmelden_api::display::group_secret;
@@ -43,6 +43,7 @@ pub fn page(
                     summary id="toggle-uri" class="link" { (frame.t(Key::UriLabel)) " " (frame.t(Key::ShowUri)) }
                     code id="otpauth-uri" class="uri" { (enrolment.otpauth_uri) }
                 }
+                (phone_app_offer(frame))
                 label for="first-code" { (frame.t(Key::FirstCodeLabel)) }
                 input id="first-code" name="code" type="text" inputmode="numeric" pattern="[0-9]*"
                     maxlength="6" autocomplete="one-time-code" required[first_code_required]
@@ -56,6 +57,22 @@ pub fn page(
                 }
             }
             script src=(COPY_SECRET_SCRIPT) defer {}
+        }
+    }
+}
+
+/// "Gebruik de telefoon-app van de portal": where it is, and that it scans
+/// this QR code.
+fn phone_app_offer(frame: &Frame<'_>) -> Markup {
+    let address = format!(
+        "{}/{}/",
+        frame.app.config.public_url(),
+        crate::routes::phone::PHONE_BUILD
+    );
+    html! {
+        p id="phone-app" class="phone-app" {
+            strong { (frame.t(Key::UsePhoneApp)) } " "
+            (Key::UsePhoneAppHow.fill(frame.lang, "address", &address))
         }
     }
 }

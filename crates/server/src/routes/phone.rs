@@ -19,7 +19,7 @@ use sha2::{Digest, Sha256};
 use super::Build;
 
 /// Where in the built portal the phone app is, and its address.
-pub const PHONE_BUILD: &str = "telefoon";
+pub const PHONE_BUILD: &str = aanmelden_api::PHONE_APP_FOLDER;
 
 /// The app's page as Trunk built it, and its policy: read with the rest
 /// of the build, when a new build is taken up.

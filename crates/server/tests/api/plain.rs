@@ -206,6 +206,11 @@ async fn the_first_registration_and_logging_off_without_script(app: TestApp) {
     assert!(!qr.contains(APP_LOADER) && qr.contains("src=\"/copy-secret.js\""));
     let secret: String = text_of(&qr, "secret").split_whitespace().collect();
     assert!(text_of(&qr, "otpauth-uri").contains(&format!("secret={secret}")));
+    assert!(qr.contains("Gebruik de telefoon-app van de portal"), "{qr}");
+    assert!(
+        qr.contains("/telefoon/ op je telefoon"),
+        "the phone app's address: {qr}"
+    );
     let device = device_in(&qr);
     let (_, reloaded) = browser.get("/").await;
     assert_eq!(
