@@ -61,13 +61,15 @@ self.addEventListener("notificationclick", (event) => {
     self.registration.scope,
   ).href;
   event.waitUntil(
-    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((open) => {
-      const app = open.find((client) => client.url.startsWith(self.registration.scope));
-      if (app && "navigate" in app) {
-        return app.focus().then(() => app.navigate(target));
-      }
-      return self.clients.openWindow(target);
-    }),
+    self.clients
+      .matchAll({ type: "window" })
+      .then((open) => {
+        const app = open.find((client) => client.url.startsWith(self.registration.scope));
+        return app && "navigate" in app
+          ? app.focus().then(() => app.navigate(target))
+          : self.clients.openWindow(target);
+      })
+      .catch(() => self.clients.openWindow(target)),
   );
 });
 
@@ -87,11 +89,11 @@ self.addEventListener("fetch", (event) => {
   event.respondWith(
     fetch(request)
       .then((response) => {
+        // One copy a file, whatever its address asks (?challenge=…).
         if (response.ok) {
           const copy = response.clone();
-          event.waitUntil(
-            caches.open(COPIES).then((cache) => cache.put(request, copy)),
-          );
+          const file = url.origin + url.pathname;
+          event.waitUntil(caches.open(COPIES).then((cache) => cache.put(file, copy)));
         }
         return response;
       })

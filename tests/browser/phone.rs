@@ -30,7 +30,14 @@ impl PhoneApp {
     /// Chromium as a phone whose camera films `text` as a QR code, with
     /// the app open.
     async fn open_filming(computer: &BrowserTest, text: &str) -> Self {
-        Self::shown(computer.beside_with_camera(&qr_video(text)).await).await
+        let phone = computer.beside_with_camera(&qr_video(text)).await;
+        phone
+            .cdp(
+                "Page.addScriptToEvaluateOnNewDocument",
+                &json!({ "source": RECORD_STREAMS }),
+            )
+            .await;
+        Self::shown(phone).await
     }
 
     async fn shown(phone: BrowserTest) -> Self {
@@ -44,20 +51,37 @@ impl PhoneApp {
     /// and the app adds it; the first code it shows, without its space.
     async fn scan(&self) -> String {
         self.0.click("#add-account").await;
+        assert!(!self.loaded_the_decoder().await, "not before scanning");
         self.0.click("#scan").await;
         self.0.wait_for("#stop-scan").await;
         self.passes_axe("scanning").await;
         let code = self.0.wait_for(".first-code").await.text().await.unwrap();
-        assert!(
-            self.0
-                .execute("return document.getElementById('camera') === null")
-                .await
-                .as_bool()
-                .unwrap(),
-            "the camera's picture is gone once the code is read"
+        assert!(self.loaded_the_decoder().await, "loaded to scan");
+        let camera = self
+            .0
+            .execute(
+                "return window.__streams.map(s => s.getTracks().map(t => t.readyState).join())",
+            )
+            .await;
+        assert_eq!(
+            camera,
+            json!(["ended"]),
+            "one camera, off once the code is read"
         );
         self.0.click("#back").await;
         code.split_whitespace().collect()
+    }
+
+    /// Whether the page fetched the QR decoder.
+    async fn loaded_the_decoder(&self) -> bool {
+        self.0
+            .execute(
+                "return performance.getEntriesByType('resource')\
+                 .some(r => r.name.endsWith('/telefoon/qr.wasm'))",
+            )
+            .await
+            .as_bool()
+            .unwrap()
     }
 
     /// "+ Account toevoegen" with the QR code's link; the first code it
@@ -123,6 +147,13 @@ impl PhoneApp {
         self.0.wait_for("#answered").await.text().await.unwrap()
     }
 }
+
+/// Runs before the app: every camera stream the page opens is kept in
+/// `window.__streams`, for the test to see that it ends.
+const RECORD_STREAMS: &str = "window.__streams = []; \
+     const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices); \
+     navigator.mediaDevices.getUserMedia = (wanted) => \
+     open(wanted).then((stream) => { window.__streams.push(stream); return stream; });";
 
 /// How the phone app takes the portal's QR code.
 #[derive(Debug)]
@@ -392,7 +423,7 @@ async fn a_push_shows_a_notification_that_opens_the_sign_in(kind: Kind) {
 /// of its own on loopback: "Meldingen aanzetten" subscribes, the portal's
 /// push for a sign-in goes through that service, Firefox decrypts it and
 /// hands it to the app's worker; the app then answers that sign-in.
-async fn notifications_reach_the_closed_app_through_a_push_service(kind: Kind) {
+async fn notifications_reach_the_app_through_a_push_service(kind: Kind) {
     let push = PushService::start().await;
     let origin = push.origin.clone();
     let (computer, phone, _) = registered_by(
@@ -510,5 +541,5 @@ crate::in_browsers!(
     the_phone_app_codes_are_the_portals_at_any_time,
     the_phone_app_scans_the_qr_code_with_the_camera,
     a_push_shows_a_notification_that_opens_the_sign_in,
-    notifications_reach_the_closed_app_through_a_push_service,
+    notifications_reach_the_app_through_a_push_service,
 );

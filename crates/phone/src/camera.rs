@@ -20,9 +20,9 @@ const LONGER_SIDE: u32 = 960;
 /// `HAVE_CURRENT_DATA`: the video has a frame to draw.
 const HAS_A_FRAME: u16 = 2;
 
-/// The back camera, playing in `video`. Fails where there is no camera or
-/// the user does not allow it.
-pub async fn open(video: &HtmlVideoElement) -> Result<MediaStream, JsValue> {
+/// The back camera. Fails where there is no camera or the user does not
+/// allow it.
+pub async fn open() -> Result<MediaStream, JsValue> {
     let devices = web_sys::window()
         .ok_or(JsValue::NULL)?
         .navigator()
@@ -36,11 +36,15 @@ pub async fn open(video: &HtmlVideoElement) -> Result<MediaStream, JsValue> {
         JsFuture::from(devices.get_user_media_with_constraints(&constraints)?)
             .await?
             .unchecked_into();
+    Ok(stream)
+}
+
+/// `stream` playing in `video`.
+pub fn show(stream: &MediaStream, video: &HtmlVideoElement) {
     video.set_muted(true);
-    video.set_src_object(Some(&stream));
+    video.set_src_object(Some(stream));
     // Playing starts by itself (autoplay, muted); the promise only reports.
     let _ = video.play();
-    Ok(stream)
 }
 
 /// The camera off: its light goes out.
@@ -97,68 +101,80 @@ impl Decoder {
         }
     }
 
-    /// The text of the first QR code in a greyscale frame.
-    fn read(&self, width: u32, height: u32, grey: &[u8]) -> Option<String> {
+    /// The text of the first QR code in a greyscale frame, if any; an
+    /// error where the module failed (after a panic it cannot be used
+    /// again).
+    fn read(&self, width: u32, height: u32, grey: &[u8]) -> Result<Option<String>, JsValue> {
         let (w, h) = (JsValue::from(width), JsValue::from(height));
-        let at = as_u32(&self.frame.call2(&JsValue::NULL, &w, &h).ok()?)?;
+        let at = as_u32(&self.frame.call2(&JsValue::NULL, &w, &h)?)?;
         // The memory may have grown for the frame: its buffer is looked up
         // after.
-        let length = u32::try_from(grey.len()).ok()?;
+        let length = u32::try_from(grey.len()).map_err(|_| JsValue::NULL)?;
         Uint8Array::new_with_byte_offset_and_length(&self.memory.buffer(), at, length)
             .copy_from(grey);
-        let found = as_u32(&self.decode.call2(&JsValue::NULL, &w, &h).ok()?)?;
+        let found = as_u32(&self.decode.call2(&JsValue::NULL, &w, &h)?)?;
         if found == 0 {
-            return None;
+            return Ok(None);
         }
-        let text = as_u32(&self.text.call0(&JsValue::NULL).ok()?)?;
+        let text = as_u32(&self.text.call0(&JsValue::NULL)?)?;
         let bytes = Uint8Array::new_with_byte_offset_and_length(&self.memory.buffer(), text, found);
-        String::from_utf8(bytes.to_vec()).ok()
+        Ok(String::from_utf8(bytes.to_vec()).ok())
     }
 }
 
 /// A WebAssembly `i32` as JavaScript gives it (signed), as the `u32` it
 /// stands for (a length, or a place in memory).
-fn as_u32(value: &JsValue) -> Option<u32> {
-    let number = value.as_f64()?;
+fn as_u32(value: &JsValue) -> Result<u32, JsValue> {
+    let number = value.as_f64().ok_or(JsValue::NULL)?;
     #[allow(
         clippy::cast_possible_truncation,
         reason = "checked to be whole and in range just below"
     )]
     let whole = number as i32;
-    (f64::from(whole).to_bits() == number.to_bits()).then(|| whole.cast_unsigned())
+    if f64::from(whole).to_bits() == number.to_bits() {
+        Ok(whole.cast_unsigned())
+    } else {
+        Err(JsValue::NULL)
+    }
 }
 
-/// The text of a QR code in the frame `video` shows now, if there is one.
+/// The text of a QR code in the frame `video` shows now, if there is one;
+/// an error where the decoder failed.
 pub async fn read(
     video: &HtmlVideoElement,
     canvas: &HtmlCanvasElement,
     decoder: &Decoder,
     detector: Option<&JsValue>,
-) -> Option<String> {
+) -> Result<Option<String>, JsValue> {
     if video.ready_state() < HAS_A_FRAME || video.video_width() == 0 {
-        return None;
+        return Ok(None);
     }
     if let Some(detector) = detector
         && let Some(text) = read_natively(detector, video).await
     {
-        return Some(text);
+        return Ok(Some(text));
     }
     let (width, height) = scaled(video.video_width(), video.video_height());
     canvas.set_width(width);
     canvas.set_height(height);
     let options = Object::new();
-    Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE).ok()?;
+    Reflect::set(&options, &"willReadFrequently".into(), &JsValue::TRUE)?;
     let context: CanvasRenderingContext2d = canvas
-        .get_context_with_context_options("2d", &options)
-        .ok()??
-        .dyn_into()
-        .ok()?;
+        .get_context_with_context_options("2d", &options)?
+        .ok_or(JsValue::NULL)?
+        .dyn_into()?;
     let (w, h) = (f64::from(width), f64::from(height));
-    context
+    // A frame that cannot be drawn or read is passed over.
+    if context
         .draw_image_with_html_video_element_and_dw_and_dh(video, 0.0, 0.0, w, h)
-        .ok()?;
-    let pixels = context.get_image_data(0.0, 0.0, w, h).ok()?.data();
-    decoder.read(width, height, &grey(&pixels))
+        .is_err()
+    {
+        return Ok(None);
+    }
+    let Ok(image) = context.get_image_data(0.0, 0.0, w, h) else {
+        return Ok(None);
+    };
+    decoder.read(width, height, &grey(&image.data()))
 }
 
 async fn read_natively(detector: &JsValue, video: &HtmlVideoElement) -> Option<String> {

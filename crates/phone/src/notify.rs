@@ -84,29 +84,37 @@ fn as_sent(subscription: &PushSubscription) -> Result<WebPushSubscription, JsVal
     serde_wasm_bindgen::from_value(json).map_err(JsValue::from)
 }
 
-/// Ask the user, subscribe, and tell the portal for each of `devices`.
-pub async fn turn_on(devices: &[Device<'_>]) -> Result<(), Key> {
+/// Ask the user, subscribe, and tell the portal for each of `devices`;
+/// where notifications stand then. A prompt closed without an answer
+/// leaves them off; a device the portal does not take does not keep the
+/// others from being told, but is reported.
+pub async fn turn_on(devices: &[Device<'_>]) -> Result<Standing, Key> {
     if !available() {
-        return Err(Key::PhoneNotifyUnavailable);
+        return Ok(Standing::Unavailable);
     }
     let asked = Notification::request_permission().map_err(|_| Key::PhoneNotifyFailed)?;
     let answer = JsFuture::from(asked)
         .await
         .map_err(|_| Key::PhoneNotifyFailed)?;
-    if answer.as_string().as_deref() != Some("granted") {
-        return Err(Key::PhoneNotifyRefused);
+    match answer.as_string().as_deref() {
+        Some("granted") => {}
+        Some("denied") => return Ok(Standing::Refused),
+        _ => return Ok(Standing::Off),
     }
     let subscription = match current().await {
         Ok(Some(subscription)) => subscription,
         _ => subscribe().await.map_err(|_| Key::PhoneNotifyFailed)?,
     };
     let sent = as_sent(&subscription).map_err(|_| Key::PhoneNotifyFailed)?;
+    let mut all_told = true;
     for device in devices {
-        api::subscribe(*device, &sent)
-            .await
-            .map_err(|_| Key::PhoneNotifyFailed)?;
+        all_told &= api::subscribe(*device, &sent).await.is_ok();
     }
-    Ok(())
+    if all_told {
+        Ok(Standing::On)
+    } else {
+        Err(Key::PhoneNotifyFailed)
+    }
 }
 
 /// A new subscription with the portal's key.
@@ -120,8 +128,10 @@ async fn subscribe() -> Result<PushSubscription, JsValue> {
     Ok(JsFuture::from(promise).await?.unchecked_into())
 }
 
-/// A device added while notifications are on: the portal learns where to
-/// wake it too. Nothing happens where they are off.
+/// Where notifications are on, the portal learns (again) where to wake
+/// `device`: a device added since, or one the portal forgot (its push
+/// service once called the subscription gone). Nothing happens where they
+/// are off.
 pub async fn share_with(device: Device<'_>) {
     if !available() || Notification::permission() != NotificationPermission::Granted {
         return;
@@ -132,6 +142,31 @@ pub async fn share_with(device: Device<'_>) {
         let _ = api::subscribe(device, &sent).await;
     }
 }
+
+/// The notifications of sign-ins the app shows, closed: once the app has
+/// answered, they are out of date.
+pub async fn clear() {
+    if !available() {
+        return;
+    }
+    let Ok(registration) = registration().await else {
+        return;
+    };
+    let Ok(promise) = registration.get_notifications() else {
+        return;
+    };
+    if let Ok(shown) = JsFuture::from(promise).await {
+        for notification in js_sys::Array::from(&shown).iter() {
+            let notification: Notification = notification.unchecked_into();
+            if notification.tag().as_deref() == Some(SIGN_IN_TAG) {
+                notification.close();
+            }
+        }
+    }
+}
+
+/// The tag of the service worker's notifications (`sw.js`).
+const SIGN_IN_TAG: &str = "sign-in";
 
 /// The service worker's address, carrying the notification's texts in
 /// `lang`: registering it again in another language updates it.

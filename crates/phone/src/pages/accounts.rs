@@ -58,10 +58,15 @@ async fn waiting_for(accounts: &[Account]) -> Vec<(PendingChallenge, u32)> {
 }
 
 /// The answer screen of the sign-in a notification opened the app for,
-/// once, if it still waits.
+/// once it is among those waiting, while the accounts show. (One that is
+/// answered or over never is: the app stays on its list.)
 fn opened_from_notification(phone: Phone, waiting: &[(PendingChallenge, u32)]) -> Option<Screen> {
-    let wanted = phone.opened_for.try_update_value(Option::take).flatten()?;
+    if phone.screen.try_get_untracked()? != Screen::Accounts {
+        return None;
+    }
+    let wanted = phone.opened_for.try_get_value().flatten()?;
     let (challenge, account) = waiting.iter().find(|(c, _)| c.id == wanted)?;
+    phone.opened_for.try_set_value(None);
     Some(Screen::Answer(challenge.clone(), *account))
 }
 

@@ -10,7 +10,7 @@ use leptos::task::spawn_local;
 
 use crate::api::{self, Device, Failure, Signer};
 use crate::store;
-use crate::{BackToAccounts, use_phone};
+use crate::{BackToAccounts, notify, use_phone};
 
 /// Where the answer stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,10 +54,12 @@ async fn send_answer(account: u32, id: &str, answer: ChallengeAnswer) -> Key {
             signer: Signer::Key(a.signing.as_ref()?),
         })
     });
-    match device {
-        Some(device) => outcome(answer, api::answer(device, id, answer).await),
-        None => Key::PhoneRemoved,
-    }
+    let Some(device) = device else {
+        return Key::PhoneRemoved;
+    };
+    let said = outcome(answer, api::answer(device, id, answer).await);
+    notify::clear().await;
+    said
 }
 
 /// The answer screen for `challenge`, answered by the account numbered

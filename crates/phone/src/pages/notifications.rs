@@ -23,7 +23,20 @@ pub fn Notifications(
     let problem = RwSignal::new(None::<Key>);
     let list = StoredValue::new_local(list);
     spawn_local(async move {
-        standing.try_set(Some(notify::standing().await));
+        let now = notify::standing().await;
+        standing.try_set(Some(now));
+        // On: the portal is told again, in case it has forgotten.
+        if now == Standing::On {
+            for account in list.get_value() {
+                if let (Some(id), Some(key)) = (account.details.device_id, &account.signing) {
+                    notify::share_with(Device {
+                        id,
+                        signer: Signer::Key(key),
+                    })
+                    .await;
+                }
+            }
+        }
     });
 
     let turn_on = move |_| {
@@ -44,11 +57,8 @@ pub fn Notifications(
                 })
                 .collect();
             match notify::turn_on(&devices).await {
-                Ok(()) => {
-                    standing.try_set(Some(Standing::On));
-                }
-                Err(Key::PhoneNotifyRefused) => {
-                    standing.try_set(Some(Standing::Refused));
+                Ok(now) => {
+                    standing.try_set(Some(now));
                 }
                 Err(key) => {
                     problem.try_set(Some(key));
